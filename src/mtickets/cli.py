@@ -1,0 +1,67 @@
+"""Command line: one subcommand per pipeline stage.
+
+Each stage module defines ``add_arguments(parser)`` and ``main(args)``; its docstring's
+first line is the subcommand's help. Modules are imported lazily so that light stages
+(download, split) start without importing torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from mtickets.errors import MticketsError
+
+STAGES = {
+    "make-demo": "mtickets.demo",
+    "download": "mtickets.download",
+    "extract": "mtickets.extract",
+    "split": "mtickets.split",
+    "tokenizer": "mtickets.tokenization",
+    "shards": "mtickets.shards",
+    "init": "mtickets.init_model",
+    "score": "mtickets.importance",
+    "merge": "mtickets.merge",
+    "pretrain": "mtickets.pretrain",
+    "finetune": "mtickets.finetune",
+    "tables": "mtickets.tables",
+}
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mtickets", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+    # Only the requested stage's module is imported; the others get a bare entry for --help.
+    requested = next((a for a in argv if a in STAGES), None)
+    for name, module_name in STAGES.items():
+        if name == requested:
+            module = importlib.import_module(module_name)
+            sub = subparsers.add_parser(name, help=module.__doc__.splitlines()[0], description=module.__doc__)
+            module.add_arguments(sub)
+            sub.set_defaults(run=module.main)
+        else:
+            subparsers.add_parser(name, help=f"see `mtickets {name} --help`")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        args.run(args)
+    except MticketsError as error:
+        logging.getLogger("mtickets").error("%s", error)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
