@@ -25,6 +25,7 @@ STAGES = {
     "score": "mtickets.importance",
     "merge": "mtickets.merge",
     "pretrain": "mtickets.pretrain",
+    "task-data": "mtickets.taskdata",
     "finetune": "mtickets.finetune",
     "tables": "mtickets.tables",
 }

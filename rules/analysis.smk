@@ -1,0 +1,19 @@
+rule make_table:
+    input:
+        unpack(table_inputs),
+    output:
+        "results/{task}_table.csv",
+    log:
+        "logs/make_table/{task}.log",
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        variants=list(VARIANTS),
+        languages=lambda wildcards: TASKS[wildcards.task]["languages"],
+        seq_length=SEQ_LENGTHS[0],
+    script:
+        "../workflow/scripts/make_table.py"

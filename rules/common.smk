@@ -1,0 +1,164 @@
+import json
+
+from snakemake.utils import validate
+
+validate(config, schema="../workflow/schemas/config.schema.yaml")
+
+LANGUAGES = config["languages"]
+VARIANTS = config["variants"]
+TASKS = config["evaluation"]["tasks"]
+SEQ_LENGTHS = [stage["length"] for stage in config["pretrain"]["seq_schedule"]]
+SPLITS = ["train", "dev", "test"]
+TASK_EXTENSION = {"panx": "tsv", "conllu": "conllu"}
+
+
+def check_config():
+    """Cross-key checks a JSON schema cannot express; each names the key and the fix."""
+    problems = []
+    for task, spec in TASKS.items():
+        missing = [lang for lang in spec["languages"] if lang not in LANGUAGES]
+        if missing:
+            problems.append(
+                f"evaluation.tasks.{task}.languages: {missing} are not pretraining "
+                "languages; add them to `languages` or remove them from the task"
+            )
+    if config["scoring"]["seq_length"] not in SEQ_LENGTHS:
+        problems.append(
+            f"scoring.seq_length: {config['scoring']['seq_length']} is not one of "
+            f"pretrain.seq_schedule's lengths {SEQ_LENGTHS}"
+        )
+    fractions = sum(stage["fraction"] for stage in config["pretrain"]["seq_schedule"])
+    if abs(fractions - 1.0) > 1e-6:
+        problems.append(f"pretrain.seq_schedule: fractions sum to {fractions}, not 1")
+    for variant in VARIANTS:
+        model = variant_model_config(variant)
+        if model["hidden_size"] % model["num_attention_heads"]:
+            problems.append(
+                f"variants.{variant}: hidden_size {model['hidden_size']} is not a "
+                f"multiple of num_attention_heads {model['num_attention_heads']}"
+            )
+        if max(SEQ_LENGTHS) > model["max_position_embeddings"]:
+            problems.append(
+                f"variants.{variant}: max_position_embeddings "
+                f"{model['max_position_embeddings']} < longest sequence {max(SEQ_LENGTHS)}"
+            )
+    if problems:
+        raise ValueError("invalid config:\n  " + "\n  ".join(problems))
+
+
+def variant_model_config(variant):
+    """The variant's BERT fields: `model` with the variant's overrides."""
+    return {**config["model"], **VARIANTS[variant].get("model", {})}
+
+
+def architecture(variant):
+    """The BERT config fields of a variant, without the initialisation seed."""
+    return {k: v for k, v in variant_model_config(variant).items() if k != "seed"}
+
+
+def ticket_variants():
+    return [name for name, spec in VARIANTS.items() if "ticket" in spec]
+
+
+def ticket(variant):
+    return VARIANTS[variant]["ticket"]
+
+
+def split_backend(lang):
+    split = config["corpus"]["split"]
+    return split.get("backends", {}).get(lang, split["default_backend"])
+
+
+def shard_dir(lang, seq_length):
+    return f"results/shards/{lang}/seq{seq_length}"
+
+
+def all_shard_dirs(wildcards):
+    return [shard_dir(lang, length) for lang in LANGUAGES for length in SEQ_LENGTHS]
+
+
+def score_inputs(wildcards):
+    """SNIP reads the language's shards; the input-invariant proxies need only the model."""
+    inputs = {"model": f"results/models/{wildcards.variant}/init"}
+    if ticket(wildcards.variant)["proxy"] == "snip":
+        inputs["shards"] = shard_dir(wildcards.lang, config["scoring"]["seq_length"])
+    return inputs
+
+
+def score_files(wildcards):
+    return expand(
+        "results/snip/{variant}/{lang}.safetensors",
+        variant=wildcards.variant,
+        lang=LANGUAGES,
+    )
+
+
+def pretrain_inputs(wildcards):
+    inputs = {
+        "model": f"results/models/{wildcards.variant}/init",
+        "shards": all_shard_dirs(wildcards),
+    }
+    if "ticket" in VARIANTS[wildcards.variant]:
+        inputs["tickets"] = f"results/tickets/{wildcards.variant}/tickets.safetensors"
+    return inputs
+
+
+def tickets_option(wildcards, input):
+    return f"--tickets {input.tickets}" if "tickets" in input.keys() else ""
+
+
+def seq_schedule_option():
+    return ",".join(
+        f"{stage['length']}:{stage['fraction']}"
+        for stage in config["pretrain"]["seq_schedule"]
+    )
+
+
+def max_predictions_option():
+    return ",".join(
+        str(stage["max_predictions"]) for stage in config["pretrain"]["seq_schedule"]
+    )
+
+
+def task_file(task, lang, split):
+    extension = TASK_EXTENSION[TASKS[task]["format"]]
+    return f"results/data/{task}/{lang}/{split}.{extension}"
+
+
+def task_data(wildcards):
+    return {split: task_file(wildcards.task, wildcards.lang, split) for split in SPLITS}
+
+
+def finetune_metrics(task, variant=None):
+    return expand(
+        "results/finetune/{variant}/{task}/{lang}/seed{seed}/metrics.json",
+        variant=[variant] if variant else list(VARIANTS),
+        task=task,
+        lang=TASKS[task]["languages"],
+        seed=config["evaluation"]["seeds"],
+    )
+
+
+def table_inputs(wildcards):
+    return {
+        "metrics": finetune_metrics(wildcards.task),
+        "models": expand("results/pretrain/{variant}/final", variant=list(VARIANTS)),
+    }
+
+
+def all_outputs():
+    return expand("results/{task}_table.csv", task=list(TASKS))
+
+
+check_config()
+
+
+wildcard_constraints:
+    lang="|".join(LANGUAGES),
+    variant="|".join(VARIANTS),
+    task="|".join(TASKS),
+    seed=r"\d+",
+    seq_length=r"\d+",
+    date=r"\d{8}",
+    extension="tsv|conllu",
+    split="|".join(SPLITS),

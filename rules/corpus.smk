@@ -1,0 +1,130 @@
+rule download_dump:
+    output:
+        "resources/wikipedia/{lang}wiki-{date}-pages-articles.xml.bz2",
+    log:
+        "logs/download_dump/{lang}-{date}.log",
+    benchmark:
+        "benchmarks/download_dump/{lang}-{date}.tsv"
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=240,
+    params:
+        mirror=config["corpus"]["mirror"],
+    shell:
+        "mtickets download --lang {wildcards.lang} --date {wildcards.date}"
+        " --mirror {params.mirror} --out {output} 2> {log}"
+
+
+rule extract_articles:
+    input:
+        dump=expand(
+            "resources/wikipedia/{{lang}}wiki-{date}-pages-articles.xml.bz2",
+            date=config["corpus"]["dump_date"],
+        ),
+    output:
+        "results/corpus/{lang}/articles.jsonl.gz",
+    log:
+        "logs/extract_articles/{lang}.log",
+    benchmark:
+        "benchmarks/extract_articles/{lang}.tsv"
+    conda:
+        "../envs/mtickets.yaml"
+    threads: config["corpus"]["extract_threads"]
+    resources:
+        mem_mb=4000,
+        runtime=720,
+    shell:
+        "mtickets extract --dump {input.dump} --lang {wildcards.lang}"
+        " --threads {threads} --out {output} 2> {log}"
+
+
+rule split_sentences:
+    input:
+        "results/corpus/{lang}/articles.jsonl.gz",
+    output:
+        "results/corpus/{lang}/sentences.txt.gz",
+    log:
+        "logs/split_sentences/{lang}.log",
+    benchmark:
+        "benchmarks/split_sentences/{lang}.tsv"
+    conda:
+        "../envs/mtickets.yaml"
+    threads: config["corpus"]["split"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=720,
+    params:
+        backend=lambda wildcards: split_backend(wildcards.lang),
+        model_dir=lambda wildcards: config["corpus"]["split"]
+        .get("stanza_model_dir", "resources/stanza")
+        .format(lang=wildcards.lang),
+    shell:
+        "mtickets split --articles {input} --lang {wildcards.lang}"
+        " --backend {params.backend} --model-dir {params.model_dir}"
+        " --threads {threads} --out {output} 2> {log}"
+
+
+rule train_tokenizer:
+    input:
+        sentences=expand("results/corpus/{lang}/sentences.txt.gz", lang=LANGUAGES),
+    output:
+        directory("results/tokenizer"),
+    log:
+        "logs/train_tokenizer/tokenizer.log",
+    benchmark:
+        "benchmarks/train_tokenizer/tokenizer.tsv"
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 2
+    resources:
+        mem_mb=16000,
+        runtime=600,
+    params:
+        vocab_size=config["tokenizer"]["vocab_size"],
+        smoothing=config["tokenizer"]["smoothing"],
+        sample=config["tokenizer"]["sample_sentences"],
+        seed=config["tokenizer"]["seed"],
+        vocab_file=(
+            f"--vocab-file {config['tokenizer']['vocab_file']}"
+            if config["tokenizer"].get("vocab_file")
+            else ""
+        ),
+    shell:
+        "RAYON_NUM_THREADS={threads} mtickets tokenizer --sentences {input.sentences}"
+        " --vocab-size {params.vocab_size} --smoothing {params.smoothing}"
+        " --sample-sentences {params.sample} --seed {params.seed} {params.vocab_file}"
+        " --out {output} 2> {log}"
+
+
+rule make_shards:
+    input:
+        sentences="results/corpus/{lang}/sentences.txt.gz",
+        tokenizer="results/tokenizer",
+    output:
+        directory("results/shards/{lang}/seq{seq_length}"),
+    log:
+        "logs/make_shards/{lang}-seq{seq_length}.log",
+    benchmark:
+        "benchmarks/make_shards/{lang}-seq{seq_length}.tsv"
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=720,
+    params:
+        short_seq_prob=config["shards"]["short_seq_prob"],
+        nsp_random_prob=config["shards"]["nsp_random_prob"],
+        dupe_factor=config["shards"]["dupe_factor"],
+        examples_per_shard=config["shards"]["examples_per_shard"],
+        min_examples=config["shards"].get("min_examples", 1),
+        seed=config["shards"]["seed"],
+    shell:
+        "mtickets shards --sentences {input.sentences} --tokenizer {input.tokenizer}"
+        " --lang {wildcards.lang} --seq-length {wildcards.seq_length}"
+        " --short-seq-prob {params.short_seq_prob} --nsp-random-prob {params.nsp_random_prob}"
+        " --dupe-factor {params.dupe_factor} --examples-per-shard {params.examples_per_shard}"
+        " --min-examples {params.min_examples} --seed {params.seed} --out {output} 2> {log}"

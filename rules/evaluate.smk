@@ -1,0 +1,58 @@
+rule stage_task_data:
+    output:
+        **{
+            split: f"results/data/{{task}}/{{lang}}/{split}.{{extension}}"
+            for split in SPLITS
+        },
+    log:
+        "logs/stage_task_data/{task}-{lang}-{extension}.log",
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        source=lambda wildcards: TASKS[wildcards.task]["source"],
+        format=lambda wildcards: TASKS[wildcards.task]["format"],
+        min_sentences=lambda wildcards: TASKS[wildcards.task].get("min_sentences", 0),
+    shell:
+        "mtickets task-data --task {wildcards.task} --lang {wildcards.lang}"
+        " --format {params.format} --source '{params.source}'"
+        " --min-sentences {params.min_sentences}"
+        " --out-dir $(dirname {output.train}) 2> {log}"
+
+
+rule finetune:
+    input:
+        unpack(task_data),
+        model="results/pretrain/{variant}/final",
+        tokenizer="results/tokenizer",
+    output:
+        "results/finetune/{variant}/{task}/{lang}/seed{seed}/metrics.json",
+    log:
+        "logs/finetune/{variant}/{task}/{lang}/seed{seed}.log",
+    benchmark:
+        "benchmarks/finetune/{variant}/{task}/{lang}/seed{seed}.tsv"
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=240,
+        gpu=1,
+    params:
+        epochs=config["evaluation"]["epochs"],
+        batch_size=config["evaluation"]["batch_size"],
+        learning_rate=config["evaluation"]["learning_rate"],
+        max_length=config["evaluation"]["max_length"],
+        min_updates=lambda wildcards: TASKS[wildcards.task].get("min_updates", 0),
+        device=config["evaluation"].get("device", "auto"),
+    shell:
+        "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
+        " --tokenizer {input.tokenizer} --variant {wildcards.variant}"
+        " --task {wildcards.task} --lang {wildcards.lang}"
+        " --train {input.train} --dev {input.dev} --test {input.test}"
+        " --seed {wildcards.seed} --epochs {params.epochs} --batch-size {params.batch_size}"
+        " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
+        " --max-length {params.max_length} --device {params.device} --out {output} 2> {log}"

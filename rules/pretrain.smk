@@ -1,0 +1,38 @@
+rule pretrain:
+    input:
+        unpack(pretrain_inputs),
+    output:
+        directory("results/pretrain/{variant}/final"),
+    log:
+        "logs/pretrain/{variant}.log",
+    benchmark:
+        "benchmarks/pretrain/{variant}.tsv"
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 2
+    resources:
+        mem_mb=32000,
+        runtime=7 * 24 * 60,
+        gpu=1,
+    params:
+        tickets=tickets_option,
+        steps=config["pretrain"]["steps"],
+        batch_size=config["pretrain"]["batch_size"],
+        learning_rate=config["pretrain"]["learning_rate"],
+        warmup_steps=config["pretrain"]["warmup_steps"],
+        seq_schedule=seq_schedule_option(),
+        max_predictions=max_predictions_option(),
+        smoothing=config["pretrain"]["smoothing"],
+        mlm_probability=config["pretrain"].get("mlm_probability", 0.15),
+        checkpoint_every=config["pretrain"].get("checkpoint_every", 1000),
+        device=config["pretrain"].get("device", "auto"),
+        seed=config["pretrain"]["seed"],
+    shell:
+        "OMP_NUM_THREADS={threads} mtickets pretrain --model {input.model} {params.tickets}"
+        " --shards {input.shards} --steps {params.steps} --batch-size {params.batch_size}"
+        " --learning-rate {params.learning_rate} --warmup-steps {params.warmup_steps}"
+        " --seq-schedule {params.seq_schedule} --max-predictions {params.max_predictions}"
+        " --smoothing {params.smoothing} --mlm-probability {params.mlm_probability}"
+        " --checkpoint-dir results/pretrain/{wildcards.variant}/checkpoints"
+        " --checkpoint-every {params.checkpoint_every} --device {params.device}"
+        " --seed {params.seed} --out {output} 2> {log}"
