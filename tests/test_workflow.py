@@ -1,0 +1,161 @@
+"""The workflow as its users see it: dry-runs, config errors, a real DAG run, rerun scope."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def snakemake(*args: str, workdir: Path = REPO, check: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def planned_jobs(*args: str, workdir: Path = REPO) -> dict[str, int]:
+    """Job counts per rule from a dry-run's 'Job stats' table."""
+    output = snakemake("--dry-run", "--quiet", "rules", *args, workdir=workdir).stdout
+    stats = output.split("Job stats:")[1] if "Job stats:" in output else ""
+    return {name: int(count) for name, count in re.findall(r"^(\w+)\s+(\d+)$", stats, re.M) if name != "total"}
+
+
+def write_config(workdir: Path, config: dict) -> Path:
+    path = workdir / "config" / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def demo_config() -> dict:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+def small_config() -> dict:
+    """The demo shrunk to three languages, one seed and a few steps: a real run in ~2 minutes."""
+    config = demo_config()
+    languages = ["en", "de", "ru"]
+    config["languages"] = languages
+    config["corpus"]["mirror"] = str(REPO / "resources/demo/wikipedia")
+    config["tokenizer"]["vocab_size"] = 1000
+    config["shards"]["dupe_factor"] = 1
+    config["scoring"]["tokens"] = 2000
+    config["pretrain"].update(steps=30, warmup_steps=3, checkpoint_every=10)
+    config["evaluation"]["seeds"] = [1]
+    for task, spec in config["evaluation"]["tasks"].items():
+        spec["languages"] = languages[:2] if task == "pos" else languages
+        spec["source"] = str(REPO / spec["source"])
+    return config
+
+
+def test_demo_dry_run_plans_every_stage():
+    jobs = planned_jobs()
+    config = demo_config()
+    n_lang, n_variants = len(config["languages"]), len(config["variants"])
+    seeds = len(config["evaluation"]["seeds"])
+    n_eval = sum(len(task["languages"]) for task in config["evaluation"]["tasks"].values())
+    assert jobs["download_dump"] == jobs["extract_articles"] == jobs["split_sentences"] == n_lang
+    assert jobs["make_shards"] == 2 * n_lang
+    assert jobs["score_units"] == 2 * n_lang  # two ticket variants
+    assert jobs["pretrain"] == jobs["init_model"] == n_variants
+    assert jobs["finetune"] == n_variants * n_eval * seeds
+    assert jobs["make_table"] == 2
+
+
+def test_paper_config_plans_whole_dag_without_data(tmp_path):
+    jobs = planned_jobs("--configfile", str(REPO / "config/paper.yaml"), workdir=tmp_path)
+    assert jobs == {
+        "download_dump": 103,
+        "extract_articles": 103,
+        "split_sentences": 103,
+        "train_tokenizer": 1,
+        "make_shards": 103 * 2,  # sequence lengths 128 and 512
+        "init_model": 7,
+        "score_units": 5 * 103,  # random14/16, magnitude16, mtickets14/16
+        "merge_tickets": 5,
+        "pretrain": 7,
+        "stage_task_data": 42 + 31,
+        "finetune": 7 * (42 + 31) * 5,
+        "make_table": 2,
+        "all": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["pretrain"].update(stepz=10), "'stepz' was unexpected"),
+        (lambda c: c["pretrain"].update(steps="many"), "'many' is not of type 'integer'"),
+        (lambda c: c["variants"]["mtickets"]["ticket"].update(proxy="grasp"), "'grasp' is not one of"),
+    ],
+)
+def test_schema_error_names_the_key(tmp_path, edit, message):
+    config = demo_config()
+    edit(config)
+    write_config(tmp_path, config)
+    result = snakemake("--dry-run", workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+
+
+def test_cross_key_error_names_language_and_fix(tmp_path):
+    config = demo_config()
+    config["evaluation"]["tasks"]["ner"]["languages"].append("sw")
+    write_config(tmp_path, config)
+    result = snakemake("--dry-run", workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "evaluation.tasks.ner.languages: ['sw'] are not pretraining languages" in result.stderr + result.stdout
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """One real run of the whole DAG on the small config."""
+    workdir = tmp_path_factory.mktemp("pipeline")
+    write_config(workdir, small_config())
+    snakemake("--cores", "2", workdir=workdir)
+    return workdir
+
+
+@pytest.mark.slow
+def test_end_to_end_writes_tables_with_f1_for_every_language(small_run):
+    config = small_config()
+    for task, spec in config["evaluation"]["tasks"].items():
+        with open(small_run / f"results/{task}_table.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert [row["variant"] for row in rows] == list(config["variants"])
+        for row in rows:
+            for lang in spec["languages"] + ["avg"]:
+                assert 0.0 <= float(row[lang]) <= 100.0
+            assert int(row["params"]) > 0 and float(row["flops_per_sequence"]) > 0
+        dense, snip = rows[0], rows[1]
+        # A ticket model of ηs layers at keep ratio r runs about an η0-layer model.
+        assert float(snip["flops_per_sequence"]) < 1.2 * float(dense["flops_per_sequence"])
+    for path in ["results/tickets/mtickets/tickets.json", "results/pretrain/random/final/config.json"]:
+        assert (small_run / path).is_file()
+    assert list((small_run / "logs/pretrain").glob("*.log"))
+    assert list((small_run / "benchmarks/finetune").rglob("*.tsv"))
+
+
+@pytest.mark.slow
+def test_changing_remain_ratio_reruns_only_merge_and_after(small_run):
+    config = small_config()
+    assert planned_jobs(workdir=small_run) == {}  # up to date after the run
+    config["variants"]["mtickets"]["ticket"]["remain_ratio"] = 0.5
+    write_config(small_run, config)
+    n_eval = sum(len(task["languages"]) for task in config["evaluation"]["tasks"].values())
+    assert planned_jobs(workdir=small_run) == {
+        "merge_tickets": 1,
+        "pretrain": 1,
+        "finetune": n_eval,
+        "make_table": 2,
+        "all": 1,
+    }
