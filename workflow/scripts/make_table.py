@@ -1,0 +1,20 @@
+"""Snakemake adapter: one task's results table from all its fine-tuning runs."""
+
+import logging
+from pathlib import Path
+
+from mtickets.tables import make_table
+
+logging.basicConfig(
+    filename=snakemake.log[0],  # noqa: F821 (injected by Snakemake)
+    level=logging.INFO,
+    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+)
+make_table(
+    metrics=snakemake.input.metrics,  # noqa: F821
+    models=dict(zip(snakemake.params.variants, map(Path, snakemake.input.models))),  # noqa: F821
+    task=snakemake.wildcards.task,  # noqa: F821
+    seq_length=snakemake.params.seq_length,  # noqa: F821
+    out=Path(snakemake.output[0]),  # noqa: F821
+    languages=snakemake.params.languages,  # noqa: F821
+)

@@ -1,0 +1,316 @@
+"""Score the structured units (qk dims, v dims, FFN units) of a model with a zero-cost proxy.
+
+One proxy is one function registered by name in ``PROXIES`` (the importance/pruner split
+of Torch-Pruning): it gets the loaded model and the request and returns a 1-D float32
+score per ticket key (``layer.{k}.qk``, ``layer.{k}.v``, ``layer.{k}.ffn``) plus metadata.
+
+- ``snip`` (the method, paper Eq. 4-5): all unit masks at 1, the pretraining loss (MLM
+  with dynamic 15% 80/10/10 masking + NSP) on the language's shard examples, and the
+  score ``|Σ_batches ∂L/∂m|`` (``--accumulate abs_of_sum``, what the authors' code does)
+  or ``Σ_batches |∂L/∂m|`` (``sum_of_abs``), over the first ``--tokens`` non-pad tokens
+  of the shard directory in file order (the shards stage already shuffled the
+  examples). Dropout is off unless ``--dropout on``; only the masks get gradients.
+- ``random``: seeded uniform scores; the seed is mixed with the language so languages
+  differ and each is reproducible.
+- ``magnitude``: input-invariant, the L2 norm of the weights a unit owns at init (qk dim
+  d: row d of W_Q and W_K with biases; v dim d: row d of W_V with bias and column d of
+  W_O; FFN unit j: row j of W_1 with b_1[j] and column j of W_2). Every language gets
+  the same scores.
+
+Output: safetensors with float32 1-D tensors per key and string metadata (language,
+proxy, tokens_seen, batches, accumulate, seed, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from mtickets.errors import MticketsError
+
+log = logging.getLogger(__name__)
+
+ACCUMULATE = ("abs_of_sum", "sum_of_abs")
+
+
+@dataclass
+class ScoreRequest:
+    """What a proxy needs besides the model."""
+
+    language: str
+    shards: Path | None = None
+    tokens: int = 2_500_000
+    batch_size: int = 32
+    seed: int = 0
+    accumulate: str = "abs_of_sum"
+    dropout: bool = False
+    mlm_probability: float = 0.15
+    device: str = "cpu"
+
+
+Proxy = Callable[[torch.nn.Module, ScoreRequest], tuple[dict[str, torch.Tensor], dict]]
+PROXIES: dict[str, Proxy] = {}
+
+
+def register(name: str) -> Callable[[Proxy], Proxy]:
+    """Decorator: make a proxy available as ``mtickets score --proxy NAME``."""
+
+    def decorate(function: Proxy) -> Proxy:
+        PROXIES[name] = function
+        return function
+
+    return decorate
+
+
+# --------------------------------------------------------------------------- shard examples
+
+
+def read_shard_manifest(directory: Path) -> dict:
+    path = Path(directory) / "manifest.json"
+    if not path.is_file():
+        raise MticketsError(f"--shards {directory}: no manifest.json; is this a `mtickets shards` output directory?")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise MticketsError(f"{path}: not valid JSON ({error}); rerun `mtickets shards`") from None
+    for key in ("language", "shards"):
+        if key not in manifest:
+            raise MticketsError(f"{path}: manifest lacks '{key}'; rerun `mtickets shards`")
+    return manifest
+
+
+def iter_examples(directory: Path) -> Iterator[tuple[list[int], list[int], int]]:
+    """``(input_ids, token_type_ids, next_sentence_label)`` of a shard directory, in file order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    manifest = read_shard_manifest(directory)
+    columns = ["input_ids", "token_type_ids", "next_sentence_label"]
+    for entry in manifest["shards"]:
+        path = Path(directory) / entry["file"]
+        if not path.is_file():
+            raise MticketsError(
+                f"{path}: listed in {Path(directory) / 'manifest.json'} but missing; rerun the shards stage"
+            )
+        try:
+            parquet = pq.ParquetFile(path)
+            for batch in parquet.iter_batches(batch_size=1024, columns=columns):
+                ids, types, nsp = (batch.column(i).to_pylist() for i in range(3))
+                yield from zip(ids, types, nsp)
+        except (pa.ArrowException, OSError, KeyError) as error:
+            raise MticketsError(f"{path}: cannot read shard examples ({error}); rerun the shards stage") from None
+
+
+def token_batches(
+    directory: Path, batch_size: int, tokens: int
+) -> Iterator[list[tuple[list[int], list[int], int]]]:
+    """Batches of examples until ``tokens`` non-pad tokens are reached (the last batch may be short)."""
+    seen, batch = 0, []
+    for example in iter_examples(directory):
+        if seen >= tokens:
+            break
+        batch.append(example)
+        seen += len(example[0])
+        if len(batch) == batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --------------------------------------------------------------------------- proxies
+
+
+def unit_dims(model) -> dict[str, int]:
+    from mtickets.modeling import ticket_dims
+
+    return ticket_dims(model.config)
+
+
+@register("snip")
+def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
+    """|Σ ∂L/∂m| (or Σ|∂L/∂m|) of all-ones unit masks under the pretraining loss."""
+    from tqdm import tqdm
+
+    from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
+
+    if request.shards is None:
+        raise MticketsError("--proxy snip needs --shards DIR (the language's shard directory)")
+    if request.accumulate not in ACCUMULATE:
+        raise MticketsError(f"--accumulate {request.accumulate!r}: expected one of {', '.join(ACCUMULATE)}")
+    manifest = read_shard_manifest(request.shards)
+    if str(manifest["language"]) != request.language:
+        raise MticketsError(
+            f"--shards {request.shards} holds language '{manifest['language']}', not --lang {request.language}"
+        )
+    vocab_size = int(model.config.vocab_size)
+    if "vocab_size" in manifest and int(manifest["vocab_size"]) != vocab_size:
+        raise MticketsError(
+            f"--shards {request.shards} was made with a {manifest['vocab_size']}-token vocabulary but the model "
+            f"has vocab_size {vocab_size}; use shards and model built from the same tokenizer"
+        )
+
+    device = torch.device(request.device)
+    model.to(device)
+    model.train(request.dropout)
+    for parameter in model.parameters():  # only the masks' gradients are needed
+        parameter.requires_grad_(False)
+    masks = {key: torch.ones(dim, device=device, requires_grad=True) for key, dim in unit_dims(model).items()}
+    totals = {key: torch.zeros(dim, dtype=torch.float64, device=device) for key, dim in unit_dims(model).items()}
+    generator = torch.Generator().manual_seed(request.seed)  # MLM masking
+    torch.manual_seed(request.seed)  # dropout, when on
+
+    seen = batches = 0
+    bar = tqdm(total=request.tokens, desc=f"snip {request.language}", unit="tok", file=sys.stderr,
+               mininterval=2.0, disable=None)
+    for batch in token_batches(request.shards, request.batch_size, request.tokens):
+        ids, types, attention = pad_batch([e[0] for e in batch], [e[1] for e in batch])
+        masked, labels = mask_tokens(
+            ids, special_tokens_mask(ids, attention), vocab_size, request.mlm_probability, generator
+        )
+        nsp = torch.tensor([int(e[2]) for e in batch], dtype=torch.long)
+        output = model(
+            input_ids=masked.to(device), attention_mask=attention.to(device), token_type_ids=types.to(device),
+            unit_masks=masks, labels=labels.to(device), next_sentence_label=nsp.to(device),
+        )
+        grads = torch.autograd.grad(output.loss, list(masks.values()))
+        for key, grad in zip(masks, grads):
+            totals[key] += grad.double() if request.accumulate == "abs_of_sum" else grad.double().abs()
+        tokens = int(attention.sum())
+        seen += tokens
+        batches += 1
+        bar.update(tokens)
+    bar.close()
+    if batches == 0:
+        raise MticketsError(f"--shards {request.shards}: no examples; the corpus of '{request.language}' is empty")
+    if seen < request.tokens:
+        log.warning(
+            "%s: only %d tokens of '%s' in the shards, fewer than --tokens %d; scoring with all of them",
+            request.shards, seen, request.language, request.tokens,
+        )
+    scores = {key: total.abs().float().cpu() for key, total in totals.items()}
+    return scores, {"tokens_seen": seen, "batches": batches, "accumulate": request.accumulate,
+                    "dropout": "on" if request.dropout else "off", "tokens_requested": request.tokens}
+
+
+def language_seed(seed: int, language: str) -> int:
+    """A reproducible per-language seed (crc32, not Python's salted hash)."""
+    return (int(seed) * 1_000_003 + zlib.crc32(language.encode("utf-8"))) % (2**63)
+
+
+@register("random")
+def random_scores(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
+    """Uniform [0, 1) scores from a generator seeded with (seed, language)."""
+    generator = torch.Generator().manual_seed(language_seed(request.seed, request.language))
+    scores = {key: torch.rand(dim, generator=generator) for key, dim in unit_dims(model).items()}
+    return scores, {"tokens_seen": 0, "batches": 0}
+
+
+def _sq(tensor: torch.Tensor, dim: int | None = None) -> torch.Tensor:
+    tensor = tensor.detach().double()
+    return tensor.pow(2) if dim is None else tensor.pow(2).sum(dim=dim)
+
+
+@register("magnitude")
+def magnitude(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
+    """L2 norm of the weights each unit owns (input-invariant, the same for every language)."""
+    scores = {}
+    for k, layer in enumerate(model.base_model.encoder.layer):
+        attention = layer.attention.self
+        w_o = layer.attention.output.dense.weight
+        qk = (_sq(attention.query.weight, 1) + _sq(attention.query.bias)
+              + _sq(attention.key.weight, 1) + _sq(attention.key.bias))
+        v = _sq(attention.value.weight, 1) + _sq(attention.value.bias) + _sq(w_o, 0)
+        w_1, w_2 = layer.intermediate.dense, layer.output.dense
+        ffn = _sq(w_1.weight, 1) + _sq(w_1.bias) + _sq(w_2.weight, 0)
+        for name, value in (("qk", qk), ("v", v), ("ffn", ffn)):
+            scores[f"layer.{k}.{name}"] = value.sqrt().float().cpu()
+    return scores, {"tokens_seen": 0, "batches": 0}
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def load_model(directory: str | Path):
+    from mtickets.modeling import TicketBertForPreTraining
+
+    directory = Path(directory)
+    if not (directory / "config.json").is_file():
+        raise MticketsError(
+            f"--model {directory}: not a save_pretrained model directory (no config.json); run `mtickets init`"
+        )
+    try:
+        return TicketBertForPreTraining.from_pretrained(str(directory))
+    except (OSError, ValueError) as error:
+        raise MticketsError(f"--model {directory}: cannot load a ticket-bert model ({error})") from None
+
+
+def score_units(model, proxy: str, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Run a registered proxy; returns (scores, safetensors metadata)."""
+    if proxy not in PROXIES:
+        raise MticketsError(f"--proxy {proxy!r}: unknown; available: {', '.join(sorted(PROXIES))}")
+    scores, extra = PROXIES[proxy](model, request)
+    expected = unit_dims(model)
+    for key, dim in expected.items():
+        if key not in scores or tuple(scores[key].shape) != (dim,):
+            raise RuntimeError(f"proxy {proxy} returned no {dim}-dim score for {key}")
+        if not bool(torch.isfinite(scores[key]).all()):
+            raise MticketsError(f"proxy {proxy} gave non-finite scores for {key} of '{request.language}'")
+    metadata = {"language": request.language, "proxy": proxy, "seed": request.seed,
+                "accumulate": request.accumulate, **extra}
+    return {key: scores[key].float().contiguous() for key in expected}, {k: str(v) for k, v in metadata.items()}
+
+
+def save_scores(path: str | Path, scores: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+    from mtickets.merge import save_safetensors
+
+    save_safetensors(scores, path, metadata)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from mtickets.device import add_device_argument
+
+    parser.add_argument("--proxy", required=True, choices=sorted(PROXIES), help="zero-cost proxy")
+    parser.add_argument("--model", required=True, help="save_pretrained directory of the initialised model")
+    parser.add_argument("--lang", required=True, help="language code")
+    parser.add_argument("--shards", default=None, help="the language's shard directory (snip only)")
+    parser.add_argument("--tokens", type=int, default=2_500_000, help="non-pad tokens to score on (snip)")
+    parser.add_argument("--batch-size", type=int, default=32, help="examples per batch (snip)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of MLM masking / dropout / random scores")
+    parser.add_argument("--accumulate", choices=ACCUMULATE, default="abs_of_sum",
+                        help="|sum of batch gradients| (authors' code) or sum of |batch gradients|")
+    parser.add_argument("--dropout", choices=("off", "on"), default="off", help="dropout while scoring (snip)")
+    parser.add_argument("--mlm-probability", type=float, default=0.15, help="MLM masking rate (snip)")
+    add_device_argument(parser)
+    parser.add_argument("--out", required=True, help="output .safetensors path")
+
+
+def main(args: argparse.Namespace) -> None:
+    from mtickets.device import resolve_device
+
+    if args.tokens <= 0 or args.batch_size <= 0:
+        raise MticketsError("--tokens and --batch-size must be positive")
+    model = load_model(args.model)
+    request = ScoreRequest(
+        language=args.lang,
+        shards=Path(args.shards) if args.shards else None,
+        tokens=args.tokens,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        accumulate=args.accumulate,
+        dropout=args.dropout == "on",
+        mlm_probability=args.mlm_probability,
+        device=str(resolve_device(args.device)) if args.proxy == "snip" else "cpu",
+    )
+    scores, metadata = score_units(model, args.proxy, request)
+    metadata["model"] = str(args.model)
+    save_scores(args.out, scores, metadata)
+    log.info("%s scores of '%s' (%s tokens) -> %s", args.proxy, args.lang, metadata["tokens_seen"], args.out)

@@ -1,0 +1,101 @@
+"""Initialise a TicketBertForPreTraining (random BERT init, seeded) and save it.
+
+``--model-config`` is a JSON object of ``TicketBertConfig`` fields (inline JSON or a
+path to a .json file); ``vocab_size`` comes from the tokenizer directory. The same
+config and seed give identical weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import torch
+
+from mtickets.atomic import atomic_dir
+from mtickets.errors import MticketsError
+
+log = logging.getLogger(__name__)
+
+
+def read_model_config(spec: str) -> dict:
+    """Inline JSON or a path to a JSON file → dict."""
+    path = Path(spec)
+    source = "--model-config"
+    text = spec
+    if not spec.lstrip().startswith("{"):
+        if not path.is_file():
+            raise MticketsError(f"--model-config {spec!r}: neither a JSON object nor an existing .json file")
+        text, source = path.read_text(encoding="utf-8"), str(path)
+    try:
+        fields = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise MticketsError(f"{source}: not valid JSON ({error})") from None
+    if not isinstance(fields, dict):
+        raise MticketsError(f"{source}: expected a JSON object of model config fields")
+    return fields
+
+
+def tokenizer_vocab_size(directory: str | Path) -> int:
+    from transformers import BertTokenizerFast
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise MticketsError(f"--tokenizer {directory}: not a directory; run `mtickets tokenizer` first")
+    try:
+        tokenizer = BertTokenizerFast.from_pretrained(str(directory))
+    except (OSError, ValueError) as error:
+        raise MticketsError(f"--tokenizer {directory}: cannot load a BertTokenizerFast ({error})") from None
+    return len(tokenizer)
+
+
+def build_config(fields: dict, vocab_size: int, source: str = "--model-config"):
+    """A TicketBertConfig from user fields; unknown fields and a disagreeing vocab_size are errors."""
+    from mtickets.modeling import TicketBertConfig
+
+    known = {f.name for f in dataclasses.fields(TicketBertConfig)}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise MticketsError(f"{source}: unknown model config field(s) {', '.join(unknown)}")
+    if "vocab_size" in fields and int(fields["vocab_size"]) != vocab_size:
+        raise MticketsError(
+            f"{source}: vocab_size {fields['vocab_size']} disagrees with the tokenizer's {vocab_size} tokens; "
+            "drop vocab_size from the model config (it is taken from the tokenizer)"
+        )
+    fields = {**fields, "vocab_size": vocab_size}
+    hidden, heads = int(fields.get("hidden_size", 768)), int(fields.get("num_attention_heads", 12))
+    if heads <= 0 or hidden % heads:
+        raise MticketsError(f"{source}: hidden_size {hidden} is not a multiple of num_attention_heads {heads}")
+    return TicketBertConfig(**fields)
+
+
+def init_model(config, seed: int):
+    """A freshly initialised TicketBertForPreTraining; the same seed gives the same weights."""
+    from mtickets.modeling import TicketBertForPreTraining
+
+    torch.manual_seed(seed)
+    return TicketBertForPreTraining(config)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model-config", required=True, help="JSON object (or .json file) of TicketBertConfig fields")
+    parser.add_argument("--tokenizer", required=True, help="tokenizer directory (vocab size)")
+    parser.add_argument("--seed", type=int, required=True, help="initialisation seed")
+    parser.add_argument("--out", required=True, help="output save_pretrained directory")
+
+
+def main(args: argparse.Namespace) -> None:
+    fields = read_model_config(args.model_config)
+    vocab_size = tokenizer_vocab_size(args.tokenizer)
+    config = build_config(fields, vocab_size)
+    model = init_model(config, args.seed)
+    with atomic_dir(args.out) as tmp:
+        model.save_pretrained(str(tmp))
+    params = sum(p.numel() for p in model.parameters())
+    log.info(
+        "initialised %d-layer ticket-bert (hidden %d, vocab %d, %d parameters, seed %d) -> %s",
+        config.num_hidden_layers, config.hidden_size, vocab_size, params, args.seed, args.out,
+    )

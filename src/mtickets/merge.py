@@ -1,0 +1,245 @@
+"""Normalise and merge per-language unit scores into a ticket bank (paper footnote 4).
+
+Every (language, layer, component) score vector is divided by its L2 norm; all entries
+of all languages, layers and components are pooled and the global top ⌊r · total⌋ are
+kept (``--budget joint``: single languages and layers may keep more or less than r).
+``--budget per_language`` keeps the top ⌊r · n_lang⌋ of each language instead. Ties are
+broken deterministically: by score descending, then by position in the pooled order
+(language order of ``--languages``, then layer, then qk / v / ffn, then unit index).
+
+Outputs (``--out-dir``): ``tickets.safetensors`` (``layer.{k}.qk|v|ffn``, ``[languages,
+dim]`` uint8; metadata ``languages`` JSON list, ``remain_ratio``, ``budget``),
+``tickets.json`` (keep ratios overall / per language / per (language, layer, component),
+and the language × language Jaccard overlap of the tickets) and ``tickets.csv``
+(``language,layer,component,kept,total,ratio``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import torch
+
+from mtickets.atomic import atomic_path, write_json
+from mtickets.errors import MticketsError
+
+log = logging.getLogger(__name__)
+
+KEY = re.compile(r"^layer\.(\d+)\.(qk|v|ffn)$")
+COMPONENT_ORDER = {"qk": 0, "v": 1, "ffn": 2}
+BUDGETS = ("joint", "per_language")
+
+
+def ordered_keys(keys) -> list[str]:
+    """Ticket keys sorted by (layer, qk < v < ffn)."""
+    parsed = []
+    for key in keys:
+        match = KEY.match(key)
+        if match is None:
+            raise ValueError(key)
+        parsed.append((int(match.group(1)), COMPONENT_ORDER[match.group(2)], key))
+    return [key for _, _, key in sorted(parsed)]
+
+
+def keep_count(ratio: float, total: int) -> int:
+    """⌊ratio · total⌋ in decimal arithmetic (0.29 · 100 is 29, not 28)."""
+    return int((Decimal(repr(float(ratio))) * total) // 1)
+
+
+def top_mask(values: torch.Tensor, keep: int) -> torch.Tensor:
+    """0/1 mask of the ``keep`` largest values; ties go to the lower index (stable sort)."""
+    order = torch.sort(values, descending=True, stable=True).indices
+    mask = torch.zeros(values.numel(), dtype=torch.uint8)
+    mask[order[:keep]] = 1
+    return mask
+
+
+def normalise(scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Each vector divided by its L2 norm (float64; an all-zero vector stays zero)."""
+    out = {}
+    for key, value in scores.items():
+        value = value.double()
+        norm = torch.linalg.vector_norm(value)
+        out[key] = value / norm if norm > 0 else torch.zeros_like(value)
+    return out
+
+
+def merge_scores(
+    scores: dict[str, dict[str, torch.Tensor]],
+    languages: list[str],
+    remain_ratio: float,
+    budget: str = "joint",
+) -> dict[str, torch.Tensor]:
+    """``scores[lang][key]`` (1-D) → ticket bank ``{key: [languages, dim] uint8}``."""
+    if not 0.0 < remain_ratio <= 1.0:
+        raise MticketsError(f"--remain-ratio {remain_ratio}: must be in (0, 1]")
+    if budget not in BUDGETS:
+        raise MticketsError(f"--budget {budget!r}: expected one of {', '.join(BUDGETS)}")
+    keys = ordered_keys(scores[languages[0]])
+    dims = [scores[languages[0]][key].numel() for key in keys]
+    # Pooled order: language, then layer / component, then unit index.
+    normalised = [normalise({key: scores[lang][key] for key in keys}) for lang in languages]
+    pooled = torch.stack([torch.cat([n[key] for key in keys]) for n in normalised])  # [languages, units]
+    if budget == "joint":
+        flat = top_mask(pooled.reshape(-1), keep_count(remain_ratio, pooled.numel()))
+        kept = flat.reshape(pooled.shape)
+    else:
+        keep = keep_count(remain_ratio, pooled.shape[1])
+        kept = torch.stack([top_mask(row, keep) for row in pooled])
+    return dict(zip(keys, torch.split(kept, dims, dim=1)))
+
+
+def ticket_summary(bank: dict[str, torch.Tensor], languages: list[str], remain_ratio: float, budget: str) -> dict:
+    """Keep ratios (overall, per language, per (language, layer, component)) and Jaccard overlaps."""
+    keys = ordered_keys(bank)
+    stacked = torch.cat([bank[key] for key in keys], dim=1).double()  # [languages, units]
+    kept_per_language = stacked.sum(dim=1)
+    units = stacked.shape[1]
+    intersection = stacked @ stacked.T
+    union = kept_per_language[:, None] + kept_per_language[None, :] - intersection
+    jaccard = torch.where(union > 0, intersection / union.clamp_min(1), torch.ones_like(union))
+    rows = []
+    for key in keys:
+        layer, component = KEY.match(key).groups()
+        kept = bank[key].sum(dim=1).tolist()
+        total = bank[key].shape[1]
+        for lang, count in zip(languages, kept):
+            rows.append({"language": lang, "layer": int(layer), "component": component,
+                         "kept": int(count), "total": int(total), "ratio": count / total})
+    return {
+        "languages": languages,
+        "remain_ratio": remain_ratio,
+        "budget": budget,
+        "kept": int(stacked.sum()),
+        "total": int(stacked.numel()),
+        "keep_ratio": float(stacked.mean()),
+        "per_language": {
+            lang: {"kept": int(k), "total": units, "ratio": float(k) / units}
+            for lang, k in zip(languages, kept_per_language.tolist())
+        },
+        "per_component": rows,
+        "overlap": {"metric": "jaccard", "languages": languages,
+                    "matrix": [[round(v, 6) for v in row] for row in jaccard.tolist()]},
+    }
+
+
+# --------------------------------------------------------------------------- files
+
+
+def load_scores(paths: list[str | Path], languages: list[str]) -> dict[str, dict[str, torch.Tensor]]:
+    """Read one score file per language and check they all have the same keys and shapes."""
+    from safetensors import safe_open
+
+    if len(paths) != len(languages):
+        raise MticketsError(f"--scores gives {len(paths)} files but --languages names {len(languages)} languages")
+    if len(set(languages)) != len(languages):
+        raise MticketsError(f"--languages {' '.join(languages)}: a language is listed twice")
+    scores, reference = {}, None
+    for path, lang in zip(map(Path, paths), languages):
+        if not path.is_file():
+            raise MticketsError(f"score file of '{lang}' not found: {path}; run `mtickets score --lang {lang}`")
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                metadata = handle.metadata() or {}
+                tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+        except Exception as error:  # safetensors raises its own error types
+            raise MticketsError(
+                f"{path}: not a readable safetensors score file ({error}); rerun `mtickets score`"
+            ) from None
+        if metadata.get("language", lang) != lang:
+            raise MticketsError(
+                f"{path} holds scores of '{metadata['language']}' but is given for '{lang}'; "
+                "list --scores in the order of --languages"
+            )
+        bad = sorted(key for key in tensors if not KEY.match(key))
+        if bad:
+            raise MticketsError(f"{path}: unexpected key {bad[0]} (expected layer.K.qk|v|ffn); rerun `mtickets score`")
+        for key, value in tensors.items():
+            if value.dim() != 1 or not value.is_floating_point():
+                raise MticketsError(f"{path}: {key} must be a 1-D float tensor, got {value.dtype} {tuple(value.shape)}")
+            if not bool(torch.isfinite(value).all()):
+                raise MticketsError(f"{path}: {key} holds non-finite scores; rerun `mtickets score`")
+        shapes = {key: tuple(value.shape) for key, value in tensors.items()}
+        if reference is None:
+            reference = (path, shapes)
+            layers = sorted({int(KEY.match(k).group(1)) for k in shapes})
+            want = {f"layer.{k}.{c}" for k in range(len(layers)) for c in COMPONENT_ORDER}
+            missing = sorted(want - set(shapes))
+            if not shapes or missing:
+                first = missing[0] if missing else "layer.0.qk"
+                raise MticketsError(f"{path}: missing key {first}; rerun `mtickets score`")
+        else:
+            ref_path, ref_shapes = reference
+            for key in sorted(set(ref_shapes) | set(shapes)):
+                if key not in shapes:
+                    raise MticketsError(f"{path}: missing key {key} (present in {ref_path}); rerun `mtickets score`")
+                if key not in ref_shapes:
+                    raise MticketsError(f"{path}: key {key} is not in {ref_path}; were they scored on the same model?")
+                if shapes[key] != ref_shapes[key]:
+                    raise MticketsError(
+                        f"{path}: {key} has shape {shapes[key]} but {ref_shapes[key]} in {ref_path}; "
+                        "were they scored on the same model?"
+                    )
+        scores[lang] = tensors
+    return scores
+
+
+def save_safetensors(tensors: dict[str, torch.Tensor], path: str | Path, metadata: dict[str, str]) -> None:
+    """``safetensors.torch.save_file``, atomically and byte-reproducibly.
+
+    safetensors writes the metadata in hash-map order, which changes from run to run;
+    the header is rewritten with sorted metadata so equal inputs give equal bytes.
+    """
+    import struct
+
+    from safetensors.torch import save_file
+
+    with atomic_path(path) as tmp:
+        save_file({key: value.contiguous() for key, value in tensors.items()}, str(tmp), metadata=metadata)
+        raw = tmp.read_bytes()
+        (length,) = struct.unpack("<Q", raw[:8])
+        header = json.loads(raw[8 : 8 + length])
+        header["__metadata__"] = dict(sorted((header.get("__metadata__") or {}).items()))
+        ordered = {"__metadata__": header.pop("__metadata__"), **header}
+        encoded = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        encoded += b" " * (-len(encoded) % 8)
+        tmp.write_bytes(struct.pack("<Q", len(encoded)) + encoded + raw[8 + length :])
+
+
+def write_outputs(out_dir: str | Path, bank: dict[str, torch.Tensor], summary: dict) -> None:
+    out_dir = Path(out_dir)
+    metadata = {"languages": json.dumps(summary["languages"]), "remain_ratio": repr(float(summary["remain_ratio"])),
+                "budget": summary["budget"]}
+    save_safetensors(bank, out_dir / "tickets.safetensors", metadata)
+    write_json(out_dir / "tickets.json", summary)
+    with atomic_path(out_dir / "tickets.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["language", "layer", "component", "kept", "total", "ratio"])
+        writer.writeheader()
+        for row in summary["per_component"]:
+            writer.writerow({**row, "ratio": f"{row['ratio']:.6f}"})
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scores", nargs="+", required=True,
+                        help="score files, one per language, in --languages order")
+    parser.add_argument("--languages", nargs="+", required=True, help="ordered languages (ticket bank rows)")
+    parser.add_argument("--remain-ratio", type=float, required=True, help="fraction r of units to keep")
+    parser.add_argument("--budget", choices=BUDGETS, default="joint", help="pool all languages or each language alone")
+    parser.add_argument("--out-dir", required=True, help="directory for tickets.safetensors / .json / .csv")
+
+
+def main(args: argparse.Namespace) -> None:
+    scores = load_scores(args.scores, args.languages)
+    bank = merge_scores(scores, args.languages, args.remain_ratio, args.budget)
+    summary = ticket_summary(bank, args.languages, args.remain_ratio, args.budget)
+    write_outputs(args.out_dir, bank, summary)
+    log.info(
+        "tickets of %d languages: keep %.4f overall (%s budget, r = %g) -> %s",
+        len(args.languages), summary["keep_ratio"], args.budget, args.remain_ratio, args.out_dir,
+    )

@@ -1,0 +1,656 @@
+"""A BERT with a bank of per-language structured subnetworks ("tickets").
+
+The whole model in one file, after Hugging Face's ``modeling_bert.py`` (same module
+and parameter names, so ``state_dict`` keys read like BERT's) and nanoGPT's habit of
+keeping everything readable in one sitting.
+
+Tickets (Lee & Hwang 2023, DESIGN.md §1). For language l and layer k three binary
+vectors switch structured units off:
+
+- ``qk`` ([H]): multiplies the outputs of the query AND key projections (after the
+  bias). A masked dim removes a row of W_Q and of W_K from the attention scores.
+- ``v`` ([H]): multiplies the output of the value projection: a row of W_V and the
+  matching input column of the attention output projection W_O.
+- ``ffn`` ([F]): multiplies the FFN intermediate units before the activation: a row of
+  W_1 (and b_1) and the matching column of W_2 (GELU(0) = 0).
+
+The bank lives in ``TicketBertModel.tickets`` as persistent buffers
+``tickets.layer.{k}.qk|v|ffn`` of shape ``[languages, dim]`` (uint8 0/1), so
+``save_pretrained`` / ``from_pretrained`` keep it; ``config.languages`` names the rows.
+``forward(..., language="de")`` runs the whole batch through de's ticket;
+``forward(..., unit_masks={...})`` uses the given 1-D masks instead (SNIP
+differentiates through them); neither runs the dense model.
+
+Two implementations of a ticket forward pass give the same outputs and gradients:
+``"mask"`` (default, the reference) multiplies the masks in; ``"gather"``
+(``config.ticket_implementation = "gather"``, used for ``language=`` batches only)
+gathers the kept rows / columns of the weights so the FLOPs follow the ticket size.
+Attention heads keep different numbers of dims, so the gather path pads every head to
+the layer's largest kept count with zero rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PretrainedConfig, PreTrainedModel
+from transformers import initialization as init
+from transformers.activations import ACT2FN
+from transformers.modeling_outputs import BaseModelOutputWithPooling, TokenClassifierOutput
+from transformers.utils import ModelOutput
+
+from mtickets.errors import MticketsError
+
+COMPONENTS = ("qk", "v", "ffn")
+
+
+# --------------------------------------------------------------------------- config
+
+
+class TicketBertConfig(PretrainedConfig):
+    """BERT's configuration plus ``languages``, the ordered rows of the ticket bank."""
+
+    model_type = "ticket-bert"
+
+    vocab_size: int = 30522
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_attention_heads: int = 12
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu"
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    initializer_range: float = 0.02
+    layer_norm_eps: float = 1e-12
+    classifier_dropout: float | None = None
+    pad_token_id: int | None = 0
+    tie_word_embeddings: bool = True
+    languages: list[str] = field(default_factory=list)
+    ticket_implementation: str = "mask"  # "mask" (reference) or "gather" (FLOPs follow the ticket)
+
+
+def ticket_keys(config) -> list[str]:
+    """The ticket keys of a config in canonical order: layer.0.qk, layer.0.v, layer.0.ffn, layer.1.qk, ..."""
+    return [f"layer.{k}.{c}" for k in range(config.num_hidden_layers) for c in COMPONENTS]
+
+
+def ticket_dims(config) -> dict[str, int]:
+    """Length of each ticket vector: hidden size for qk and v, intermediate size for ffn."""
+    dims = {"qk": config.hidden_size, "v": config.hidden_size, "ffn": config.intermediate_size}
+    return {key: dims[key.rsplit(".", 1)[1]] for key in ticket_keys(config)}
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@dataclass
+class TicketBertForPreTrainingOutput(ModelOutput):
+    """Loss (MLM + NSP, when labels are given), MLM logits and NSP logits."""
+
+    loss: torch.Tensor | None = None
+    prediction_logits: torch.Tensor | None = None
+    seq_relationship_logits: torch.Tensor | None = None
+    mlm_loss: torch.Tensor | None = None
+    nsp_loss: torch.Tensor | None = None
+
+
+# --------------------------------------------------------------------------- ticket bank
+
+
+class TicketLayerMasks(nn.Module):
+    """One layer's rows of the bank: buffers ``qk`` [L, H], ``v`` [L, H], ``ffn`` [L, F] (uint8)."""
+
+    def __init__(self, num_languages: int, hidden_size: int, intermediate_size: int):
+        super().__init__()
+        self.register_buffer("qk", torch.ones(num_languages, hidden_size, dtype=torch.uint8))
+        self.register_buffer("v", torch.ones(num_languages, hidden_size, dtype=torch.uint8))
+        self.register_buffer("ffn", torch.ones(num_languages, intermediate_size, dtype=torch.uint8))
+
+
+class TicketBank(nn.Module):
+    """``layer[k]`` holds layer k's masks; state-dict keys ``layer.{k}.qk|v|ffn``."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        n = len(config.languages)
+        self.layer = nn.ModuleList(
+            TicketLayerMasks(n, config.hidden_size, config.intermediate_size) for _ in range(config.num_hidden_layers)
+        )
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+class TicketBertEmbeddings(nn.Module):
+    """Word + position + token-type embeddings, LayerNorm, dropout."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
+        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
+        self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, input_ids, token_type_ids=None, position_ids=None):
+        seq_length = input_ids.shape[1]
+        if position_ids is None:
+            position_ids = torch.arange(seq_length, device=input_ids.device).unsqueeze(0)
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(input_ids)
+        embeddings = (
+            self.word_embeddings(input_ids)
+            + self.position_embeddings(position_ids)
+            + self.token_type_embeddings(token_type_ids)
+        )
+        return self.dropout(self.LayerNorm(embeddings))
+
+
+# --------------------------------------------------------------------------- gather plans
+
+
+@dataclass
+class GatherPlan:
+    """Index tensors for one layer's ticket: per-head kept dims padded to the widest head.
+
+    ``qk_index`` / ``v_index``: [heads * width] positions in [0, H) (padding repeats a
+    valid index and is zeroed by ``*_valid``); ``ffn_index``: kept intermediate units.
+    """
+
+    qk_index: torch.Tensor
+    qk_valid: torch.Tensor
+    qk_width: int
+    v_index: torch.Tensor
+    v_valid: torch.Tensor
+    v_width: int
+    ffn_index: torch.Tensor
+
+
+def _head_index(mask: torch.Tensor, num_heads: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Kept dims of each head, padded to the widest head: (flat index, 0/1 validity, width)."""
+    head_dim = mask.numel() // num_heads
+    per_head = mask.reshape(num_heads, head_dim) != 0
+    counts = per_head.sum(dim=1)
+    width = int(counts.max())
+    # Stable sort puts each head's kept dims first, in their original order.
+    order = torch.sort((~per_head).to(torch.int8), dim=1, stable=True).indices[:, :width]
+    valid = torch.arange(width, device=mask.device).unsqueeze(0) < counts.unsqueeze(1)
+    offsets = torch.arange(num_heads, device=mask.device).unsqueeze(1) * head_dim
+    return (order + offsets).reshape(-1), valid.reshape(-1), width
+
+
+# --------------------------------------------------------------------------- encoder layer
+
+
+class TicketBertSelfAttention(nn.Module):
+    """Multi-head self-attention; ``qk`` masks query and key outputs, ``v`` the value output."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        if config.hidden_size % config.num_attention_heads:
+            raise ValueError(
+                f"hidden_size {config.hidden_size} is not a multiple of num_attention_heads "
+                f"{config.num_attention_heads}"
+            )
+        self.num_heads = config.num_attention_heads
+        self.head_dim = config.hidden_size // config.num_attention_heads
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dropout_prob = config.attention_probs_dropout_prob
+
+    def split_heads(self, x: torch.Tensor, width: int) -> torch.Tensor:  # [B, T, n*w] -> [B, n, T, w]
+        return x.view(x.shape[0], x.shape[1], self.num_heads, width).transpose(1, 2)
+
+    def attend(self, q, k, v, attention_mask):
+        return F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attention_mask,
+            dropout_p=self.dropout_prob if self.training else 0.0,
+            scale=1.0 / math.sqrt(self.head_dim),
+        )
+
+    def forward(self, hidden_states, attention_mask=None, qk_mask=None, v_mask=None):
+        q, k, v = self.query(hidden_states), self.key(hidden_states), self.value(hidden_states)
+        if qk_mask is not None:
+            q, k = q * qk_mask, k * qk_mask
+        if v_mask is not None:
+            v = v * v_mask
+        d = self.head_dim
+        context = self.attend(self.split_heads(q, d), self.split_heads(k, d), self.split_heads(v, d), attention_mask)
+        return context.transpose(1, 2).flatten(2)  # [B, T, H]
+
+    def forward_gathered(self, hidden_states, attention_mask, plan: GatherPlan):
+        """Only the kept dims: query/key/value rows gathered per head (zero-padded)."""
+        qk_valid = plan.qk_valid.to(hidden_states.dtype)
+        v_valid = plan.v_valid.to(hidden_states.dtype)
+
+        def project(linear, index, valid):
+            weight = linear.weight.index_select(0, index) * valid.unsqueeze(1)
+            return F.linear(hidden_states, weight, linear.bias.index_select(0, index) * valid)
+
+        q = project(self.query, plan.qk_index, qk_valid)
+        k = project(self.key, plan.qk_index, qk_valid)
+        v = project(self.value, plan.v_index, v_valid)
+        context = self.attend(
+            self.split_heads(q, plan.qk_width), self.split_heads(k, plan.qk_width),
+            self.split_heads(v, plan.v_width), attention_mask,
+        )
+        return context.transpose(1, 2).flatten(2)  # [B, T, heads * v_width]
+
+
+class TicketBertSelfOutput(nn.Module):
+    """Attention output projection W_O, dropout, residual, LayerNorm."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, hidden_states, input_tensor, column_index=None, column_valid=None):
+        if column_index is None:
+            hidden_states = self.dense(hidden_states)
+        else:  # gathered context: only W_O's columns of the kept value dims
+            weight = self.dense.weight.index_select(1, column_index) * column_valid.to(hidden_states.dtype)
+            hidden_states = F.linear(hidden_states, weight, self.dense.bias)
+        return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
+
+
+class TicketBertAttention(nn.Module):
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.self = TicketBertSelfAttention(config)
+        self.output = TicketBertSelfOutput(config)
+
+    def forward(self, hidden_states, attention_mask=None, qk_mask=None, v_mask=None, plan=None):
+        if plan is None:
+            context = self.self(hidden_states, attention_mask, qk_mask, v_mask)
+            return self.output(context, hidden_states)
+        context = self.self.forward_gathered(hidden_states, attention_mask, plan)
+        return self.output(context, hidden_states, plan.v_index, plan.v_valid)
+
+
+class TicketBertIntermediate(nn.Module):
+    """W_1 and the activation; ``ffn`` masks the units before the activation."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.intermediate_act_fn = ACT2FN[config.hidden_act]
+
+    def forward(self, hidden_states, ffn_mask=None, unit_index=None):
+        if unit_index is not None:
+            weight, bias = self.dense.weight.index_select(0, unit_index), self.dense.bias.index_select(0, unit_index)
+            hidden_states = F.linear(hidden_states, weight, bias)
+        else:
+            hidden_states = self.dense(hidden_states)
+            if ffn_mask is not None:
+                hidden_states = hidden_states * ffn_mask
+        return self.intermediate_act_fn(hidden_states)
+
+
+class TicketBertOutput(nn.Module):
+    """W_2, dropout, residual, LayerNorm."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.intermediate_size, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, hidden_states, input_tensor, unit_index=None):
+        if unit_index is None:
+            hidden_states = self.dense(hidden_states)
+        else:
+            hidden_states = F.linear(hidden_states, self.dense.weight.index_select(1, unit_index), self.dense.bias)
+        return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
+
+
+class TicketBertLayer(nn.Module):
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.attention = TicketBertAttention(config)
+        self.intermediate = TicketBertIntermediate(config)
+        self.output = TicketBertOutput(config)
+
+    def forward(self, hidden_states, attention_mask=None, masks=None, plan=None):
+        masks = masks or {}
+        attention_output = self.attention(hidden_states, attention_mask, masks.get("qk"), masks.get("v"), plan)
+        unit_index = None if plan is None else plan.ffn_index
+        intermediate = self.intermediate(attention_output, masks.get("ffn"), unit_index)
+        return self.output(intermediate, attention_output, unit_index)
+
+
+class TicketBertEncoder(nn.Module):
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.layer = nn.ModuleList(TicketBertLayer(config) for _ in range(config.num_hidden_layers))
+
+    def forward(self, hidden_states, attention_mask=None, layer_masks=None, plans=None):
+        for k, layer in enumerate(self.layer):
+            hidden_states = layer(
+                hidden_states, attention_mask,
+                masks=None if layer_masks is None else layer_masks[k],
+                plan=None if plans is None else plans[k],
+            )
+        return hidden_states
+
+
+class TicketBertPooler(nn.Module):
+    """tanh(W · h_[CLS]): the sentence representation for NSP."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.activation = nn.Tanh()
+
+    def forward(self, hidden_states):
+        return self.activation(self.dense(hidden_states[:, 0]))
+
+
+# --------------------------------------------------------------------------- heads
+
+
+class TicketBertPredictionHeadTransform(nn.Module):
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.transform_act_fn = ACT2FN[config.hidden_act]
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+
+    def forward(self, hidden_states):
+        return self.LayerNorm(self.transform_act_fn(self.dense(hidden_states)))
+
+
+class TicketBertLMPredictionHead(nn.Module):
+    """Transform, then the decoder whose weight is tied to the word embeddings (own bias)."""
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.transform = TicketBertPredictionHeadTransform(config)
+        self.decoder = nn.Linear(config.hidden_size, config.vocab_size)
+
+    def forward(self, hidden_states):
+        return self.decoder(self.transform(hidden_states))
+
+
+class TicketBertPreTrainingHeads(nn.Module):
+    def __init__(self, config: TicketBertConfig):
+        super().__init__()
+        self.predictions = TicketBertLMPredictionHead(config)
+        self.seq_relationship = nn.Linear(config.hidden_size, 2)
+
+    def forward(self, sequence_output, pooled_output):
+        return self.predictions(sequence_output), self.seq_relationship(pooled_output)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class TicketBertPreTrainedModel(PreTrainedModel):
+    """Weight initialisation (BERT: normal(0, initializer_range), zero biases, unit LayerNorms)."""
+
+    config_class = TicketBertConfig
+    base_model_prefix = "bert"
+    supports_gradient_checkpointing = False
+    _no_split_modules = ["TicketBertEmbeddings", "TicketBertLayer"]
+
+    def _init_weights(self, module):
+        super()._init_weights(module)  # Linear / Embedding: normal(0, initializer_range); LayerNorm: 1, 0
+        if isinstance(module, TicketLayerMasks):
+            for buffer in (module.qk, module.v, module.ffn):
+                init.ones_(buffer)
+
+    def set_tickets(self, masks: dict[str, torch.Tensor], languages: list[str]) -> None:
+        """Install a ticket bank (see ``TicketBertModel.set_tickets``)."""
+        self.base_model.set_tickets(masks, languages)
+
+    def ticket(self, language: str) -> dict[str, torch.Tensor]:
+        """One language's ticket row: ``{layer.k.qk|v|ffn: 1-D uint8}``."""
+        return self.base_model.ticket(language)
+
+
+class TicketBertModel(TicketBertPreTrainedModel):
+    """Embeddings, the encoder (with the ticket bank) and the pooler."""
+
+    _keys_to_ignore_on_load_unexpected = [r"^cls\."]  # heads of a pretraining checkpoint
+
+    def __init__(self, config: TicketBertConfig, add_pooling_layer: bool = True):
+        super().__init__(config)
+        self.embeddings = TicketBertEmbeddings(config)
+        self.encoder = TicketBertEncoder(config)
+        self.pooler = TicketBertPooler(config) if add_pooling_layer else None
+        self.tickets = TicketBank(config) if config.languages else None
+        self._plans: dict = {}
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value):
+        self.embeddings.word_embeddings = value
+
+    # ----------------------------------------------------------------- ticket bank
+
+    def set_tickets(self, masks: dict[str, torch.Tensor], languages: list[str]) -> None:
+        """Install the bank ``{layer.k.qk: [L, H], layer.k.v: [L, H], layer.k.ffn: [L, F]}`` (0/1 values)."""
+        languages = [str(lang) for lang in languages]
+        if not languages or len(set(languages)) != len(languages):
+            raise MticketsError(f"set_tickets: languages must be a non-empty list without repeats, got {languages}")
+        expected = ticket_dims(self.config)
+        missing = sorted(set(expected) - set(masks))
+        extra = sorted(set(masks) - set(expected))
+        if missing or extra:
+            raise MticketsError(
+                f"ticket masks do not fit a {self.config.num_hidden_layers}-layer model: "
+                f"missing {missing or 'none'}, unexpected {extra or 'none'}"
+            )
+        for key, dim in expected.items():
+            mask = torch.as_tensor(masks[key])
+            if tuple(mask.shape) != (len(languages), dim):
+                raise MticketsError(
+                    f"ticket mask {key} has shape {tuple(mask.shape)}, expected ({len(languages)}, {dim})"
+                )
+            if not bool(((mask == 0) | (mask == 1)).all()):
+                raise MticketsError(f"ticket mask {key} holds values other than 0 and 1")
+        self.config.languages = languages
+        device = self.embeddings.word_embeddings.weight.device
+        bank = TicketBank(self.config).to(device)
+        for k, layer in enumerate(bank.layer):
+            for component in COMPONENTS:
+                getattr(layer, component).copy_(torch.as_tensor(masks[f"layer.{k}.{component}"]).to(torch.uint8))
+        self.tickets = bank
+        self._plans = {}
+
+    def language_index(self, language: str) -> int:
+        languages = list(self.config.languages or [])
+        if self.tickets is None or language not in languages:
+            raise MticketsError(
+                f"language '{language}' has no ticket in this model "
+                f"(its ticket bank: {', '.join(languages) if languages else 'none, a dense model'})"
+            )
+        return languages.index(language)
+
+    def ticket(self, language: str) -> dict[str, torch.Tensor]:
+        row = self.language_index(language)
+        return {
+            f"layer.{k}.{c}": getattr(layer, c)[row]
+            for k, layer in enumerate(self.tickets.layer)
+            for c in COMPONENTS
+        }
+
+    def _layer_masks(self, language, unit_masks, dtype) -> list[dict] | None:
+        """Per layer ``{qk, v, ffn}`` 1-D masks in the activation dtype, or None (dense)."""
+        if unit_masks is not None:
+            return [
+                {c: unit_masks[f"layer.{k}.{c}"].to(dtype) for c in COMPONENTS}
+                for k in range(self.config.num_hidden_layers)
+            ]
+        if language is None:
+            return None
+        row = self.language_index(language)
+        return [{c: getattr(layer, c)[row].to(dtype) for c in COMPONENTS} for layer in self.tickets.layer]
+
+    def _gather_plans(self, language: str) -> list[GatherPlan] | None:
+        """Cached index plans of a language's ticket (rebuilt when the bank changes)."""
+        row = self.language_index(language)
+        buffers = [getattr(layer, c) for layer in self.tickets.layer for c in COMPONENTS]
+        version = tuple((b._version, b.data_ptr(), str(b.device)) for b in buffers)
+        cached = self._plans.get(language)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        heads = self.config.num_attention_heads
+        plans = []
+        for layer in self.tickets.layer:
+            qk_index, qk_valid, qk_width = _head_index(layer.qk[row], heads)
+            v_index, v_valid, v_width = _head_index(layer.v[row], heads)
+            ffn_index = torch.nonzero(layer.ffn[row]).reshape(-1)
+            if qk_width == 0 or v_width == 0 or ffn_index.numel() == 0:
+                plans = None  # a fully masked component: the reference path handles it
+                break
+            plans.append(GatherPlan(qk_index, qk_valid, qk_width, v_index, v_valid, v_width, ffn_index))
+        self._plans[language] = (version, plans)
+        return plans
+
+    # ----------------------------------------------------------------- forward
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        language: str | None = None,
+        unit_masks: dict[str, torch.Tensor] | None = None,
+        position_ids: torch.Tensor | None = None,
+    ) -> BaseModelOutputWithPooling:
+        hidden_states = self.embeddings(input_ids, token_type_ids, position_ids)
+        if attention_mask is not None:  # [B, T] 1 = token -> [B, 1, 1, T] True = attend
+            attention_mask = attention_mask[:, None, None, :].to(torch.bool)
+        implementation = self.config.ticket_implementation
+        if implementation not in ("mask", "gather"):
+            raise ValueError(f"config.ticket_implementation {implementation!r}: expected 'mask' or 'gather'")
+        plans = None
+        if language is not None and unit_masks is None and implementation == "gather":
+            plans = self._gather_plans(language)
+        layer_masks = None if plans is not None else self._layer_masks(language, unit_masks, hidden_states.dtype)
+        sequence_output = self.encoder(hidden_states, attention_mask, layer_masks, plans)
+        pooled_output = self.pooler(sequence_output) if self.pooler is not None else None
+        return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=pooled_output)
+
+
+def _full_precision(logits: torch.Tensor) -> torch.Tensor:
+    """Half-precision logits are upcast for the loss; float32 / float64 stay as they are."""
+    return logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
+
+
+def _masked_lm_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over positions with a label (-100 = ignore); 0 when there are none."""
+    if bool((labels != -100).any()):
+        return F.cross_entropy(
+            _full_precision(logits).reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100
+        )
+    return _full_precision(logits).sum() * 0.0
+
+
+class TicketBertForPreTraining(TicketBertPreTrainedModel):
+    """BERT pretraining: MLM head (decoder tied to the word embeddings) + NSP head."""
+
+    _tied_weights_keys = {"cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight"}
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__(config)
+        self.bert = TicketBertModel(config)
+        self.cls = TicketBertPreTrainingHeads(config)
+        self.post_init()
+
+    def get_output_embeddings(self):
+        return self.cls.predictions.decoder
+
+    def set_output_embeddings(self, new_embeddings):
+        self.cls.predictions.decoder = new_embeddings
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        language: str | None = None,
+        unit_masks: dict[str, torch.Tensor] | None = None,
+        labels: torch.Tensor | None = None,
+        next_sentence_label: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+    ) -> TicketBertForPreTrainingOutput:
+        outputs = self.bert(input_ids, attention_mask, token_type_ids, language, unit_masks, position_ids)
+        prediction_logits, seq_relationship_logits = self.cls(outputs.last_hidden_state, outputs.pooler_output)
+        mlm_loss = nsp_loss = loss = None
+        if labels is not None:
+            mlm_loss = _masked_lm_loss(prediction_logits, labels)
+            loss = mlm_loss
+        if next_sentence_label is not None:
+            nsp_loss = F.cross_entropy(_full_precision(seq_relationship_logits), next_sentence_label.reshape(-1).long())
+            loss = nsp_loss if loss is None else loss + nsp_loss
+        return TicketBertForPreTrainingOutput(
+            loss=loss,
+            prediction_logits=prediction_logits,
+            seq_relationship_logits=seq_relationship_logits,
+            mlm_loss=mlm_loss,
+            nsp_loss=nsp_loss,
+        )
+
+
+class TicketBertForTokenClassification(TicketBertPreTrainedModel):
+    """Dropout + a linear tagger over the encoder (NER, POS); label -100 is ignored.
+
+    ``from_pretrained(pretraining_dir, num_labels=..., id2label=...)`` loads the encoder
+    and the ticket bank of a ``TicketBertForPreTraining`` checkpoint; the tagger is new.
+    """
+
+    # The pretraining heads and the pooler of a pretraining checkpoint are not used here.
+    _keys_to_ignore_on_load_unexpected = [r"^cls\.", r"^bert\.pooler\."]
+
+    def __init__(self, config: TicketBertConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.bert = TicketBertModel(config, add_pooling_layer=False)
+        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        language: str | None = None,
+        unit_masks: dict[str, torch.Tensor] | None = None,
+        labels: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+    ) -> TokenClassifierOutput:
+        outputs = self.bert(input_ids, attention_mask, token_type_ids, language, unit_masks, position_ids)
+        logits = self.classifier(self.dropout(outputs.last_hidden_state))
+        loss = None
+        if labels is not None:
+            loss = _masked_lm_loss(logits, labels)
+        return TokenClassifierOutput(loss=loss, logits=logits)
+
+
+def _register_auto_classes() -> None:
+    from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, AutoModelForTokenClassification
+
+    try:
+        AutoConfig.register(TicketBertConfig.model_type, TicketBertConfig)
+        AutoModel.register(TicketBertConfig, TicketBertModel)
+        AutoModelForPreTraining.register(TicketBertConfig, TicketBertForPreTraining)
+        AutoModelForTokenClassification.register(TicketBertConfig, TicketBertForTokenClassification)
+    except ValueError:  # already registered (module reloaded)
+        pass
+
+
+_register_auto_classes()

@@ -1,0 +1,240 @@
+"""Zero-cost proxies: SNIP against brute-force autograd and finite differences, random, magnitude, CLI."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+from safetensors import safe_open
+
+from mtickets.errors import MticketsError
+from mtickets.importance import PROXIES, ScoreRequest, score_units, token_batches
+from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
+from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining, ticket_dims
+
+
+def tiny_model(seed=0, layers=2):
+    config = TicketBertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=layers, num_attention_heads=4,
+                              intermediate_size=64, max_position_embeddings=32)
+    torch.manual_seed(seed)
+    return TicketBertForPreTraining(config)
+
+
+def write_shards(directory, language="en", examples=40, seed=0, per_file=15, vocab_size=100):
+    """A shard directory in the contract's format: [CLS] A [SEP] B [SEP], unpadded."""
+    rng = np.random.default_rng(seed)
+    directory.mkdir(parents=True)
+    rows = []
+    for _ in range(examples):
+        a, b = rng.integers(5, vocab_size, rng.integers(2, 9)), rng.integers(5, vocab_size, rng.integers(2, 9))
+        ids = [2, *a.tolist(), 3, *b.tolist(), 3]
+        types = [0] * (len(a) + 2) + [1] * (len(b) + 1)
+        rows.append((ids, types, int(rng.integers(0, 2))))
+    shards = []
+    for index, start in enumerate(range(0, examples, per_file)):
+        part = rows[start:start + per_file]
+        table = pa.table({
+            "input_ids": pa.array([r[0] for r in part], type=pa.list_(pa.int32())),
+            "token_type_ids": pa.array([r[1] for r in part], type=pa.list_(pa.int8())),
+            "next_sentence_label": pa.array([r[2] for r in part], type=pa.int8()),
+            "language": pa.array([language] * len(part)),
+        })
+        name = f"part-{index:05d}.parquet"
+        pq.write_table(table, directory / name)
+        shards.append({"file": name, "examples": len(part)})
+    tokens = sum(len(r[0]) for r in rows)
+    manifest = {"language": language, "seq_length": 32, "documents": 1, "sentences": 1, "tokens": tokens,
+                "examples": examples, "vocab_size": vocab_size, "seed": seed, "shards": shards}
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return rows
+
+
+def brute_force_snip(model, rows, request, accumulate):
+    """Mask parameters multiplied in by forward hooks; autograd gives ∂L/∂m directly."""
+    model.eval()
+    masks = {key: torch.ones(dim, requires_grad=True) for key, dim in ticket_dims(model.config).items()}
+    hooks = []
+
+    def multiply(key):
+        return lambda module, inputs, output: output * masks[key]
+
+    for k, layer in enumerate(model.bert.encoder.layer):
+        hooks.append(layer.attention.self.query.register_forward_hook(multiply(f"layer.{k}.qk")))
+        hooks.append(layer.attention.self.key.register_forward_hook(multiply(f"layer.{k}.qk")))
+        hooks.append(layer.attention.self.value.register_forward_hook(multiply(f"layer.{k}.v")))
+        hooks.append(layer.intermediate.dense.register_forward_hook(multiply(f"layer.{k}.ffn")))
+    generator = torch.Generator().manual_seed(request.seed)
+    totals = {key: torch.zeros(dim, dtype=torch.float64) for key, dim in ticket_dims(model.config).items()}
+    seen = 0
+    for start in range(0, len(rows), request.batch_size):
+        if seen >= request.tokens:
+            break
+        chunk = []
+        for row in rows[start:start + request.batch_size]:
+            if seen >= request.tokens:
+                break
+            chunk.append(row)
+            seen += len(row[0])
+        ids, types, attention = pad_batch([r[0] for r in chunk], [r[1] for r in chunk])
+        masked, labels = mask_tokens(ids, special_tokens_mask(ids, attention), 100, 0.15, generator)
+        output = model(masked, attention, types)
+        logits, nsp_logits = output.prediction_logits, output.seq_relationship_logits
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 100), labels.reshape(-1), ignore_index=-100)
+        loss = loss + torch.nn.functional.cross_entropy(nsp_logits, torch.tensor([r[2] for r in chunk]))
+        for key, mask in masks.items():
+            mask.grad = None
+        loss.backward()
+        for key, mask in masks.items():
+            totals[key] += mask.grad.double() if accumulate == "abs_of_sum" else mask.grad.double().abs()
+    for hook in hooks:
+        hook.remove()
+    return {key: value.abs().float() for key, value in totals.items()}, seen
+
+
+@pytest.mark.parametrize("accumulate", ["abs_of_sum", "sum_of_abs"])
+def test_snip_equals_brute_force_autograd(tmp_path, accumulate):
+    rows = write_shards(tmp_path / "shards")
+    request = ScoreRequest(language="en", shards=tmp_path / "shards", tokens=400, batch_size=8, seed=5,
+                           accumulate=accumulate)
+    scores, metadata = score_units(tiny_model(), "snip", request)
+    expected, seen = brute_force_snip(tiny_model(), rows, request, accumulate)
+    assert int(metadata["tokens_seen"]) == seen >= 400
+    assert metadata["proxy"] == "snip" and metadata["accumulate"] == accumulate and metadata["language"] == "en"
+    assert int(metadata["batches"]) == len(list(token_batches(tmp_path / "shards", 8, 400)))
+    for key in expected:
+        assert scores[key].dtype == torch.float32 and scores[key].shape == expected[key].shape
+        assert torch.allclose(scores[key], expected[key], rtol=1e-4, atol=1e-7), key
+    assert all(bool((scores[key] > 0).any()) for key in scores)
+
+
+def test_snip_gradient_matches_finite_differences():
+    """∂L/∂m through unit_masks equals a central difference of the loss (float64)."""
+    model = tiny_model().double().eval()
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 100, (2, 10), generator=generator)
+    ids[:, 0] = 2
+    labels = torch.where(torch.rand(ids.shape, generator=generator) < 0.4, ids, torch.full_like(ids, -100))
+    nsp = torch.tensor([0, 1])
+    masks = {key: torch.ones(dim, dtype=torch.float64, requires_grad=True)
+             for key, dim in ticket_dims(model.config).items()}
+    loss = model(ids, unit_masks=masks, labels=labels, next_sentence_label=nsp).loss
+    grads = dict(zip(masks, torch.autograd.grad(loss, list(masks.values()))))
+    eps = 1e-6
+    for key, unit in (("layer.0.qk", 3), ("layer.1.v", 30), ("layer.0.ffn", 7), ("layer.1.ffn", 63)):
+        values = []
+        for sign in (1, -1):
+            probe = {k: v.detach().clone() for k, v in masks.items()}
+            probe[key][unit] += sign * eps
+            values.append(model(ids, unit_masks=probe, labels=labels, next_sentence_label=nsp).loss.item())
+        gradient = grads[key][unit].item()
+        assert gradient != 0
+        assert abs((values[0] - values[1]) / (2 * eps) - gradient) <= 1e-9 + 1e-5 * abs(gradient)
+
+
+def test_snip_with_fewer_tokens_than_requested_warns_and_uses_all(tmp_path, caplog):
+    rows = write_shards(tmp_path / "shards", examples=10)
+    total = sum(len(r[0]) for r in rows)
+    request = ScoreRequest(language="en", shards=tmp_path / "shards", tokens=10**6, batch_size=4)
+    with caplog.at_level(logging.WARNING):
+        _, metadata = score_units(tiny_model(), "snip", request)
+    assert int(metadata["tokens_seen"]) == total and int(metadata["batches"]) == 3
+    assert str(total) in caplog.text and "fewer" in caplog.text
+
+
+def test_snip_rejects_other_language_shards(tmp_path):
+    write_shards(tmp_path / "shards", language="de")
+    with pytest.raises(MticketsError, match="'de'"):
+        score_units(tiny_model(), "snip", ScoreRequest(language="en", shards=tmp_path / "shards", tokens=50))
+    with pytest.raises(MticketsError, match="--shards"):
+        score_units(tiny_model(), "snip", ScoreRequest(language="en", shards=None, tokens=50))
+
+
+def test_random_scores_reproducible_and_differ_between_languages():
+    model = tiny_model()
+    en1, _ = score_units(model, "random", ScoreRequest(language="en", seed=3))
+    en2, _ = score_units(model, "random", ScoreRequest(language="en", seed=3))
+    de, _ = score_units(model, "random", ScoreRequest(language="de", seed=3))
+    en_other_seed, _ = score_units(model, "random", ScoreRequest(language="en", seed=4))
+    for key in en1:
+        assert torch.equal(en1[key], en2[key])
+        assert not torch.equal(en1[key], de[key])
+        assert not torch.equal(en1[key], en_other_seed[key])
+        assert float(en1[key].min()) >= 0 and float(en1[key].max()) < 1
+
+
+def test_magnitude_scores_are_weight_norms_and_language_invariant():
+    model = tiny_model()
+    en, meta = score_units(model, "magnitude", ScoreRequest(language="en"))
+    de, _ = score_units(model, "magnitude", ScoreRequest(language="de", seed=9))
+    assert all(torch.equal(en[key], de[key]) for key in en) and meta["tokens_seen"] == "0"
+    layer = model.bert.encoder.layer[1]
+    with torch.no_grad():
+        q, k = layer.attention.self.query, layer.attention.self.key
+        expected_qk = torch.cat([q.weight[6], q.bias[6:7], k.weight[6], k.bias[6:7]]).norm()
+        v, o = layer.attention.self.value, layer.attention.output.dense
+        expected_v = torch.cat([v.weight[2], v.bias[2:3], o.weight[:, 2]]).norm()
+        w1, w2 = layer.intermediate.dense, layer.output.dense
+        expected_ffn = torch.cat([w1.weight[11], w1.bias[11:12], w2.weight[:, 11]]).norm()
+    assert torch.isclose(en["layer.1.qk"][6], expected_qk)
+    assert torch.isclose(en["layer.1.v"][2], expected_v)
+    assert torch.isclose(en["layer.1.ffn"][11], expected_ffn)
+
+
+def test_registry_holds_the_proxies():
+    assert {"snip", "random", "magnitude"} <= set(PROXIES)
+
+
+def test_score_cli_writes_safetensors_with_metadata(tmp_path):
+    from mtickets.cli import main
+
+    tiny_model().save_pretrained(tmp_path / "model")
+    write_shards(tmp_path / "shards")
+    out = tmp_path / "snip" / "en.safetensors"
+    argv = ["score", "--proxy", "snip", "--model", str(tmp_path / "model"), "--lang", "en",
+            "--shards", str(tmp_path / "shards"), "--tokens", "200", "--batch-size", "8", "--seed", "1",
+            "--accumulate", "abs_of_sum", "--dropout", "off", "--device", "cpu", "--out", str(out)]
+    assert main(argv) == 0
+    with safe_open(str(out), framework="pt") as handle:
+        metadata = handle.metadata()
+        keys = set(handle.keys())
+        assert handle.get_tensor("layer.1.ffn").shape == (64,)
+        assert handle.get_tensor("layer.0.qk").dtype == torch.float32
+    assert keys == {f"layer.{k}.{c}" for k in range(2) for c in ("qk", "v", "ffn")}
+    assert metadata["language"] == "en" and metadata["proxy"] == "snip" and int(metadata["tokens_seen"]) >= 200
+    assert metadata["seed"] == "1" and metadata["accumulate"] == "abs_of_sum" and metadata["dropout"] == "off"
+    first = out.read_bytes()
+    assert main(argv) == 0 and out.read_bytes() == first  # same seed, same bytes
+    assert main(["score", "--proxy", "magnitude", "--model", str(tmp_path / "model"), "--lang", "de",
+                 "--out", str(tmp_path / "mag.safetensors")]) == 0
+
+
+def test_mask_tokens_80_10_10_and_cap():
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 1000, (64, 128), generator=generator)
+    ids[:, 0], ids[:, -1] = 2, 3
+    special = special_tokens_mask(ids)
+    masked, labels = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1))
+    selected = labels != -100
+    assert not bool(selected[:, 0].any()) and not bool(selected[:, -1].any())
+    assert torch.equal(labels[selected], ids[selected]) and torch.equal(masked[~selected], ids[~selected])
+    rate = selected.float().mean().item()
+    assert 0.13 < rate < 0.17
+    as_mask = (masked[selected] == 4).float().mean().item()
+    unchanged = (masked[selected] == ids[selected]).float().mean().item()
+    assert 0.75 < as_mask < 0.85 and 0.07 < unchanged < 0.13
+    again = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1))
+    assert torch.equal(again[0], masked) and torch.equal(again[1], labels)
+    _, capped = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1), max_predictions=5)
+    assert int((capped != -100).sum(dim=1).max()) == 5
+
+
+def test_pad_batch():
+    ids, types, attention = pad_batch([[2, 7, 3], [2, 3]], [[0, 0, 0], [0, 1]])
+    assert ids.tolist() == [[2, 7, 3], [2, 3, 0]]
+    assert types.tolist() == [[0, 0, 0], [0, 1, 0]]
+    assert attention.tolist() == [[1, 1, 1], [1, 1, 0]]

@@ -1,0 +1,272 @@
+"""The ticket BERT: mask placement, dense equivalence, save/load, gather path, init CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors import safe_open
+
+from mtickets.errors import MticketsError
+from mtickets.modeling import (
+    TicketBertConfig,
+    TicketBertForPreTraining,
+    TicketBertForTokenClassification,
+    TicketBertModel,
+    ticket_dims,
+)
+
+LANGS = ["en", "de", "fr"]
+
+
+def tiny_config(**overrides) -> TicketBertConfig:
+    fields = {"vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+              "intermediate_size": 64, "max_position_embeddings": 32, "hidden_dropout_prob": 0.0,
+              "attention_probs_dropout_prob": 0.0}
+    return TicketBertConfig(**{**fields, **overrides})
+
+
+def random_bank(config, p_keep=0.6, seed=0, languages=LANGS):
+    generator = torch.Generator().manual_seed(seed)
+    return {key: (torch.rand(len(languages), dim, generator=generator) < p_keep).to(torch.uint8)
+            for key, dim in ticket_dims(config).items()}
+
+
+def batch(seed=0, size=3, length=12):
+    generator = torch.Generator().manual_seed(seed)
+    ids = torch.randint(5, 100, (size, length), generator=generator)
+    ids[:, 0] = 2
+    attention = torch.ones_like(ids)
+    attention[1, length - 4:] = 0
+    ids[1, length - 4:] = 0
+    types = torch.zeros_like(ids)
+    types[:, length // 2:] = 1
+    labels = torch.where(torch.rand(ids.shape, generator=generator) < 0.3, ids, torch.full_like(ids, -100))
+    labels[0, 1] = ids[0, 1]
+    nsp = torch.tensor([0, 1, 0][:size])
+    return {"input_ids": ids, "attention_mask": attention, "token_type_ids": types, "labels": labels,
+            "next_sentence_label": nsp}
+
+
+@pytest.fixture
+def model():
+    torch.manual_seed(0)
+    return TicketBertForPreTraining(tiny_config()).eval()
+
+
+def test_dense_loss_is_mlm_plus_nsp(model):
+    b = batch()
+    out = model(**b)
+    mlm = torch.nn.functional.cross_entropy(out.prediction_logits.reshape(-1, 100), b["labels"].reshape(-1))
+    nsp = torch.nn.functional.cross_entropy(out.seq_relationship_logits, b["next_sentence_label"])
+    assert torch.allclose(out.loss, mlm + nsp)
+    assert out.prediction_logits.shape == (3, 12, 100) and out.seq_relationship_logits.shape == (3, 2)
+    assert model.cls.predictions.decoder.weight is model.bert.embeddings.word_embeddings.weight
+
+
+def test_all_ones_ticket_equals_dense(model):
+    b = batch()
+    dense = model(**b)
+    model.set_tickets({k: torch.ones(3, d, dtype=torch.uint8) for k, d in ticket_dims(model.config).items()}, LANGS)
+    ticketed = model(**b, language="de")
+    ones = {k: torch.ones(d) for k, d in ticket_dims(model.config).items()}
+    via_unit_masks = model(**b, unit_masks=ones)
+    for out in (ticketed, via_unit_masks):
+        assert torch.allclose(out.prediction_logits, dense.prediction_logits, atol=1e-6)
+        assert torch.allclose(out.loss, dense.loss, atol=1e-6)
+
+
+def perturb_unit(model, layer, component, unit):
+    """Overwrite every weight that the unit owns (and nothing else)."""
+    block = model.bert.encoder.layer[layer]
+    with torch.no_grad():
+        if component == "qk":
+            for linear in (block.attention.self.query, block.attention.self.key):
+                linear.weight[unit].normal_(0, 3.0)
+                linear.bias[unit] = 5.0
+        elif component == "v":
+            block.attention.self.value.weight[unit].normal_(0, 3.0)
+            block.attention.self.value.bias[unit] = 5.0
+            block.attention.output.dense.weight[:, unit].normal_(0, 3.0)
+        else:
+            block.intermediate.dense.weight[unit].normal_(0, 3.0)
+            block.intermediate.dense.bias[unit] = 5.0
+            block.output.dense.weight[:, unit].normal_(0, 3.0)
+
+
+@pytest.mark.parametrize("implementation", ["mask", "gather"])
+@pytest.mark.parametrize("component,unit", [("qk", 5), ("v", 17), ("ffn", 40)])
+def test_masked_unit_does_not_contribute(model, component, unit, implementation):
+    model.config.ticket_implementation = implementation
+    bank = random_bank(model.config, p_keep=0.8)
+    key = f"layer.1.{component}"
+    bank[key][1, unit] = 0  # de drops the unit
+    bank[key][0, unit] = 1  # en keeps it
+    model.set_tickets(bank, LANGS)
+    b = batch()
+    before = {lang: model(**b, language=lang).prediction_logits for lang in ("en", "de")}
+    dense_before = model(**b).prediction_logits
+    perturb_unit(model, 1, component, unit)
+    after = {lang: model(**b, language=lang).prediction_logits for lang in ("en", "de")}
+    assert torch.allclose(before["de"], after["de"], atol=1e-6)
+    assert not torch.allclose(before["en"], after["en"], atol=1e-3)
+    assert not torch.allclose(dense_before, model(**b).prediction_logits, atol=1e-3)
+
+
+def test_masked_unit_gets_zero_gradient(model):
+    bank = random_bank(model.config)
+    model.set_tickets(bank, LANGS)
+    model.train()
+    model(**batch(), language="fr").loss.backward()
+    block = model.bert.encoder.layer[0]
+    row = LANGS.index("fr")
+    dropped_ffn = bank["layer.0.ffn"][row] == 0
+    dropped_qk = bank["layer.0.qk"][row] == 0
+    dropped_v = bank["layer.0.v"][row] == 0
+    assert block.intermediate.dense.weight.grad[dropped_ffn].abs().max() == 0
+    assert block.output.dense.weight.grad[:, dropped_ffn].abs().max() == 0
+    assert block.attention.self.query.weight.grad[dropped_qk].abs().max() == 0
+    assert block.attention.self.key.bias.grad[dropped_qk].abs().max() == 0
+    assert block.attention.self.value.weight.grad[dropped_v].abs().max() == 0
+    assert block.attention.output.dense.weight.grad[:, dropped_v].abs().max() == 0
+    assert block.intermediate.dense.weight.grad[~dropped_ffn].abs().max() > 0
+
+
+def test_gather_path_matches_mask_path_outputs_and_gradients(model):
+    model.set_tickets(random_bank(model.config, p_keep=0.5, seed=3), LANGS)
+    model.train()  # dropout probabilities are 0 in the tiny config
+    b = batch(seed=1)
+    results = {}
+    for implementation in ("mask", "gather"):
+        model.config.ticket_implementation = implementation
+        model.zero_grad()
+        out = model(**b, language="en")
+        out.loss.backward()
+        results[implementation] = (out.prediction_logits.detach(), out.loss.detach(),
+                                   {n: p.grad.clone() for n, p in model.named_parameters()})
+    (logits_m, loss_m, grads_m), (logits_g, loss_g, grads_g) = results["mask"], results["gather"]
+    assert torch.allclose(logits_m, logits_g, atol=1e-5)
+    assert torch.allclose(loss_m, loss_g, atol=1e-6)
+    for name in grads_m:
+        assert torch.allclose(grads_m[name], grads_g[name], atol=1e-6), name
+    # The plan is cached and rebuilt when the bank changes.
+    plans = model.bert._gather_plans("en")
+    assert plans is model.bert._gather_plans("en")
+    with torch.no_grad():
+        model.bert.tickets.layer[0].qk[0].fill_(1)
+    assert model.bert._gather_plans("en")[0].qk_width == model.config.hidden_size // 4
+
+
+def test_save_load_round_trip_keeps_tickets(model, tmp_path):
+    bank = random_bank(model.config)
+    model.set_tickets(bank, LANGS)
+    model.save_pretrained(tmp_path)
+    with safe_open(str(tmp_path / "model.safetensors"), framework="pt") as handle:
+        assert torch.equal(handle.get_tensor("bert.tickets.layer.1.ffn"), bank["layer.1.ffn"])
+    loaded, info = TicketBertForPreTraining.from_pretrained(tmp_path, output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
+    assert loaded.config.languages == LANGS
+    assert loaded.cls.predictions.decoder.weight is loaded.bert.embeddings.word_embeddings.weight
+    for key, value in bank.items():
+        assert torch.equal(loaded.ticket("de")[key], value[1])
+    b = batch()
+    assert torch.allclose(loaded(**b, language="de").prediction_logits, model(**b, language="de").prediction_logits)
+
+
+def test_dense_round_trip_has_no_bank(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    loaded, info = TicketBertForPreTraining.from_pretrained(tmp_path, output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"]
+    assert loaded.bert.tickets is None and loaded.config.languages == []
+    with pytest.raises(MticketsError, match="no ticket"):
+        loaded(**batch(), language="en")
+
+
+def test_token_classification_loads_encoder_and_bank_from_pretraining(model, tmp_path):
+    bank = random_bank(model.config)
+    model.set_tickets(bank, LANGS)
+    model.save_pretrained(tmp_path)
+    tagger, info = TicketBertForTokenClassification.from_pretrained(
+        tmp_path, num_labels=5, id2label={i: f"T{i}" for i in range(5)}, output_loading_info=True
+    )
+    assert sorted(info["missing_keys"]) == ["classifier.bias", "classifier.weight"]
+    assert tagger.config.languages == LANGS and tagger.config.num_labels == 5
+    assert torch.equal(tagger.bert.tickets.layer[0].v, bank["layer.0.v"])
+    encoder = {k: v for k, v in model.bert.state_dict().items() if not k.startswith("pooler")}
+    for key, value in tagger.bert.state_dict().items():
+        assert torch.equal(value, encoder[key]), key
+    b = batch()
+    out = tagger(b["input_ids"], b["attention_mask"], language="fr", labels=b["labels"] % 5)
+    assert out.logits.shape == (3, 12, 5) and torch.isfinite(out.loss)
+    tagger.save_pretrained(tmp_path / "tagger")
+    again = TicketBertForTokenClassification.from_pretrained(tmp_path / "tagger")
+    assert again.config.id2label[4] == "T4" and torch.equal(again.classifier.weight, tagger.classifier.weight)
+
+
+def test_set_tickets_rejects_bad_banks(model):
+    bank = random_bank(model.config)
+    with pytest.raises(MticketsError, match="layer.1.ffn"):
+        model.set_tickets({k: v for k, v in bank.items() if k != "layer.1.ffn"}, LANGS)
+    bad = dict(bank, **{"layer.0.v": torch.ones(3, 31, dtype=torch.uint8)})
+    with pytest.raises(MticketsError, match="layer.0.v"):
+        model.set_tickets(bad, LANGS)
+    with pytest.raises(MticketsError, match="expected"):
+        model.set_tickets(bank, ["en", "de"])
+    model.set_tickets(bank, LANGS)
+    with pytest.raises(MticketsError, match="'xx'"):
+        model(**batch(), language="xx")
+
+
+def test_base_model_outputs(model):
+    base = TicketBertModel(tiny_config())
+    out = base(batch()["input_ids"])
+    assert out.last_hidden_state.shape == (3, 12, 32) and out.pooler_output.shape == (3, 32)
+
+
+# --------------------------------------------------------------------------- init CLI
+
+
+def make_tokenizer(directory, extra_tokens=45):
+    from transformers import BertTokenizerFast
+
+    directory.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(extra_tokens)]
+    tokenizer = BertTokenizerFast(vocab={token: i for i, token in enumerate(vocab)}, do_lower_case=False)
+    tokenizer.save_pretrained(str(directory))
+    return len(vocab)
+
+
+def run_init(tmp_path, config, seed, out, tokenizer):
+    from mtickets.cli import main
+
+    return main(["init", "--model-config", json.dumps(config), "--tokenizer", str(tokenizer),
+                 "--seed", str(seed), "--out", str(out)])
+
+
+def test_init_is_deterministic_and_takes_vocab_from_tokenizer(tmp_path):
+    vocab = make_tokenizer(tmp_path / "tok")
+    config = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64,
+              "max_position_embeddings": 32}
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        assert run_init(tmp_path, config, seed, tmp_path / name, tmp_path / "tok") == 0
+    loaded = {name: TicketBertForPreTraining.from_pretrained(tmp_path / name).state_dict() for name in "abc"}
+    assert loaded["a"]["bert.embeddings.word_embeddings.weight"].shape == (vocab, 32)
+    assert all(torch.equal(loaded["a"][k], loaded["b"][k]) for k in loaded["a"])
+    assert not torch.equal(loaded["a"]["bert.encoder.layer.0.attention.self.query.weight"],
+                           loaded["c"]["bert.encoder.layer.0.attention.self.query.weight"])
+    std = loaded["a"]["bert.encoder.layer.0.intermediate.dense.weight"].std()
+    assert 0.015 < float(std) < 0.025  # normal(0, initializer_range = 0.02)
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_init_vocab_mismatch_names_both_numbers(tmp_path, caplog):
+    vocab = make_tokenizer(tmp_path / "tok")
+    config = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 64,
+              "vocab_size": 999}
+    assert run_init(tmp_path, config, 1, tmp_path / "m", tmp_path / "tok") == 1
+    assert "999" in caplog.text and str(vocab) in caplog.text
+    assert not (tmp_path / "m").exists()
+    caplog.clear()
+    assert run_init(tmp_path, {"hiden_size": 32}, 1, tmp_path / "m", tmp_path / "tok") == 1
+    assert "hiden_size" in caplog.text
