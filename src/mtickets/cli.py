@@ -24,6 +24,7 @@ STAGES = {
     "init": "mtickets.init_model",
     "score": "mtickets.importance",
     "merge": "mtickets.merge",
+    "export": "mtickets.export",
     "pretrain": "mtickets.pretrain",
     "task-data": "mtickets.taskdata",
     "finetune": "mtickets.finetune",
