@@ -1,0 +1,39 @@
+"""Resolve a ``--device`` choice (auto, cpu, cuda, cuda:N) to a torch device."""
+
+from __future__ import annotations
+
+import torch
+
+from mtickets.errors import MticketsError
+
+CHOICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(spec: str = "auto") -> torch.device:
+    """``auto`` is cuda when a GPU is visible, else cpu; an unavailable cuda is an error."""
+    spec = (spec or "auto").strip().lower()
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if spec == "cpu":
+        return torch.device("cpu")
+    if spec == "cuda" or spec.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise MticketsError(
+                f"--device {spec}: no CUDA GPU is visible to torch here; "
+                "use --device cpu or --device auto"
+            )
+        return torch.device(spec)
+    raise MticketsError(f"--device {spec!r}: expected auto, cpu, cuda or cuda:N")
+
+
+def add_device_argument(parser) -> None:
+    parser.add_argument(
+        "--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda or cuda:N"
+    )
+
+
+def enable_tf32(device: torch.device) -> None:
+    """On CUDA, let fp32 matrix products use TF32 tensor cores (BERT trains fine with it)."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True

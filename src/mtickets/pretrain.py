@@ -1,0 +1,725 @@
+"""Pretrain a (ticket) BERT with MLM + NSP, one language per optimizer step.
+
+Paper §4.1 (BERT defaults): every step draws one language with probability
+∝ tokens^smoothing (exponential smoothing over the shard manifests' corpus sizes),
+takes a batch of that language's examples and runs it through that language's
+ticket (``language=`` of the model; dense when the model has no ticket bank).
+Sequence length follows ``--seq-schedule`` (``128:0.9,512:0.1``: the first 90% of
+steps read the 128-token shards, the rest the 512-token shards), and
+``--max-predictions`` caps the masked positions per sequence for each length.
+Masking is dynamic (80/10/10, ``mtickets.masking``). AdamW (weight decay 0.01, none
+on biases and LayerNorm), linear warmup then linear decay, gradient clipping at 1.0.
+
+Determinism and resuming: the language of every step is drawn up front from the
+seed; each dataset's examples are visited in seeded per-epoch permutations; the
+masking generator and torch's global RNG (dropout) are re-seeded from
+``(seed, step)`` at every step. A checkpoint (model, optimizer, scheduler, RNG
+states, data cursors, step) is written atomically every ``--checkpoint-every`` steps
+and at the end; a restarted job continues from the latest one and, on CPU, ends with
+the same weights as an uninterrupted run.
+
+Output (``--out``, written atomically): the ``save_pretrained`` model (ticket bank
+included), ``training_log.jsonl`` (step, language, seq_length, loss, mlm_loss,
+nsp_loss, lr) and ``pretrain.json`` (steps per language / length, final loss, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import shutil
+import sys
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mtickets.atomic import atomic_dir, atomic_path, write_json
+from mtickets.device import add_device_argument, enable_tf32, resolve_device
+from mtickets.errors import MticketsError
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_PREFIX = "checkpoint-"
+LOG_NAME = "training_log.jsonl"
+MANIFEST_KEYS = ("language", "seq_length", "tokens", "examples", "vocab_size", "shards")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class ShardData:
+    """One (language, seq_length) shard directory, loaded into flat numpy arrays.
+
+    ``get(indices)`` returns the unpadded examples at those indices; a streaming
+    implementation only has to provide ``language``, ``seq_length``, ``tokens``,
+    ``__len__`` and ``get``.
+    """
+
+    path: Path
+    language: str
+    seq_length: int
+    tokens: int
+    vocab_size: int
+    ids: np.ndarray  # flat int32
+    types: np.ndarray  # flat int8
+    offsets: np.ndarray  # int64, len = examples + 1
+    nsp: np.ndarray  # int8
+
+    def __len__(self) -> int:
+        return len(self.nsp)
+
+    def get(self, indices: Sequence[int]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+        ids = [self.ids[self.offsets[i] : self.offsets[i + 1]] for i in indices]
+        types = [self.types[self.offsets[i] : self.offsets[i + 1]] for i in indices]
+        return ids, types, self.nsp[np.asarray(indices, dtype=np.int64)]
+
+
+def read_manifest(directory: Path) -> dict:
+    path = directory / "manifest.json"
+    if not path.is_file():
+        raise MticketsError(f"{directory}: no manifest.json; is this a `mtickets shards` output directory?")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise MticketsError(f"{path}: not valid JSON ({error}); rerun `mtickets shards` for it") from None
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise MticketsError(f"{path}: manifest lacks {', '.join(missing)}; rerun `mtickets shards` for it")
+    return manifest
+
+
+def load_shard_dir(directory: str | Path) -> ShardData:
+    """Load a shard directory (manifest.json + part-*.parquet) into memory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    files = [directory / entry["file"] for entry in manifest["shards"]]
+    if not files:
+        raise MticketsError(f"{directory}: manifest lists no shard files; the corpus of "
+                            f"'{manifest['language']}' is empty")
+    for file in files:
+        if not file.is_file():
+            raise MticketsError(f"{file}: listed in {directory / 'manifest.json'} but missing; rerun the shards stage")
+    try:
+        table = pa.concat_tables(
+            [pq.read_table(f, columns=["input_ids", "token_type_ids", "next_sentence_label"]) for f in files]
+        )
+    except (pa.ArrowException, OSError) as error:
+        raise MticketsError(f"{directory}: cannot read shard parquet files ({error}); rerun the shards stage") from None
+    input_ids = table.column("input_ids").combine_chunks()
+    token_types = table.column("token_type_ids").combine_chunks()
+    offsets = input_ids.offsets.to_numpy().astype(np.int64)
+    offsets -= offsets[0]
+    ids = input_ids.flatten().to_numpy().astype(np.int32)  # flatten() respects slicing
+    types = token_types.flatten().to_numpy().astype(np.int8)
+    type_offsets = token_types.offsets.to_numpy().astype(np.int64)
+    if len(types) != len(ids) or not np.array_equal(type_offsets - type_offsets[0], offsets):
+        raise MticketsError(f"{directory}: token_type_ids and input_ids differ in length; rerun the shards stage")
+    nsp = table.column("next_sentence_label").to_numpy().astype(np.int8)
+    if len(nsp) != int(manifest["examples"]) or len(nsp) == 0:
+        raise MticketsError(
+            f"{directory}: manifest says {manifest['examples']} examples, the parquet files hold {len(nsp)}"
+        )
+    lengths = np.diff(offsets)
+    if lengths.max() > int(manifest["seq_length"]):
+        raise MticketsError(
+            f"{directory}: an example has {int(lengths.max())} tokens, more than the manifest's "
+            f"seq_length {manifest['seq_length']}"
+        )
+    return ShardData(
+        path=directory,
+        language=str(manifest["language"]),
+        seq_length=int(manifest["seq_length"]),
+        tokens=int(manifest["tokens"]),
+        vocab_size=int(manifest["vocab_size"]),
+        ids=ids,
+        types=types,
+        offsets=offsets,
+        nsp=nsp,
+    )
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+def parse_seq_schedule(spec: str) -> list[tuple[int, float]]:
+    """``"128:0.9,512:0.1"`` → ``[(128, 0.9), (512, 0.1)]``; fractions must sum to 1."""
+    phases = []
+    for part in spec.split(","):
+        length, colon, fraction = part.strip().partition(":")
+        try:
+            phases.append((int(length), float(fraction) if colon else 1.0))
+        except ValueError:
+            raise MticketsError(f"--seq-schedule {spec!r}: expected LENGTH:FRACTION,... e.g. 128:0.9,512:0.1") from None
+    if any(length <= 0 or not 0 < fraction <= 1 for length, fraction in phases):
+        raise MticketsError(f"--seq-schedule {spec!r}: lengths must be positive, fractions in (0, 1]")
+    if len({length for length, _ in phases}) != len(phases):
+        raise MticketsError(f"--seq-schedule {spec!r}: each length may appear once")
+    if abs(sum(f for _, f in phases) - 1.0) > 1e-6:
+        raise MticketsError(f"--seq-schedule {spec!r}: fractions sum to {sum(f for _, f in phases):g}, not 1")
+    return phases
+
+
+def parse_max_predictions(spec: str, phases: Sequence[tuple[int, float]]) -> dict[int, int]:
+    """``"20,80"`` → ``{128: 20, 512: 80}``, aligned with the schedule's lengths."""
+    try:
+        values = [int(v) for v in spec.split(",")]
+    except ValueError:
+        raise MticketsError(f"--max-predictions {spec!r}: expected integers, one per --seq-schedule length") from None
+    if len(values) == 1:
+        values = values * len(phases)
+    if len(values) != len(phases) or any(v <= 0 for v in values):
+        raise MticketsError(
+            f"--max-predictions {spec!r}: give one positive integer per --seq-schedule length "
+            f"({', '.join(str(length) for length, _ in phases)})"
+        )
+    return {length: value for (length, _), value in zip(phases, values)}
+
+
+def phase_ends(steps: int, phases: Sequence[tuple[int, float]]) -> list[int]:
+    """Step index (exclusive) at which each phase ends; the last ends at ``steps``."""
+    ends, cumulative = [], 0.0
+    for _, fraction in phases:
+        cumulative += fraction
+        ends.append(min(steps, math.floor(steps * cumulative + 0.5)))
+    ends[-1] = steps
+    return ends
+
+
+def seq_lengths_for_steps(steps: int, phases: Sequence[tuple[int, float]]) -> np.ndarray:
+    """Sequence length of every step (0-based index)."""
+    lengths = np.empty(steps, dtype=np.int64)
+    start = 0
+    for (length, _), end in zip(phases, phase_ends(steps, phases)):
+        lengths[start:end] = length
+        start = end
+    return lengths
+
+
+def sampling_probabilities(tokens: Mapping[str, int], smoothing: float) -> dict[str, float]:
+    """p_l ∝ tokens_l^smoothing (paper: 0.7)."""
+    if not tokens:
+        raise MticketsError("no pretraining languages")
+    weights = {lang: float(n) ** smoothing for lang, n in tokens.items()}
+    if any(n <= 0 for n in tokens.values()):
+        empty = [lang for lang, n in tokens.items() if n <= 0]
+        raise MticketsError(f"languages {', '.join(empty)} have no tokens in their shard manifests; remove them")
+    total = sum(weights.values())
+    return {lang: w / total for lang, w in weights.items()}
+
+
+def sample_languages(probabilities: Mapping[str, float], steps: int, seed: int) -> list[str]:
+    """The language of every step, drawn i.i.d. from ``probabilities`` with ``seed``."""
+    languages = list(probabilities)
+    p = np.array([probabilities[lang] for lang in languages], dtype=np.float64)
+    rng = np.random.default_rng([seed, 0x4C414E47])  # "LANG"
+    draws = rng.choice(len(languages), size=steps, p=p / p.sum())
+    return [languages[i] for i in draws]
+
+
+def linear_warmup_decay(warmup_steps: int, total_steps: int):
+    """LambdaLR factor: linear warmup from 0 to 1 over ``warmup_steps``, then linear to 0."""
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / (warmup_steps + 1)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+    return factor
+
+
+def _stable_id(*parts) -> int:
+    return zlib.crc32("/".join(str(p) for p in parts).encode())
+
+
+@dataclass
+class BatchCursor:
+    """Seeded epoch-wise permutations over each dataset; state = batches drawn per dataset."""
+
+    seed: int
+    drawn: dict[str, int] = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def _permutation(self, key: str, size: int, epoch: int) -> np.ndarray:
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == epoch:
+            return cached[1]
+        perm = np.random.default_rng([self.seed, _stable_id(key), epoch]).permutation(size)
+        self._cache[key] = (epoch, perm)
+        return perm
+
+    def next_indices(self, key: str, size: int, batch_size: int) -> list[int]:
+        start = self.drawn.get(key, 0) * batch_size
+        self.drawn[key] = self.drawn.get(key, 0) + 1
+        out = []
+        for position in range(start, start + batch_size):
+            epoch, index = divmod(position, size)
+            out.append(int(self._permutation(key, size, epoch)[index]))
+        return out
+
+
+# --------------------------------------------------------------------------- model
+
+
+def load_ticket_file(path: str | Path) -> tuple[dict[str, torch.Tensor], list[str]]:
+    """Read a merged ticket bank (safetensors [languages, dim] uint8, metadata languages)."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise MticketsError(f"--tickets {path}: file not found")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            masks = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 (safe_open is not iterable)
+    except Exception as error:  # safetensors raises its own error types
+        raise MticketsError(f"{path}: not a readable safetensors ticket file ({error})") from None
+    if "languages" not in metadata:
+        raise MticketsError(f"{path}: metadata lacks 'languages'; rerun `mtickets merge`")
+    languages = json.loads(metadata["languages"])
+    for key, mask in masks.items():
+        if mask.dim() != 2 or mask.shape[0] != len(languages):
+            raise MticketsError(
+                f"{path}: tensor {key} has shape {tuple(mask.shape)}, expected [{len(languages)}, dim]"
+            )
+    return masks, languages
+
+
+def decay_parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
+    """AdamW groups: weight decay on weights, none on biases and LayerNorm parameters."""
+    no_decay_ids = set()
+    for module in model.modules():
+        if isinstance(module, torch.nn.LayerNorm):
+            no_decay_ids.update(id(p) for p in module.parameters(recurse=False))
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        if id(parameter) in no_decay_ids or name.endswith("bias") or "layernorm" in name.lower():
+            no_decay.append(parameter)
+        else:
+            decay.append(parameter)
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+
+
+def mlm_nsp_losses(
+    prediction_logits: torch.Tensor,
+    seq_relationship_logits: torch.Tensor,
+    mlm_labels: torch.Tensor,
+    nsp_labels: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean cross-entropy over masked positions, and over NSP labels (as BERT)."""
+    selected = mlm_labels != -100
+    if selected.any():
+        mlm = torch.nn.functional.cross_entropy(prediction_logits[selected].float(), mlm_labels[selected])
+    else:
+        mlm = prediction_logits.sum() * 0.0
+    nsp = torch.nn.functional.cross_entropy(seq_relationship_logits.float(), nsp_labels.long())
+    return mlm, nsp
+
+
+def pretraining_losses(model, batch: dict[str, torch.Tensor], language: str | None):
+    """MLM and NSP losses of a batch, the MLM head applied to the masked positions only.
+
+    The same numbers as ``model(...)`` followed by ``mlm_nsp_losses`` (the heads act
+    position-wise and have no dropout), without materialising ``[batch, length, vocab]``
+    logits — at mBERT's 119k vocabulary and batch 256 those alone would be ~16 GB. Uses
+    the model's ``bert`` encoder and ``cls`` heads; a model without them goes through
+    its ``forward``.
+    """
+    labels = batch["labels"]
+    heads = getattr(model, "cls", None)
+    if getattr(model, "bert", None) is None or heads is None:
+        output = model(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+            token_type_ids=batch["token_type_ids"], language=language,
+        )
+        return mlm_nsp_losses(output.prediction_logits, output.seq_relationship_logits,
+                              labels, batch["next_sentence_label"])
+    encoded = model.bert(
+        batch["input_ids"], attention_mask=batch["attention_mask"],
+        token_type_ids=batch["token_type_ids"], language=language,
+    )
+    selected = labels != -100
+    prediction_logits = heads.predictions(encoded.last_hidden_state[selected])
+    seq_relationship_logits = heads.seq_relationship(encoded.pooler_output)
+    return mlm_nsp_losses(prediction_logits, seq_relationship_logits, labels[selected], batch["next_sentence_label"])
+
+
+# --------------------------------------------------------------------------- batching
+
+
+def make_batch(
+    data: ShardData,
+    indices: Sequence[int],
+    *,
+    mlm_probability: float,
+    max_predictions: int,
+    generator: torch.Generator,
+) -> dict[str, torch.Tensor]:
+    """Pad the examples and apply dynamic MLM masking (at most ``max_predictions`` per row)."""
+    from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
+
+    ids, types, nsp = data.get(indices)
+    input_ids, token_type_ids, attention_mask = pad_batch(ids, types)
+    masked, labels = mask_tokens(
+        input_ids,
+        special_tokens_mask(input_ids, attention_mask),
+        data.vocab_size,
+        mlm_probability,
+        generator,
+        max_predictions=max_predictions,
+    )
+    return {
+        "input_ids": masked,
+        "attention_mask": attention_mask,
+        "token_type_ids": token_type_ids,
+        "labels": labels,
+        "next_sentence_label": torch.from_numpy(nsp.astype(np.int64)),
+    }
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def checkpoint_path(directory: Path, step: int) -> Path:
+    return directory / f"{CHECKPOINT_PREFIX}{step:09d}.pt"
+
+
+def list_checkpoints(directory: Path) -> list[tuple[int, Path]]:
+    found = []
+    if directory.is_dir():
+        for path in directory.glob(f"{CHECKPOINT_PREFIX}*.pt"):
+            stem = path.stem[len(CHECKPOINT_PREFIX) :]
+            if stem.isdigit():
+                found.append((int(stem), path))
+    return sorted(found)
+
+
+def _rng_states() -> dict:
+    states = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _set_rng_states(states: dict) -> None:
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def _step_seed(seed: int, step: int, stream: int) -> int:
+    return int(np.random.SeedSequence([seed, step, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+# --------------------------------------------------------------------------- training
+
+
+@dataclass
+class PretrainConfig:
+    model: Path
+    shards: list[Path]
+    out: Path
+    checkpoint_dir: Path
+    tickets: Path | None = None
+    steps: int = 100
+    batch_size: int = 8
+    learning_rate: float = 1e-4
+    warmup_steps: int = 0
+    seq_schedule: str = "128:1.0"
+    smoothing: float = 0.7
+    mlm_probability: float = 0.15
+    max_predictions: str = "20"
+    seed: int = 0
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    device: str = "auto"
+    log_every: int = 1
+    stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
+
+    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardData]) -> dict:
+        return {
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "warmup_steps": self.warmup_steps,
+            "seq_schedule": self.seq_schedule,
+            "smoothing": self.smoothing,
+            "mlm_probability": self.mlm_probability,
+            "max_predictions": self.max_predictions,
+            "seed": self.seed,
+            "weight_decay": self.weight_decay,
+            "datasets": sorted(f"{lang}/{length}:{len(d)}:{d.tokens}" for (lang, length), d in datasets.items()),
+        }
+
+
+def collect_datasets(shard_dirs: Sequence[Path], lengths: Sequence[int]) -> dict[tuple[str, int], ShardData]:
+    datasets: dict[tuple[str, int], ShardData] = {}
+    for directory in shard_dirs:
+        data = load_shard_dir(directory)
+        key = (data.language, data.seq_length)
+        if key in datasets:
+            raise MticketsError(
+                f"--shards: {directory} and {datasets[key].path} both hold language "
+                f"'{data.language}' at seq_length {data.seq_length}; pass each once"
+            )
+        datasets[key] = data
+    languages = sorted({lang for lang, _ in datasets})
+    unused = sorted({length for _, length in datasets} - set(lengths))
+    if unused:
+        log.warning("shards of seq_length %s are not in --seq-schedule and are ignored", unused)
+    missing = [f"{lang}/seq{length}" for lang in languages for length in lengths if (lang, length) not in datasets]
+    if missing:
+        raise MticketsError(
+            f"--seq-schedule needs shards of every language at every length; missing: {', '.join(missing)}"
+        )
+    return {key: d for key, d in datasets.items() if key[1] in lengths}
+
+
+def pretrain(cfg: PretrainConfig) -> dict:
+    """Run (or resume) pretraining; write the final model into ``cfg.out``. Returns the summary."""
+    from tqdm import tqdm
+
+    from mtickets.modeling import TicketBertForPreTraining
+
+    if cfg.steps <= 0 or cfg.batch_size <= 0:
+        raise MticketsError("--steps and --batch-size must be positive")
+    if cfg.checkpoint_every <= 0:
+        raise MticketsError("--checkpoint-every must be positive")
+    if cfg.seed < 0:
+        raise MticketsError(f"--seed {cfg.seed}: must be a non-negative integer")
+    phases = parse_seq_schedule(cfg.seq_schedule)
+    lengths = [length for length, _ in phases]
+    caps = parse_max_predictions(cfg.max_predictions, phases)
+    datasets = collect_datasets(cfg.shards, lengths)
+    languages = sorted({lang for lang, _ in datasets})
+    tokens = {lang: max(d.tokens for (l2, _), d in datasets.items() if l2 == lang) for lang in languages}
+    probabilities = sampling_probabilities(tokens, cfg.smoothing)
+    step_languages = sample_languages(probabilities, cfg.steps, cfg.seed)
+    step_lengths = seq_lengths_for_steps(cfg.steps, phases)
+
+    device = resolve_device(cfg.device)
+    enable_tf32(device)
+    torch.manual_seed(cfg.seed)
+    try:
+        model = TicketBertForPreTraining.from_pretrained(str(cfg.model))
+    except (OSError, ValueError) as error:
+        raise MticketsError(f"--model {cfg.model}: cannot load a ticket-bert model ({error})") from None
+    config = model.config
+    for (lang, length), data in datasets.items():
+        if data.vocab_size != config.vocab_size:
+            raise MticketsError(
+                f"{data.path}: shards were made with a {data.vocab_size}-token vocabulary, the model "
+                f"{cfg.model} has vocab_size {config.vocab_size}; rebuild one of them with the same tokenizer"
+            )
+    if max(lengths) > config.max_position_embeddings:
+        raise MticketsError(
+            f"--seq-schedule length {max(lengths)} exceeds the model's max_position_embeddings "
+            f"{config.max_position_embeddings} ({cfg.model})"
+        )
+    if cfg.tickets is not None:
+        masks, bank = load_ticket_file(cfg.tickets)
+        model.set_tickets(masks, bank)
+    bank = list(getattr(model.config, "languages", None) or [])
+    if bank:
+        missing = [lang for lang in languages if lang not in bank]
+        if missing:
+            raise MticketsError(
+                f"languages {', '.join(missing)} have shards but no ticket in "
+                f"{cfg.tickets or cfg.model} (its languages: {', '.join(bank)})"
+            )
+    ticketed = bool(bank)
+    model.to(device)
+    model.train()
+
+    optimizer = torch.optim.AdamW(
+        decay_parameter_groups(model, cfg.weight_decay), lr=cfg.learning_rate, betas=(0.9, 0.999), eps=1e-6
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_warmup_decay(cfg.warmup_steps, cfg.steps))
+    cursor = BatchCursor(seed=cfg.seed)
+    fingerprint = cfg.fingerprint(datasets)
+
+    ckpt_dir = Path(cfg.checkpoint_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    log_path = ckpt_dir / LOG_NAME
+    start = 0
+    checkpoints = list_checkpoints(ckpt_dir)
+    if checkpoints:
+        step, path = checkpoints[-1]
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if state["fingerprint"] != fingerprint:
+            diff = sorted(k for k in fingerprint if state["fingerprint"].get(k) != fingerprint[k])
+            raise MticketsError(
+                f"{path}: checkpoint was made with different settings ({', '.join(diff)}); "
+                f"delete {ckpt_dir} to start over or rerun with the same arguments"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        cursor.drawn = dict(state["cursor"])
+        _set_rng_states(state["rng"])
+        start = int(state["step"])
+        log.info("resuming from %s (step %d of %d)", path, start, cfg.steps)
+        _truncate_log(log_path, start)
+    elif log_path.exists():
+        log_path.unlink()
+
+    def save_checkpoint(step: int) -> None:
+        state = {
+            "step": step,
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "cursor": dict(cursor.drawn),
+            "rng": _rng_states(),
+            "fingerprint": fingerprint,
+        }
+        with atomic_path(checkpoint_path(ckpt_dir, step)) as tmp:
+            torch.save(state, tmp)
+        for _, old in list_checkpoints(ckpt_dir)[: -max(1, cfg.keep_checkpoints)]:
+            old.unlink(missing_ok=True)
+
+    generator = torch.Generator()
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    stop = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
+    started = time.time()
+    log_handle = open(log_path, "a", encoding="utf-8")
+    try:
+        bar = tqdm(range(start, stop), initial=start, total=cfg.steps, desc="pretrain", file=sys.stderr,
+                   dynamic_ncols=True, mininterval=2.0)
+        for index in bar:
+            step = index + 1
+            lang = step_languages[index]
+            length = int(step_lengths[index])
+            data = datasets[(lang, length)]
+            generator.manual_seed(_step_seed(cfg.seed, step, 0))
+            torch.manual_seed(_step_seed(cfg.seed, step, 1))  # dropout
+            indices = cursor.next_indices(f"{lang}/{length}", len(data), cfg.batch_size)
+            batch = make_batch(
+                data, indices, mlm_probability=cfg.mlm_probability, max_predictions=caps[length],
+                generator=generator,
+            )
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            lr = scheduler.get_last_lr()[0]
+            mlm_loss, nsp_loss = pretraining_losses(model, batch, lang if ticketed else None)
+            loss = mlm_loss + nsp_loss
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                values = torch.stack([loss, mlm_loss, nsp_loss]).detach().cpu().tolist()
+                row = {
+                    "step": step, "language": lang, "seq_length": length,
+                    "loss": values[0], "mlm_loss": values[1], "nsp_loss": values[2], "lr": lr,
+                }
+                if not math.isfinite(row["loss"]):
+                    raise MticketsError(
+                        f"pretraining diverged at step {step} (language {lang}): loss {row['loss']}; "
+                        f"lower --learning-rate or raise --warmup-steps"
+                    )
+                log_handle.write(json.dumps(row) + "\n")
+                bar.set_postfix(loss=f"{row['loss']:.3f}", lang=lang, refresh=False)
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
+                log_handle.flush()
+                save_checkpoint(step)
+        bar.close()
+    finally:
+        log_handle.close()
+    if stop < cfg.steps:
+        log.info("stopped at step %d of %d (checkpoint in %s)", stop, cfg.steps, ckpt_dir)
+        return {"stopped_at": stop}
+
+    rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    tail = rows[-max(1, len(rows) // 100) :]
+    summary = {
+        "steps": cfg.steps,
+        "languages": languages,
+        "ticketed": ticketed,
+        "tickets": str(cfg.tickets) if cfg.tickets else None,
+        "sampling_probabilities": probabilities,
+        "corpus_tokens": tokens,
+        "steps_per_language": {lang: step_languages.count(lang) for lang in languages},
+        "steps_per_seq_length": {str(length): int((step_lengths == length).sum()) for length in lengths},
+        "final_loss": rows[-1]["loss"] if rows else None,
+        "final_loss_mean_last_1pct": float(np.mean([r["loss"] for r in tail])) if rows else None,
+        "batch_size": cfg.batch_size,
+        "learning_rate": cfg.learning_rate,
+        "seed": cfg.seed,
+        "device": str(device),
+        "seconds_this_run": round(time.time() - started, 3),
+        "resumed_from_step": start,
+    }
+    with atomic_dir(cfg.out) as tmp:
+        model.save_pretrained(str(tmp))
+        shutil.copyfile(log_path, tmp / LOG_NAME)
+        write_json(tmp / "pretrain.json", summary)
+    log.info("pretrained %d steps; final loss %.4f -> %s", cfg.steps, summary["final_loss"] or float("nan"), cfg.out)
+    return summary
+
+
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop log rows written after the checkpoint we resume from."""
+    if not path.exists():
+        return
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and json.loads(line)["step"] <= step]
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, type=Path, help="initial model (save_pretrained dir)")
+    parser.add_argument("--tickets", type=Path, help="merged ticket bank (tickets.safetensors); omit for dense")
+    parser.add_argument("--shards", required=True, nargs="+", type=Path, help="shard directories")
+    parser.add_argument("--steps", required=True, type=int)
+    parser.add_argument("--batch-size", required=True, type=int)
+    parser.add_argument("--learning-rate", required=True, type=float)
+    parser.add_argument("--warmup-steps", type=int, default=0)
+    parser.add_argument("--seq-schedule", default="128:1.0", help="LENGTH:FRACTION,... e.g. 128:0.9,512:0.1")
+    parser.add_argument("--smoothing", type=float, default=0.7, help="language sampling ∝ tokens^smoothing")
+    parser.add_argument("--mlm-probability", type=float, default=0.15)
+    parser.add_argument("--max-predictions", default="20", help="masked positions per sequence, one per length")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint-dir", required=True, type=Path)
+    parser.add_argument("--checkpoint-every", type=int, default=1000)
+    parser.add_argument("--keep-checkpoints", type=int, default=2, help="how many recent checkpoints to keep")
+    parser.add_argument("--log-every", type=int, default=1, help="write a training_log.jsonl row every N steps")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    add_device_argument(parser)
+    parser.add_argument("--out", required=True, type=Path)
+
+
+def main(args: argparse.Namespace) -> None:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    pretrain(
+        PretrainConfig(
+            model=args.model, tickets=args.tickets, shards=list(args.shards), out=args.out,
+            checkpoint_dir=args.checkpoint_dir, steps=args.steps, batch_size=args.batch_size,
+            learning_rate=args.learning_rate, warmup_steps=args.warmup_steps, seq_schedule=args.seq_schedule,
+            smoothing=args.smoothing, mlm_probability=args.mlm_probability,
+            max_predictions=args.max_predictions, seed=args.seed, checkpoint_every=args.checkpoint_every,
+            keep_checkpoints=args.keep_checkpoints, device=args.device, log_every=max(1, args.log_every),
+        )
+    )

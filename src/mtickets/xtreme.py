@@ -1,0 +1,109 @@
+"""Readers for the XTREME task files: PAN-X (WikiANN) NER and UD CoNLL-U POS.
+
+- PAN-X, as XTREME's ``download_data.sh`` writes it: one token per line,
+  ``lang:token<TAB>TAG``, a blank line between sentences. The ``lang:`` prefix is
+  stripped (only up to the first colon, so tokens containing colons survive).
+- UD CoNLL-U: ten tab-separated columns per word line; the UPOS column (4th) is the
+  label. Comment lines (``#``), multiword-token ranges (``1-2``) and empty nodes
+  (``1.1``) are skipped.
+
+Both return ``list[(tokens, tags)]``. Malformed input raises ``MticketsError`` naming
+the file and the line number.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mtickets.errors import MticketsError
+
+NER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+UPOS_LABELS = [
+    "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM",
+    "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
+]  # fmt: skip
+
+Sentence = tuple[list[str], list[str]]
+
+
+def _lines(path: Path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line.rstrip("\r\n")
+    except FileNotFoundError:
+        raise MticketsError(f"{path}: file not found") from None
+    except UnicodeDecodeError as error:
+        raise MticketsError(f"{path}: not UTF-8 text ({error}); expected an XTREME task file") from None
+
+
+def read_panx(path: str | os.PathLike) -> list[Sentence]:
+    """Read a PAN-X file: ``lang:token<TAB>TAG`` lines, blank line between sentences."""
+    path = Path(path)
+    sentences: list[Sentence] = []
+    tokens: list[str] = []
+    tags: list[str] = []
+    for number, line in _lines(path):
+        if not line.strip():
+            if tokens:
+                sentences.append((tokens, tags))
+                tokens, tags = [], []
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not fields[1].strip():
+            raise MticketsError(
+                f"{path}, line {number}: expected 'lang:token<TAB>TAG' (PAN-X format), "
+                f"got {line[:80]!r}"
+            )
+        prefixed, tag = fields[0], fields[1].strip()
+        lang, colon, token = prefixed.partition(":")
+        if not colon or not lang or not token:
+            raise MticketsError(
+                f"{path}, line {number}: token {prefixed[:60]!r} lacks the 'lang:' prefix "
+                f"of XTREME's PAN-X files (e.g. 'en:Paris<TAB>B-LOC')"
+            )
+        tokens.append(token)
+        tags.append(tag)
+    if tokens:
+        sentences.append((tokens, tags))
+    return sentences
+
+
+def read_conllu(path: str | os.PathLike) -> list[Sentence]:
+    """Read a UD CoNLL-U file into (words, UPOS tags) per sentence."""
+    path = Path(path)
+    sentences: list[Sentence] = []
+    tokens: list[str] = []
+    tags: list[str] = []
+    for number, line in _lines(path):
+        if not line.strip():
+            if tokens:
+                sentences.append((tokens, tags))
+                tokens, tags = [], []
+            continue
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 10:
+            raise MticketsError(
+                f"{path}, line {number}: a CoNLL-U word line has 10 tab-separated "
+                f"columns, this one has {len(fields)}: {line[:80]!r}"
+            )
+        word_id = fields[0]
+        if "-" in word_id or "." in word_id:
+            continue  # multiword token range or empty node
+        if not word_id.isdigit():
+            raise MticketsError(f"{path}, line {number}: bad CoNLL-U word ID {word_id!r}")
+        upos = fields[3]
+        if not upos or upos == "_":
+            raise MticketsError(f"{path}, line {number}: word {fields[1]!r} has no UPOS tag")
+        tokens.append(fields[1])
+        tags.append(upos)
+    if tokens:
+        sentences.append((tokens, tags))
+    return sentences
+
+
+READERS = {"ner": read_panx, "pos": read_conllu}
+LABELS = {"ner": NER_LABELS, "pos": UPOS_LABELS}

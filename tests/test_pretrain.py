@@ -1,0 +1,289 @@
+"""Pretraining: shard loading, language sampling, seq schedule, MLM capping, training, resume."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+
+from mtickets import pretrain as pt
+from mtickets.errors import MticketsError
+
+VOCAB = 64
+
+
+def write_shards(root: Path, lang: str, seq_length: int, examples: int, tokens: int, seed: int = 0,
+                 per_shard: int = 16) -> Path:
+    """A shard directory following docs/contracts.md, with learnable token patterns."""
+    rng = np.random.default_rng([seed, seq_length, sum(map(ord, lang))])
+    base = 5 + (sum(map(ord, lang)) % 20)
+    directory = root / lang / f"seq{seq_length}"
+    directory.mkdir(parents=True)
+    rows = []
+    for _ in range(examples):
+        total = int(rng.integers(seq_length // 2, seq_length + 1)) - 3
+        a_len = max(1, total // 2)
+        b_len = max(1, total - a_len)
+        start = int(rng.integers(0, 8))
+        seq = [(base + (start + i) % 12) for i in range(a_len + b_len)]  # a cyclic pattern per language
+        ids = [2, *seq[:a_len], 3, *seq[a_len:], 3]
+        types = [0] * (a_len + 2) + [1] * (b_len + 1)
+        rows.append((ids, types, int(rng.integers(0, 2))))
+    shards = []
+    for number, start in enumerate(range(0, examples, per_shard)):
+        chunk = rows[start : start + per_shard]
+        table = pa.table(
+            {
+                "input_ids": pa.array([r[0] for r in chunk], type=pa.list_(pa.int32())),
+                "token_type_ids": pa.array([r[1] for r in chunk], type=pa.list_(pa.int8())),
+                "next_sentence_label": pa.array([r[2] for r in chunk], type=pa.int8()),
+                "language": pa.array([lang] * len(chunk), type=pa.string()),
+            }
+        )
+        name = f"part-{number:05d}.parquet"
+        pq.write_table(table, directory / name)
+        shards.append({"file": name, "examples": len(chunk)})
+    manifest = {
+        "language": lang, "seq_length": seq_length, "documents": 3, "sentences": 30, "tokens": tokens,
+        "examples": examples, "vocab_size": VOCAB, "seed": seed, "shards": shards,
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return directory
+
+
+# ----------------------------------------------------------------------------- data side
+
+
+def test_load_shard_dir(tmp_path):
+    directory = write_shards(tmp_path, "en", 32, examples=40, tokens=1000)
+    data = pt.load_shard_dir(directory)
+    assert (data.language, data.seq_length, data.tokens, len(data)) == ("en", 32, 1000, 40)
+    ids, types, nsp = data.get([0, 39])
+    table = pq.read_table(directory / "part-00002.parquet")
+    assert ids[1].tolist() == table.column("input_ids")[-1].as_py()
+    assert types[1].tolist() == table.column("token_type_ids")[-1].as_py()
+    assert nsp[1] == table.column("next_sentence_label")[-1].as_py()
+
+
+def test_load_shard_dir_errors(tmp_path):
+    with pytest.raises(MticketsError, match="no manifest.json"):
+        pt.load_shard_dir(tmp_path)
+    directory = write_shards(tmp_path, "en", 32, examples=20, tokens=10)
+    (directory / "part-00001.parquet").unlink()
+    with pytest.raises(MticketsError, match="part-00001.parquet: listed"):
+        pt.load_shard_dir(directory)
+
+
+def test_sampling_follows_smoothed_token_counts():
+    tokens = {"en": 1_000_000, "de": 100_000, "sw": 1_000}
+    probs = pt.sampling_probabilities(tokens, 0.7)
+    weights = {lang: n**0.7 for lang, n in tokens.items()}
+    for lang in tokens:
+        assert probs[lang] == pytest.approx(weights[lang] / sum(weights.values()))
+    steps = 20_000
+    draws = pt.sample_languages(probs, steps, seed=3)
+    counts = Counter(draws)
+    # chi-square goodness of fit, 2 degrees of freedom: 99.9% quantile 13.8
+    chi2 = sum((counts[l] - steps * p) ** 2 / (steps * p) for l, p in probs.items())
+    assert chi2 < 13.8
+    assert draws == pt.sample_languages(probs, steps, seed=3)
+    assert draws != pt.sample_languages(probs, steps, seed=4)
+    # smoothing < 1 up-samples the small language relative to its corpus share
+    assert probs["sw"] > tokens["sw"] / sum(tokens.values())
+
+
+def test_seq_schedule():
+    phases = pt.parse_seq_schedule("128:0.9,512:0.1")
+    assert phases == [(128, 0.9), (512, 0.1)]
+    lengths = pt.seq_lengths_for_steps(100, phases)
+    assert (lengths[:90] == 128).all() and (lengths[90:] == 512).all()
+    assert pt.parse_max_predictions("20,80", phases) == {128: 20, 512: 80}
+    assert pt.seq_lengths_for_steps(7, pt.parse_seq_schedule("64")).tolist() == [64] * 7
+    for bad in ("128:0.5,512:0.4", "128:x", "128:0.5,128:0.5"):
+        with pytest.raises(MticketsError, match="--seq-schedule"):
+            pt.parse_seq_schedule(bad)
+    with pytest.raises(MticketsError, match="--max-predictions"):
+        pt.parse_max_predictions("20,80,5", phases)
+
+
+def test_batch_cursor_visits_every_example_once_per_epoch():
+    cursor = pt.BatchCursor(seed=1)
+    seen = [i for _ in range(5) for i in cursor.next_indices("en/32", 10, 4)]  # 20 = two epochs
+    assert sorted(seen[:10]) == list(range(10)) and sorted(seen[10:]) == list(range(10))
+    again = pt.BatchCursor(seed=1, drawn={"en/32": 2})
+    assert again.next_indices("en/32", 10, 4) == seen[8:12]
+
+
+def test_make_batch_caps_predictions(tmp_path):
+    data = pt.load_shard_dir(write_shards(tmp_path, "en", 64, examples=16, tokens=100))
+    generator = torch.Generator().manual_seed(0)
+    batch = pt.make_batch(data, list(range(16)), mlm_probability=0.5, max_predictions=4, generator=generator)
+    selected = batch["labels"] != -100
+    assert int(selected.sum(dim=1).max()) == 4
+    assert batch["input_ids"].shape == batch["attention_mask"].shape == batch["token_type_ids"].shape
+    special = (batch["attention_mask"] == 0) | torch.isin(batch["labels"], torch.tensor([0, 2, 3]))
+    assert not (selected & (batch["attention_mask"] == 0)).any() and not special[selected].any()
+    ids, _, nsp = data.get(list(range(16)))
+    assert batch["next_sentence_label"].tolist() == nsp.tolist()
+    assert batch["attention_mask"].sum(dim=1).tolist() == [len(x) for x in ids]
+
+
+def test_linear_warmup_decay():
+    factor = pt.linear_warmup_decay(4, 10)
+    values = [factor(s) for s in range(10)]
+    assert values[:4] == pytest.approx([0.2, 0.4, 0.6, 0.8])
+    assert values[4] == 1.0 and values[-1] == pytest.approx(1 / 6)
+    assert all(a > b for a, b in zip(values[4:], values[5:]))
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def tiny_model(directory: Path, vocab_size: int = VOCAB, seed: int = 0) -> Path:
+    from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining
+
+    config = TicketBertConfig(
+        vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=64, type_vocab_size=2,
+    )
+    torch.manual_seed(seed)
+    TicketBertForPreTraining(config).save_pretrained(str(directory))
+    return directory
+
+
+def write_tickets(path: Path, languages: list[str], layers: int = 2, hidden: int = 32, ffn: int = 64,
+                  keep: float = 0.75, seed: int = 0) -> Path:
+    from safetensors.torch import save_file
+
+    generator = torch.Generator().manual_seed(seed)
+    masks = {}
+    for k in range(layers):
+        for name, dim in (("qk", hidden), ("v", hidden), ("ffn", ffn)):
+            masks[f"layer.{k}.{name}"] = (torch.rand(len(languages), dim, generator=generator) < keep).to(torch.uint8)
+    save_file(masks, str(path), metadata={"languages": json.dumps(languages), "remain_ratio": str(keep)})
+    return path
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pretrain")
+    shards = [write_shards(root / "shards", lang, length, examples=48, tokens=tokens)
+              for lang, tokens in (("en", 20_000), ("de", 5_000)) for length in (32, 64)]
+    return root, shards, tiny_model(root / "init")
+
+
+def run_cli(argv: list[str]) -> int:
+    from mtickets.cli import main
+
+    return main(argv)
+
+
+def pretrain_argv(model, shards, out, checkpoints, steps=50, extra=()):
+    return [
+        "pretrain", "--model", str(model), "--shards", *map(str, shards), "--steps", str(steps),
+        "--batch-size", "8", "--learning-rate", "2e-3", "--warmup-steps", "5",
+        "--seq-schedule", "32:0.8,64:0.2", "--max-predictions", "6,12", "--seed", "7",
+        "--checkpoint-dir", str(checkpoints), "--checkpoint-every", "10", "--device", "cpu",
+        "--out", str(out), *extra,
+    ]
+
+
+def test_pretrain_learns_and_writes_outputs(corpus, tmp_path):
+    _, shards, model = corpus
+    out = tmp_path / "final"
+    assert run_cli(pretrain_argv(model, shards, out, tmp_path / "ckpt")) == 0
+    rows = [json.loads(line) for line in (out / "training_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, 51))
+    assert set(rows[0]) == {"step", "language", "seq_length", "loss", "mlm_loss", "nsp_loss", "lr"}
+    assert [r["seq_length"] for r in rows] == [32] * 40 + [64] * 10  # the schedule switches length
+    first = np.mean([r["mlm_loss"] for r in rows[:10]])
+    last = np.mean([r["mlm_loss"] for r in rows[-10:]])
+    assert last < first - 0.5, (first, last)
+    summary = json.loads((out / "pretrain.json").read_text())
+    assert sum(summary["steps_per_language"].values()) == 50
+    assert summary["steps_per_seq_length"] == {"32": 40, "64": 10}
+    assert summary["final_loss"] == rows[-1]["loss"]
+    assert Counter(r["language"] for r in rows) == Counter(summary["steps_per_language"])
+    from mtickets.modeling import TicketBertForPreTraining
+
+    TicketBertForPreTraining.from_pretrained(str(out))  # a loadable model directory
+
+
+def test_resume_matches_uninterrupted_run(corpus, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
+    _, shards, model = corpus
+    tickets = write_tickets(tmp_path / "tickets.safetensors", ["de", "en", "fr"])
+    extra = ["--tickets", str(tickets)]
+    steps = 30
+    assert run_cli(pretrain_argv(model, shards, tmp_path / "A", tmp_path / "ckA", steps, extra)) == 0
+
+    calls = {"n": 0}
+    real = pt.mlm_nsp_losses
+
+    def dies_at_step_17(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 17:
+            raise KeyboardInterrupt("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pt, "mlm_nsp_losses", dies_at_step_17)
+    with pytest.raises(KeyboardInterrupt):
+        run_cli(pretrain_argv(model, shards, tmp_path / "B", tmp_path / "ckB", steps, extra))
+    assert not (tmp_path / "B").exists()
+    assert [p.name for p in sorted((tmp_path / "ckB").glob("checkpoint-*.pt"))][-1] == "checkpoint-000000010.pt"
+    monkeypatch.setattr(pt, "mlm_nsp_losses", real)
+    assert run_cli(pretrain_argv(model, shards, tmp_path / "B", tmp_path / "ckB", steps, extra)) == 0
+
+    a, b = load_file(str(tmp_path / "A/model.safetensors")), load_file(str(tmp_path / "B/model.safetensors"))
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert any("tickets" in k for k in a)  # the ticket bank travels with the model
+    assert (tmp_path / "A/training_log.jsonl").read_text() == (tmp_path / "B/training_log.jsonl").read_text()
+    assert json.loads((tmp_path / "B/config.json").read_text())["languages"] == ["de", "en", "fr"]
+
+
+def test_pretrain_errors(corpus, tmp_path):
+    _, shards, model = corpus
+    tickets = write_tickets(tmp_path / "tickets.safetensors", ["en", "fr"])
+    with pytest.raises(MticketsError, match="de.*no ticket"):
+        pt.main(_namespace(pretrain_argv(model, shards, tmp_path / "o", tmp_path / "c", 5,
+                                         ["--tickets", str(tickets)])))
+    with pytest.raises(MticketsError, match="missing: de/seq64, en/seq64"):
+        pt.main(_namespace(pretrain_argv(model, shards[::2], tmp_path / "o", tmp_path / "c", 5)))
+    other_vocab = tiny_model(tmp_path / "vocab100", vocab_size=100)
+    with pytest.raises(MticketsError, match="64-token vocabulary.*vocab_size 100"):
+        pt.main(_namespace(pretrain_argv(other_vocab, shards, tmp_path / "o", tmp_path / "c", 5)))
+    assert not (tmp_path / "o").exists()
+
+
+def _namespace(argv):
+    from mtickets.cli import build_parser
+
+    return build_parser(argv).parse_args(argv)
+
+
+def test_gathered_losses_equal_full_forward(corpus):
+    from mtickets.modeling import TicketBertForPreTraining
+
+    _, shards, model_dir = corpus
+    model = TicketBertForPreTraining.from_pretrained(str(model_dir)).eval()
+    data = pt.load_shard_dir(shards[0])
+    batch = pt.make_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
+                          generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        gathered = pt.pretraining_losses(model, batch, None)
+        output = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
+        full = pt.mlm_nsp_losses(output.prediction_logits, output.seq_relationship_logits,
+                                 batch["labels"], batch["next_sentence_label"])
+        reference = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
+                          labels=batch["labels"], next_sentence_label=batch["next_sentence_label"])
+    for a, b in zip(gathered, full):
+        assert torch.allclose(a, b, atol=1e-5)
+    assert torch.allclose(gathered[0] + gathered[1], reference.loss, atol=1e-5)
