@@ -9,7 +9,7 @@ rule pretrain:
         "benchmarks/pretrain/{variant}.tsv"
     conda:
         "../envs/mtickets.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=32000,
         runtime=7 * 24 * 60,

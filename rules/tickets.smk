@@ -30,7 +30,7 @@ rule score_units:
         "benchmarks/score_units/{variant}/{lang}.tsv"
     conda:
         "../envs/mtickets.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=16000,
         runtime=60,
