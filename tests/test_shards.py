@@ -1,0 +1,244 @@
+"""mtickets shards: BERT sentence-pair examples in Parquet, layout, NSP, determinism."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from mtickets import cli
+from mtickets.errors import MticketsError
+from mtickets.shards import load_tokenizer, tokenize_corpus, truncate_seq_pair, write_shards
+from mtickets.tokenization import SPECIAL_TOKENS, build_tokenizer
+
+CLS, SEP = 2, 3
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Sentences whose every word is its own wordpiece naming (document, position).
+
+    Word k of document d is ``d{d}w{k}`` (numbered through the whole document), so
+    each token of an example tells exactly where in the corpus it came from.
+    """
+    root = tmp_path_factory.mktemp("shards")
+    rng = random.Random(0)
+    documents = []
+    for d in range(40):
+        sentences, k = [], 0
+        for _ in range(rng.randint(1, 9)):
+            n = rng.randint(1, 14)
+            sentences.append([f"d{d}w{k + i}" for i in range(n)])
+            k += n
+        documents.append(sentences)
+    documents[5] = [["d5w0", "d5w1"]] + [["d5w2" for _ in range(60)]]  # forces truncation
+    sentences_path = root / "xx" / "sentences.txt.gz"
+    sentences_path.parent.mkdir()
+    with gzip.open(sentences_path, "wt", encoding="utf-8") as handle:
+        handle.write("\n")  # leading blank lines and runs of them are not documents
+        for sentences in documents:
+            for words in sentences:
+                handle.write(" ".join(words) + "\n")
+            handle.write("\n\n")
+    vocab = list(SPECIAL_TOKENS) + sorted({w for s in documents for ws in s for w in ws})
+    vocab_file = root / "vocab.txt"
+    vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = root / "tokenizer"
+    build_tokenizer([], tokenizer, vocab_file=vocab_file)
+    return {"sentences": sentences_path, "tokenizer": tokenizer, "vocab": vocab,
+            "documents": documents, "root": root}
+
+
+def make(corpus, out: Path, **kwargs) -> dict:
+    options = dict(seq_length=32, short_seq_prob=0.1, nsp_random_prob=0.5, dupe_factor=2,
+                   examples_per_shard=50, seed=11)
+    options.update(kwargs)
+    return write_shards(corpus["sentences"], corpus["tokenizer"], "xx", out, **options)
+
+
+def rows(out: Path) -> list[dict]:
+    manifest = json.loads((out / "manifest.json").read_text())
+    result = []
+    for shard in manifest["shards"]:
+        result += pq.read_table(out / shard["file"]).to_pylist()
+    return result
+
+
+def digest(out: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+
+
+def where(corpus, token_id: int) -> tuple[int, int]:
+    word = corpus["vocab"][token_id]
+    d, k = word[1:].split("w")
+    return int(d), int(k)
+
+
+def test_layout_and_manifest(corpus, tmp_path):
+    out = tmp_path / "seq32"
+    manifest = make(corpus, out)
+    n_words = sum(len(ws) for s in corpus["documents"] for ws in s)
+    assert manifest == json.loads((out / "manifest.json").read_text())
+    assert manifest["language"] == "xx" and manifest["seq_length"] == 32
+    assert manifest["documents"] == 40
+    assert manifest["sentences"] == sum(len(s) for s in corpus["documents"])
+    assert manifest["tokens"] == n_words
+    assert manifest["vocab_size"] == len(corpus["vocab"]) and manifest["seed"] == 11
+    files = sorted(p.name for p in out.glob("*.parquet"))
+    assert [s["file"] for s in manifest["shards"]] == files == \
+        [f"part-{i:05d}.parquet" for i in range(len(files))]
+    assert all(s["examples"] == 50 for s in manifest["shards"][:-1])
+    assert 0 < manifest["shards"][-1]["examples"] <= 50
+    schema = pq.read_schema(out / files[0])
+    assert [f.name for f in schema] == ["input_ids", "token_type_ids", "next_sentence_label",
+                                        "language"]
+    assert str(schema.field("input_ids").type.value_type) == "int32"
+    assert str(schema.field("token_type_ids").type.value_type) == "int8"
+    assert str(schema.field("next_sentence_label").type) == "int8"
+    assert str(schema.field("language").type) == "string"
+
+    examples = rows(out)
+    assert len(examples) == manifest["examples"] == sum(s["examples"] for s in manifest["shards"])
+    labels = [e["next_sentence_label"] for e in examples]
+    assert set(labels) == {0, 1}
+    assert 0.3 < np.mean(labels) < 0.85  # 0.5 plus forced single-sentence chunks
+    truncated = 0
+    for example in examples:
+        ids, types = example["input_ids"], example["token_type_ids"]
+        assert example["language"] == "xx"
+        assert 5 <= len(ids) <= 32 and len(types) == len(ids)
+        assert ids[0] == CLS and ids[-1] == SEP
+        first_sep = ids.index(SEP)
+        assert ids.count(SEP) == 2 and CLS not in ids[1:]
+        assert types == [0] * (first_sep + 1) + [1] * (len(ids) - first_sep - 1)
+        a = [where(corpus, t) for t in ids[1:first_sep]]
+        b = [where(corpus, t) for t in ids[first_sep + 1:-1]]
+        assert a and b
+        for segment in (a, b):  # each segment is a contiguous run of one document
+            if segment[0][0] != 5:
+                assert len({d for d, _ in segment}) == 1
+                start = segment[0][1]
+                assert [k for _, k in segment] == list(range(start, start + len(segment)))
+        if example["next_sentence_label"] == 0:  # B is the text that follows A
+            assert a[0][0] == b[0][0] and b[0][1] > a[-1][1]
+        truncated += len(ids) == 32
+    assert truncated > 0
+
+
+def test_random_next_comes_from_other_documents(corpus, tmp_path):
+    manifest = make(corpus, tmp_path / "out", nsp_random_prob=1.0, dupe_factor=1)
+    examples = rows(tmp_path / "out")
+    assert manifest["examples"] == len(examples)
+    assert all(e["next_sentence_label"] == 1 for e in examples)
+    other = 0
+    for example in examples:
+        ids = example["input_ids"]
+        first_sep = ids.index(SEP)
+        other += where(corpus, ids[1])[0] != where(corpus, ids[first_sep + 1])[0]
+    assert other == len(examples)  # 40 documents: a different one is always found
+
+
+def test_byte_identical_for_same_seed(corpus, tmp_path):
+    make(corpus, tmp_path / "a")
+    assert cli.main(["shards", "--sentences", str(corpus["sentences"]),
+                     "--tokenizer", str(corpus["tokenizer"]), "--lang", "xx",
+                     "--seq-length", "32", "--short-seq-prob", "0.1", "--nsp-random-prob", "0.5",
+                     "--dupe-factor", "2", "--examples-per-shard", "50", "--seed", "11",
+                     "--out", str(tmp_path / "b")]) == 0
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    make(corpus, tmp_path / "c", seed=12)
+    first = "part-00000.parquet"
+    assert digest(tmp_path / "a")[first] != digest(tmp_path / "c")[first]
+
+
+def test_dupe_factor_and_short_sequences(corpus, tmp_path):
+    one = make(corpus, tmp_path / "one", dupe_factor=1, seq_length=64)
+    three = make(corpus, tmp_path / "three", dupe_factor=3, seq_length=64)
+    assert 2.5 * one["examples"] < three["examples"] < 3.5 * one["examples"]
+    long = [len(e["input_ids"]) for e in rows(tmp_path / "one")]
+    make(corpus, tmp_path / "short", dupe_factor=1, seq_length=64, short_seq_prob=1.0)
+    short = [len(e["input_ids"]) for e in rows(tmp_path / "short")]
+    assert max(long) == 64 and np.mean(short) < np.mean(long)
+
+
+def test_readable_with_datasets(corpus, tmp_path):
+    from datasets import load_dataset
+
+    manifest = make(corpus, tmp_path / "out")
+    files = [str(tmp_path / "out" / s["file"]) for s in manifest["shards"]]
+    dataset = load_dataset("parquet", data_files={"train": files},
+                           cache_dir=str(tmp_path / "cache"))["train"]
+    assert dataset.num_rows == manifest["examples"]
+    assert dataset.features["input_ids"].feature.dtype == "int32"
+    assert dataset.features["next_sentence_label"].dtype == "int8"
+    assert dataset[0]["input_ids"] == rows(tmp_path / "out")[0]["input_ids"]
+
+
+def test_too_few_examples_names_language_and_tokens(corpus, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(MticketsError) as error:
+        make(corpus, out, min_examples=10 ** 6)
+    message = str(error.value)
+    n_words = sum(len(ws) for s in corpus["documents"] for ws in s)
+    assert "language 'xx'" in message and f"{n_words} wordpieces" in message
+    assert "--min-examples 1000000" in message
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_empty_corpus(corpus, tmp_path):
+    empty = tmp_path / "empty.txt.gz"
+    with gzip.open(empty, "wt") as handle:
+        handle.write("\n\n\n")
+    with pytest.raises(MticketsError, match="yields 0 examples from 0 wordpieces"):
+        write_shards(empty, corpus["tokenizer"], "xx", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_arguments(corpus, tmp_path):
+    with pytest.raises(MticketsError, match="too short"):
+        make(corpus, tmp_path / "o", seq_length=4)
+    with pytest.raises(MticketsError, match="no tokenizer.json"):
+        write_shards(corpus["sentences"], tmp_path, "xx", tmp_path / "o")
+
+
+def _reference_truncate(a: list, b: list, max_num_tokens: int, uniforms) -> None:
+    """Google BERT's truncate_seq_pair, drawing from ``uniforms`` in order."""
+    draws = iter(uniforms)
+    while len(a) + len(b) > max_num_tokens:
+        trunc = a if len(a) > len(b) else b
+        if next(draws) < 0.5:
+            del trunc[0]
+        else:
+            trunc.pop()
+
+
+def test_truncate_matches_bert_reference():
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        la, lb = int(rng.integers(1, 80)), int(rng.integers(1, 80))
+        max_tokens = int(rng.integers(2, 100))
+        a0, b0 = 1000, 5000
+        seed = int(rng.integers(0, 2 ** 31))
+        got = truncate_seq_pair(a0, a0 + la, b0, b0 + lb, max_tokens, np.random.default_rng(seed))
+        a, b = list(range(a0, a0 + la)), list(range(b0, b0 + lb))
+        excess = max(0, la + lb - max_tokens)
+        _reference_truncate(a, b, max_tokens, np.random.default_rng(seed).random(excess))
+        assert got == (a[0], a[-1] + 1, b[0], b[-1] + 1)
+
+
+def test_documents_are_blank_line_separated(corpus, tmp_path):
+    path = tmp_path / "s.txt"
+    # Runs of blank lines are one boundary; a sentence of only control characters has
+    # no wordpieces and is dropped; the last document needs no trailing blank line.
+    path.write_text("\n\nd0w0 d0w1\nd0w2\n\n\n\x07\n\nd1w0\n\nd2w0 d2w1 d2w2", encoding="utf-8")
+    tokenized = tokenize_corpus(path, load_tokenizer(corpus["tokenizer"]))
+    assert tokenized.documents == 3 and tokenized.sentences == 4
+    assert tokenized.sentence_offsets.tolist() == [0, 2, 3, 4, 7]
+    assert tokenized.document_offsets.tolist() == [0, 2, 3, 4]
+    assert [corpus["vocab"][t] for t in tokenized.tokens[:3]] == ["d0w0", "d0w1", "d0w2"]
