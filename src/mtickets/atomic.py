@@ -15,6 +15,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: Path, final: Path, mode: int) -> None:
+    # mkstemp/mkdtemp create 0600/0700; an output must get the permissions of an
+    # ordinary new file so collaborators on a shared cluster can read it.
+    tmp.chmod(mode & ~_umask())
+    os.replace(tmp, final)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary file path beside ``path``; rename it onto ``path`` on success."""
@@ -25,7 +38,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, final)
+        _publish(tmp_path, final, 0o666)
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -40,7 +53,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         if final.exists():
             shutil.rmtree(final)
-        os.replace(tmp_path, final)
+        _publish(tmp_path, final, 0o777)
     finally:
         shutil.rmtree(tmp_path, ignore_errors=True)
 
