@@ -133,29 +133,99 @@ def test_masked_unit_gets_zero_gradient(model):
     assert block.intermediate.dense.weight.grad[~dropped_ffn].abs().max() > 0
 
 
-def test_gather_path_matches_mask_path_outputs_and_gradients(model):
-    model.set_tickets(random_bank(model.config, p_keep=0.5, seed=3), LANGS)
+def edge_bank(config, seed=3, p_keep=0.5):
+    """A random bank plus the corner cases of the gather path for 'en'."""
+    bank = random_bank(config, p_keep=p_keep, seed=seed)
+    head = config.hidden_size // config.num_attention_heads
+    bank["layer.0.qk"][0, :head] = 0  # head 0 keeps no query/key dim: uniform attention
+    bank["layer.0.v"][0, head:2 * head] = 0  # head 1 keeps no value dim
+    bank["layer.1.ffn"][0] = 0  # no FFN unit at all
+    bank["layer.1.qk"][0] = 1  # every query/key dim (no padding needed)
+    return bank
+
+
+def run_implementation(model, implementation, b, language="en"):
+    model.config.ticket_implementation = implementation
+    model.zero_grad(set_to_none=True)
+    out = model(**b, language=language)
+    out.loss.backward()
+    grads = {n: p.grad.clone() if p.grad is not None else torch.zeros_like(p) for n, p in model.named_parameters()}
+    return out.prediction_logits.detach(), out.loss.detach(), grads
+
+
+@pytest.mark.parametrize("bank_kind", ["random", "edge"])
+def test_gather_path_matches_mask_path_outputs_and_gradients(model, bank_kind):
+    bank = random_bank(model.config, p_keep=0.5, seed=3) if bank_kind == "random" else edge_bank(model.config)
+    model.set_tickets(bank, LANGS)
     model.train()  # dropout probabilities are 0 in the tiny config
-    b = batch(seed=1)
-    results = {}
-    for implementation in ("mask", "gather"):
-        model.config.ticket_implementation = implementation
-        model.zero_grad()
-        out = model(**b, language="en")
-        out.loss.backward()
-        results[implementation] = (out.prediction_logits.detach(), out.loss.detach(),
-                                   {n: p.grad.clone() for n, p in model.named_parameters()})
-    (logits_m, loss_m, grads_m), (logits_g, loss_g, grads_g) = results["mask"], results["gather"]
+    b = batch(seed=1)  # with a padded row
+    logits_m, loss_m, grads_m = run_implementation(model, "mask", b)
+    logits_g, loss_g, grads_g = run_implementation(model, "gather", b)
     assert torch.allclose(logits_m, logits_g, atol=1e-5)
     assert torch.allclose(loss_m, loss_g, atol=1e-6)
     for name in grads_m:
         assert torch.allclose(grads_m[name], grads_g[name], atol=1e-6), name
-    # The plan is cached and rebuilt when the bank changes.
+    # Units outside the ticket get exactly zero gradient on the gather path too.
+    block = model.bert.encoder.layer[0]
+    dropped = bank["layer.0.ffn"][0] == 0
+    assert grads_g["bert.encoder.layer.0.intermediate.dense.weight"][dropped].abs().max() == 0
+    assert grads_g["bert.encoder.layer.0.output.dense.weight"][:, dropped].abs().max() == 0
+    assert block.attention.self.value.weight.grad[bank["layer.0.v"][0] == 0].abs().max() == 0
+
+
+def test_gather_path_matches_mask_path_in_float64():
+    torch.manual_seed(1)
+    model = TicketBertForPreTraining(tiny_config(num_hidden_layers=3)).double().train()
+    model.set_tickets(edge_bank(model.config, seed=5, p_keep=0.7), LANGS)
+    b = batch(seed=2)
+    logits_m, loss_m, grads_m = run_implementation(model, "mask", b)
+    logits_g, loss_g, grads_g = run_implementation(model, "gather", b)
+    assert torch.allclose(logits_m, logits_g, atol=1e-12, rtol=1e-10)
+    for name in grads_m:
+        assert torch.allclose(grads_m[name], grads_g[name], atol=1e-12, rtol=1e-10), name
+
+
+def test_gather_is_the_default_and_plans_are_cached(model):
+    assert TicketBertConfig().ticket_implementation == "gather"
+    model.set_tickets(random_bank(model.config, p_keep=0.5, seed=3), LANGS)
     plans = model.bert._gather_plans("en")
-    assert plans is model.bert._gather_plans("en")
+    model(**batch(), language="en")
+    assert plans is model.bert._gather_plans("en")  # not rebuilt per step
+    assert all(plan.qk[0].numel() + plan.qk[1].numel() == model.config.hidden_size for plan in plans)
     with torch.no_grad():
-        model.bert.tickets.layer[0].qk[0].fill_(1)
-    assert model.bert._gather_plans("en")[0].qk_width == model.config.hidden_size // 4
+        model.bert.tickets.layer[0].qk[0].fill_(1)  # an in-place change of the bank rebuilds the plan
+    rebuilt = model.bert._gather_plans("en")
+    assert rebuilt is not plans and rebuilt[0].layout.qk == (8, 8, 8, 8) and rebuilt[0].qk[1].numel() == 0
+    model.set_tickets(random_bank(model.config, seed=9), LANGS)  # so does a new bank
+    assert model.bert._gather_plans("en") is not rebuilt
+    with pytest.raises(ValueError, match="ticket_implementation"):
+        model.config.ticket_implementation = "sparse"
+        model(**batch(), language="en")
+
+
+def test_gather_path_runs_under_autocast(model):
+    model.set_tickets(random_bank(model.config, p_keep=0.5), LANGS)
+    model.train()
+    b = batch()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(**b, language="de")
+    assert out.prediction_logits.dtype == torch.bfloat16
+    out.loss.backward()
+    weight = model.bert.encoder.layer[0].attention.self.query.weight
+    assert weight.grad.dtype == torch.float32 and torch.isfinite(weight.grad).all()
+    row = LANGS.index("de")
+    assert weight.grad[model.bert.tickets.layer[0].qk[row] == 0].abs().max() == 0
+
+
+def test_attention_mask_padding_is_ignored(model):
+    """A padded batch row gives the same outputs on its tokens as the row alone."""
+    model.set_tickets(random_bank(model.config, p_keep=0.6), LANGS)
+    b = batch()
+    for implementation in ("mask", "gather"):
+        model.config.ticket_implementation = implementation
+        full = model(b["input_ids"], b["attention_mask"], b["token_type_ids"], language="fr").prediction_logits
+        alone = model(b["input_ids"][1:2, :8], None, b["token_type_ids"][1:2, :8], language="fr").prediction_logits
+        assert torch.allclose(full[1, :8], alone[0], atol=1e-5)
 
 
 def test_save_load_round_trip_keeps_tickets(model, tmp_path):

@@ -3,7 +3,9 @@
 Closed-form, from the config and (optionally) one language's ticket row
 ``{layer.k.qk: [H], layer.k.v: [H], layer.k.ffn: [F]}`` of 0/1 values. With a ticket,
 layer k keeps ``q_k = Σ qk`` query/key dims, ``v_k = Σ v`` value dims and ``f_k = Σ ffn``
-FFN units; dense is ``q_k = v_k = H``, ``f_k = F``.
+FFN units; dense is ``q_k = v_k = H``, ``f_k = F``. A compact export (``mtickets
+export``, ``config.unit_layout``) is counted from its layout, which gives the numbers of
+the ticket it was exported from.
 
 Parameters (``count_parameters``) — the encoder ``TicketBertModel``: embeddings
 ``(V + P + T_types)·H + 2H``; per layer ``2·q_k·(H+1)`` (rows of W_Q, W_K and their
@@ -37,6 +39,15 @@ COMPONENTS = ("qk", "v", "ffn")
 def kept_units(config, ticket: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
     """``[layers, 3]`` int64: kept qk dims, v dims and FFN units of each layer."""
     layers, hidden, inter = config.num_hidden_layers, config.hidden_size, config.intermediate_size
+    layout = getattr(config, "unit_layout", None)
+    if layout:
+        if ticket is not None:
+            raise MticketsError(
+                f"this config is a compact export (of '{getattr(config, 'ticket_language', None)}'); "
+                "count it without a ticket"
+            )
+        return torch.tensor([[sum(unit["qk"]), sum(unit["v"]), int(unit["ffn"])] for unit in layout],
+                            dtype=torch.int64)
     if ticket is None:
         return torch.tensor([[hidden, hidden, inter]] * layers, dtype=torch.int64)
     dims = {"qk": hidden, "v": hidden, "ffn": inter}

@@ -9,7 +9,16 @@ score per ticket key (``layer.{k}.qk``, ``layer.{k}.v``, ``layer.{k}.ffn``) plus
   score ``|Σ_batches ∂L/∂m|`` (``--accumulate abs_of_sum``, what the authors' code does)
   or ``Σ_batches |∂L/∂m|`` (``sum_of_abs``), over the first ``--tokens`` non-pad tokens
   of the shard directory in file order (the shards stage already shuffled the
-  examples). Dropout is off unless ``--dropout on``; only the masks get gradients.
+  examples). The MLM head runs on the masked positions only (the same loss as BERT's,
+  without ``[batch, length, vocab]`` logits); only the masks get gradients.
+  Dropout (``--dropout``): ``off`` (default) scores the deterministic network, as SNIP
+  at initialisation is usually computed; ``on`` keeps the model's dropout
+  probabilities (seeded with ``--seed``), closer to the pretraining loss.
+  Resumable: every ``--checkpoint-every`` batches the partial sums, tokens seen, the
+  batch position and the RNG states are written atomically to ``{out}.partial``; a
+  rerun with the same request resumes from it (a partial of another request is ignored
+  with a warning) and the result equals an uninterrupted run's. It is deleted once the
+  output is written.
 - ``random``: seeded uniform scores; the seed is mixed with the language so languages
   differ and each is reproducible.
 - ``magnitude``: input-invariant, the L2 norm of the weights a unit owns at init (qk dim
@@ -54,6 +63,8 @@ class ScoreRequest:
     dropout: bool = False
     mlm_probability: float = 0.15
     device: str = "cpu"
+    checkpoint: Path | None = None  # partial sums file (snip); None: no checkpoints
+    checkpoint_every: int = 20  # batches between checkpoints
 
 
 Proxy = Callable[[torch.nn.Module, ScoreRequest], tuple[dict[str, torch.Tensor], dict]]
@@ -163,31 +174,48 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     model.train(request.dropout)
     for parameter in model.parameters():  # only the masks' gradients are needed
         parameter.requires_grad_(False)
-    masks = {key: torch.ones(dim, device=device, requires_grad=True) for key, dim in unit_dims(model).items()}
-    totals = {key: torch.zeros(dim, dtype=torch.float64, device=device) for key, dim in unit_dims(model).items()}
+    dims = unit_dims(model)
+    masks = {key: torch.ones(dim, device=device, requires_grad=True) for key, dim in dims.items()}
+    totals = {key: torch.zeros(dim, dtype=torch.float64, device=device) for key, dim in dims.items()}
     generator = torch.Generator().manual_seed(request.seed)  # MLM masking
     torch.manual_seed(request.seed)  # dropout, when on
 
     seen = batches = 0
-    bar = tqdm(total=request.tokens, desc=f"snip {request.language}", unit="tok", file=sys.stderr,
+    fingerprint = _fingerprint(model, request)
+    resumed = _load_partial(request.checkpoint, fingerprint, dims, device) if request.checkpoint else None
+    if resumed is not None:
+        partial_totals, seen, batches, rng = resumed
+        for key in totals:
+            totals[key].copy_(partial_totals[key])
+        generator.set_state(rng["mlm"])
+        torch.set_rng_state(rng["cpu"])
+        if "cuda" in rng and device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], device)
+        log.info("%s: resuming SNIP of '%s' after batch %d (%d tokens)", request.checkpoint, request.language,
+                 batches, seen)
+    bar = tqdm(total=request.tokens, initial=seen, desc=f"snip {request.language}", unit="tok", file=sys.stderr,
                mininterval=2.0, disable=None)
-    for batch in token_batches(request.shards, request.batch_size, request.tokens):
+    for position, batch in enumerate(token_batches(request.shards, request.batch_size, request.tokens)):
+        if position < batches:  # already summed before the interruption
+            continue
         ids, types, attention = pad_batch([e[0] for e in batch], [e[1] for e in batch])
         masked, labels = mask_tokens(
             ids, special_tokens_mask(ids, attention), vocab_size, request.mlm_probability, generator
         )
         nsp = torch.tensor([int(e[2]) for e in batch], dtype=torch.long)
-        output = model(
-            input_ids=masked.to(device), attention_mask=attention.to(device), token_type_ids=types.to(device),
-            unit_masks=masks, labels=labels.to(device), next_sentence_label=nsp.to(device),
+        loss = pretraining_loss(
+            model, masked.to(device), attention.to(device), types.to(device), labels.to(device), nsp.to(device),
+            unit_masks=masks,
         )
-        grads = torch.autograd.grad(output.loss, list(masks.values()))
+        grads = torch.autograd.grad(loss, list(masks.values()))
         for key, grad in zip(masks, grads):
             totals[key] += grad.double() if request.accumulate == "abs_of_sum" else grad.double().abs()
         tokens = int(attention.sum())
         seen += tokens
         batches += 1
         bar.update(tokens)
+        if request.checkpoint and batches % max(1, request.checkpoint_every) == 0:
+            _save_partial(request.checkpoint, fingerprint, totals, seen, batches, generator, device)
     bar.close()
     if batches == 0:
         raise MticketsError(f"--shards {request.shards}: no examples; the corpus of '{request.language}' is empty")
@@ -199,6 +227,94 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     scores = {key: total.abs().float().cpu() for key, total in totals.items()}
     return scores, {"tokens_seen": seen, "batches": batches, "accumulate": request.accumulate,
                     "dropout": "on" if request.dropout else "off", "tokens_requested": request.tokens}
+
+
+def pretraining_loss(model, input_ids, attention_mask, token_type_ids, labels, next_sentence_label, unit_masks=None,
+                     language=None) -> torch.Tensor:
+    """MLM + NSP loss as ``model(...).loss``, the MLM head applied to the masked positions only.
+
+    The heads act position-wise (no dropout in the prediction head), so the loss is the
+    same; ``[batch, length, vocab]`` logits are never built. A model without ``bert`` /
+    ``cls`` goes through its ``forward``.
+    """
+    heads = getattr(model, "cls", None)
+    if getattr(model, "bert", None) is None or heads is None:
+        return model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                     unit_masks=unit_masks, language=language, labels=labels,
+                     next_sentence_label=next_sentence_label).loss
+    from mtickets.modeling import _full_precision
+
+    encoded = model.bert(input_ids, attention_mask, token_type_ids, language=language, unit_masks=unit_masks)
+    selected = labels != -100
+    nsp_logits = heads.seq_relationship(encoded.pooler_output)
+    loss = torch.nn.functional.cross_entropy(_full_precision(nsp_logits), next_sentence_label.reshape(-1).long())
+    if bool(selected.any()):
+        logits = heads.predictions(encoded.last_hidden_state[selected])
+        loss = loss + torch.nn.functional.cross_entropy(_full_precision(logits), labels[selected])
+    else:
+        loss = loss + encoded.last_hidden_state.sum() * 0.0
+    return loss
+
+
+# --------------------------------------------------------------------------- resumable partial sums
+
+
+def _fingerprint(model, request: ScoreRequest) -> dict[str, str]:
+    """What must match for a partial result to be resumed: the request and the model's weights."""
+    checksum = 0
+    for name, tensor in model.state_dict().items():  # a cheap weights signature
+        if tensor.numel():
+            flat = tensor.detach().reshape(-1)
+            checksum = zlib.crc32(f"{name}:{float(flat[0]):.9g}:{float(flat[-1]):.9g}".encode(), checksum)
+    return {
+        "language": request.language, "shards": str(Path(request.shards).resolve()) if request.shards else "",
+        "tokens": str(request.tokens), "batch_size": str(request.batch_size), "seed": str(request.seed),
+        "accumulate": request.accumulate, "dropout": str(bool(request.dropout)),
+        "mlm_probability": repr(float(request.mlm_probability)), "model": str(checksum),
+    }
+
+
+def _save_partial(path: Path, fingerprint: dict[str, str], totals: dict[str, torch.Tensor], seen: int,
+                  batches: int, generator: torch.Generator, device: torch.device) -> None:
+    from mtickets.merge import save_safetensors
+
+    tensors = {f"total.{key}": value.detach().cpu() for key, value in totals.items()}
+    tensors["rng.mlm"] = generator.get_state()
+    tensors["rng.cpu"] = torch.get_rng_state()
+    if device.type == "cuda":
+        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
+    metadata = {**{f"request.{k}": v for k, v in fingerprint.items()}, "tokens_seen": str(seen),
+                "batches": str(batches)}
+    save_safetensors(tensors, path, metadata)
+
+
+def _load_partial(path: Path, fingerprint: dict[str, str], dims: dict[str, int], device: torch.device):
+    """``(totals, tokens seen, batches, rng states)`` of a matching partial file, else None."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except Exception as error:  # safetensors raises its own error types
+        log.warning("%s: unreadable partial SNIP sums (%s); starting over", path, error)
+        return None
+    stored = {k[len("request."):]: v for k, v in metadata.items() if k.startswith("request.")}
+    if stored != fingerprint:
+        differ = sorted(k for k in set(stored) | set(fingerprint) if stored.get(k) != fingerprint.get(k))
+        log.warning("%s: partial SNIP sums of another request (differs in %s); starting over", path,
+                    ", ".join(differ))
+        return None
+    totals = {key: tensors.get(f"total.{key}") for key in dims}
+    if any(t is None or tuple(t.shape) != (dim,) for t, dim in zip(totals.values(), dims.values())):
+        log.warning("%s: partial SNIP sums do not fit this model; starting over", path)
+        return None
+    rng = {name: tensors[f"rng.{name}"] for name in ("mlm", "cpu", "cuda") if f"rng.{name}" in tensors}
+    return ({k: v.to(device, torch.float64) for k, v in totals.items()}, int(metadata["tokens_seen"]),
+            int(metadata["batches"]), rng)
 
 
 def language_seed(seed: int, language: str) -> int:
@@ -269,6 +385,12 @@ def score_units(model, proxy: str, request: ScoreRequest) -> tuple[dict[str, tor
     return {key: scores[key].float().contiguous() for key in expected}, {k: str(v) for k, v in metadata.items()}
 
 
+def partial_path(out: str | Path) -> Path:
+    """Where ``mtickets score --out OUT`` keeps its resumable partial sums: ``OUT.partial``."""
+    out = Path(out)
+    return out.with_name(out.name + ".partial")
+
+
 def save_scores(path: str | Path, scores: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
     from mtickets.merge import save_safetensors
 
@@ -289,6 +411,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="|sum of batch gradients| (authors' code) or sum of |batch gradients|")
     parser.add_argument("--dropout", choices=("off", "on"), default="off", help="dropout while scoring (snip)")
     parser.add_argument("--mlm-probability", type=float, default=0.15, help="MLM masking rate (snip)")
+    parser.add_argument("--checkpoint-every", type=int, default=20,
+                        help="batches between checkpoints of the partial sums in {out}.partial (snip)")
     add_device_argument(parser)
     parser.add_argument("--out", required=True, help="output .safetensors path")
 
@@ -296,8 +420,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> None:
     from mtickets.device import resolve_device
 
-    if args.tokens <= 0 or args.batch_size <= 0:
-        raise MticketsError("--tokens and --batch-size must be positive")
+    if args.tokens <= 0 or args.batch_size <= 0 or args.checkpoint_every <= 0:
+        raise MticketsError("--tokens, --batch-size and --checkpoint-every must be positive")
     model = load_model(args.model)
     request = ScoreRequest(
         language=args.lang,
@@ -309,8 +433,11 @@ def main(args: argparse.Namespace) -> None:
         dropout=args.dropout == "on",
         mlm_probability=args.mlm_probability,
         device=str(resolve_device(args.device)) if args.proxy == "snip" else "cpu",
+        checkpoint=partial_path(args.out),
+        checkpoint_every=args.checkpoint_every,
     )
     scores, metadata = score_units(model, args.proxy, request)
     metadata["model"] = str(args.model)
     save_scores(args.out, scores, metadata)
+    partial_path(args.out).unlink(missing_ok=True)
     log.info("%s scores of '%s' (%s tokens) -> %s", args.proxy, args.lang, metadata["tokens_seen"], args.out)

@@ -3,7 +3,9 @@
 Every (language, layer, component) score vector is divided by its L2 norm; all entries
 of all languages, layers and components are pooled and the global top ⌊r · total⌋ are
 kept (``--budget joint``: single languages and layers may keep more or less than r).
-``--budget per_language`` keeps the top ⌊r · n_lang⌋ of each language instead. Ties are
+``--budget per_language`` keeps the top ⌊r · n_lang⌋ of each language instead; so does
+the joint budget when every language has the same scores (an input-invariant proxy such
+as magnitude), so that all languages get the same ticket. Ties are
 broken deterministically: by score descending, then by position in the pooled order
 (language order of ``--languages``, then layer, then qk / v / ffn, then unit index).
 
@@ -53,10 +55,29 @@ def keep_count(ratio: float, total: int) -> int:
 
 
 def top_mask(values: torch.Tensor, keep: int) -> torch.Tensor:
-    """0/1 mask of the ``keep`` largest values; ties go to the lower index (stable sort)."""
-    order = torch.sort(values, descending=True, stable=True).indices
-    mask = torch.zeros(values.numel(), dtype=torch.uint8)
-    mask[order[:keep]] = 1
+    """0/1 mask (uint8) of the ``keep`` largest values; ties go to the lower index.
+
+    The same set as a stable descending sort's first ``keep`` entries, found in linear
+    time: the keep-th largest value ``t`` by selection (``numpy.partition``), every value
+    above ``t``, then the lowest-indexed values equal to ``t`` until ``keep`` are chosen.
+    Memory: one copy of ``values`` plus byte masks.
+    """
+    values = values.reshape(-1)
+    total = values.numel()
+    if keep <= 0:
+        return torch.zeros(total, dtype=torch.uint8)
+    if keep >= total:
+        return torch.ones(total, dtype=torch.uint8)
+    import numpy as np
+
+    array = values.numpy()
+    threshold = np.partition(array, total - keep)[total - keep]  # the keep-th largest
+    above = array > threshold
+    mask = torch.from_numpy(above.view(np.uint8))
+    missing = keep - int(np.count_nonzero(above))
+    if missing:
+        ties = np.flatnonzero(array == threshold)[:missing]
+        mask[torch.from_numpy(ties)] = 1
     return mask
 
 
@@ -70,13 +91,39 @@ def normalise(scores: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+def pooled_scores(scores: dict[str, dict[str, torch.Tensor]], languages: list[str], keys: list[str]) -> torch.Tensor:
+    """``[languages, units]`` float64: each (language, key) vector divided by its L2 norm, in pooled order.
+
+    Written in place into one preallocated array (no per-language intermediate copies).
+    """
+    dims = [scores[languages[0]][key].numel() for key in keys]
+    pooled = torch.empty(len(languages), sum(dims), dtype=torch.float64)
+    for row, lang in enumerate(languages):
+        offset = 0
+        for key, dim in zip(keys, dims):
+            target = pooled[row, offset:offset + dim]
+            target.copy_(scores[lang][key].reshape(-1))
+            norm = torch.linalg.vector_norm(target)
+            if norm > 0:
+                target.div_(norm)
+            else:
+                target.zero_()
+            offset += dim
+    return pooled
+
+
 def merge_scores(
     scores: dict[str, dict[str, torch.Tensor]],
     languages: list[str],
     remain_ratio: float,
     budget: str = "joint",
 ) -> dict[str, torch.Tensor]:
-    """``scores[lang][key]`` (1-D) → ticket bank ``{key: [languages, dim] uint8}``."""
+    """``scores[lang][key]`` (1-D) → ticket bank ``{key: [languages, dim] uint8}``.
+
+    Linear time and memory: the normalised scores are one float64 array of all entries
+    (8 bytes each), selection copies it once; 104 languages × 16 BERT-base layers
+    (7.67M entries) take well under a second and ~150 MB beyond the inputs.
+    """
     if not 0.0 < remain_ratio <= 1.0:
         raise MticketsError(f"--remain-ratio {remain_ratio}: must be in (0, 1]")
     if budget not in BUDGETS:
@@ -84,14 +131,18 @@ def merge_scores(
     keys = ordered_keys(scores[languages[0]])
     dims = [scores[languages[0]][key].numel() for key in keys]
     # Pooled order: language, then layer / component, then unit index.
-    normalised = [normalise({key: scores[lang][key] for key in keys}) for lang in languages]
-    pooled = torch.stack([torch.cat([n[key] for key in keys]) for n in normalised])  # [languages, units]
+    pooled = pooled_scores(scores, languages, keys)  # [languages, units]
+    if budget == "joint" and all(torch.equal(row, pooled[0]) for row in pooled[1:]):
+        # Input-invariant scores (magnitude): every language gets the same ticket. A joint
+        # top-k would split the group of equal entries at the threshold between languages
+        # whenever ⌊r · total⌋ is not a multiple of the language count.
+        budget = "per_language"
     if budget == "joint":
-        flat = top_mask(pooled.reshape(-1), keep_count(remain_ratio, pooled.numel()))
-        kept = flat.reshape(pooled.shape)
+        kept = top_mask(pooled, keep_count(remain_ratio, pooled.numel())).reshape(pooled.shape)
     else:
         keep = keep_count(remain_ratio, pooled.shape[1])
         kept = torch.stack([top_mask(row, keep) for row in pooled])
+    del pooled
     return dict(zip(keys, torch.split(kept, dims, dim=1)))
 
 

@@ -21,17 +21,27 @@ The bank lives in ``TicketBertModel.tickets`` as persistent buffers
 ``forward(..., unit_masks={...})`` uses the given 1-D masks instead (SNIP
 differentiates through them); neither runs the dense model.
 
-Two implementations of a ticket forward pass give the same outputs and gradients:
-``"mask"`` (default, the reference) multiplies the masks in; ``"gather"``
-(``config.ticket_implementation = "gather"``, used for ``language=`` batches only)
-gathers the kept rows / columns of the weights so the FLOPs follow the ticket size.
-Attention heads keep different numbers of dims, so the gather path pads every head to
-the layer's largest kept count with zero rows.
+Two implementations of a ticket forward pass give the same outputs and gradients
+(``config.ticket_implementation``; it applies to ``language=`` batches):
+
+- ``"mask"`` (the reference) runs the dense computation and multiplies the masks in.
+- ``"gather"`` computes only the ticket's units, so FLOPs and time follow the ticket
+  size: the kept rows of W_Q, W_K and W_V in one matmul, attention with each head's
+  own kept dims (heads are zero-padded to the layer's widest head only inside the
+  attention product, which changes no score), W_O and W_2 on their kept columns, W_1 on
+  its kept rows. Gradients reach the full weights (zero outside the ticket). The index
+  plans are built once per language and cached until the bank changes.
+
+A compact model (``mtickets export``, ``config.unit_layout``) holds one language's
+ticket physically: per layer ``{"qk": [dims kept per head], "v": [...], "ffn": units}``,
+Linear layers of those sizes, no bank; it computes what the ticket model computes for
+that language (``config.ticket_language``), through the same attention code.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import torch
@@ -72,7 +82,10 @@ class TicketBertConfig(PretrainedConfig):
     pad_token_id: int | None = 0
     tie_word_embeddings: bool = True
     languages: list[str] = field(default_factory=list)
-    ticket_implementation: str = "mask"  # "mask" (reference) or "gather" (FLOPs follow the ticket)
+    ticket_implementation: str = "gather"  # "gather" (FLOPs follow the ticket) or "mask" (reference)
+    # A compact one-language export: per layer {"qk": [per-head dims], "v": [per-head dims], "ffn": units}.
+    unit_layout: list[dict] | None = None
+    ticket_language: str | None = None  # the language a compact model was exported for
 
 
 def ticket_keys(config) -> list[str]:
@@ -152,46 +165,266 @@ class TicketBertEmbeddings(nn.Module):
         return self.dropout(self.LayerNorm(embeddings))
 
 
-# --------------------------------------------------------------------------- gather plans
+# --------------------------------------------------------------------------- per-head layout
+
+
+def _linear(in_features: int, out_features: int) -> nn.Linear:
+    """nn.Linear; a compact model may keep no unit of a component (zero-size, silently)."""
+    if in_features and out_features:
+        return nn.Linear(in_features, out_features)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Initializing zero-element tensors")
+        return nn.Linear(in_features, out_features)
+
+
+@dataclass(frozen=True)
+class HeadLayout:
+    """How many query/key and value dims each attention head keeps (a ticket row or a compact model).
+
+    The kept dims of all heads are stored back to back (head 0's first), as the rows a
+    ticket keeps appear in W_Q / W_V. Attention runs on a ``[B, heads, T, width]`` tensor
+    whose width is the widest head's count (at least 1); narrower heads are zero-padded
+    there, which changes no score (a zero query/key dim adds 0 to q·k) and no output (a
+    zero value dim is dropped again before W_O).
+    """
+
+    qk: tuple[int, ...]
+    v: tuple[int, ...]
+
+    @property
+    def qk_width(self) -> int:
+        return max(1, max(self.qk))
+
+    @property
+    def v_width(self) -> int:
+        return max(1, max(self.v))
+
+    @classmethod
+    def dense(cls, heads: int, head_dim: int) -> "HeadLayout":
+        return cls((head_dim,) * heads, (head_dim,) * heads)
+
+    @classmethod
+    def from_masks(cls, qk: torch.Tensor, v: torch.Tensor, heads: int) -> "HeadLayout":
+        counts = [tuple(int(c) for c in (m.reshape(heads, -1) != 0).sum(dim=1).tolist()) for m in (qk, v)]
+        return cls(*counts)
+
+
+def _uniform(counts: tuple[int, ...], width: int) -> bool:
+    return all(c == width for c in counts)
+
+
+class _PadHeads(torch.autograd.Function):
+    """``[B, T, Σ counts]`` (heads back to back) → ``[B, T, heads, width]``, zero-padded per head."""
+
+    @staticmethod
+    def forward(ctx, x, counts, width):
+        ctx.counts = counts
+        return _pad(x, counts, width)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _unpad(grad, ctx.counts), None, None
+
+
+class _UnpadHeads(torch.autograd.Function):
+    """``[B, T, heads, width]`` → ``[B, T, Σ counts]``: each head's first ``count`` dims, back to back."""
+
+    @staticmethod
+    def forward(ctx, x, counts):
+        ctx.counts, ctx.width = counts, x.shape[-1]
+        return _unpad(x, counts)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _pad(grad, ctx.counts, ctx.width), None
+
+
+def _pad(x: torch.Tensor, counts: tuple[int, ...], width: int) -> torch.Tensor:
+    out = x.new_zeros(*x.shape[:-1], len(counts), width)
+    offset = 0
+    for head, count in enumerate(counts):
+        if count:
+            out[..., head, :count].copy_(x[..., offset:offset + count])
+        offset += count
+    return out
+
+
+def _unpad(x: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
+    out = x.new_empty(*x.shape[:-2], sum(counts))
+    offset = 0
+    for head, count in enumerate(counts):
+        if count:
+            out[..., offset:offset + count].copy_(x[..., head, :count])
+        offset += count
+    return out
+
+
+def to_heads(x: torch.Tensor, counts: tuple[int, ...], width: int) -> torch.Tensor:
+    """``[B, T, Σ counts]`` → ``[B, heads, T, width]`` (a view when every head keeps ``width`` dims)."""
+    if _uniform(counts, width):
+        return x.unflatten(-1, (len(counts), width)).transpose(1, 2)
+    return _PadHeads.apply(x, counts, width).transpose(1, 2)
+
+
+def from_heads(context: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
+    """``[B, heads, T, width]`` → ``[B, T, Σ counts]``, the kept value dims of each head."""
+    context = context.transpose(1, 2)  # [B, T, heads, width]
+    if _uniform(counts, context.shape[-1]):
+        return context.flatten(2)
+    return _UnpadHeads.apply(context, counts)
+
+
+# --------------------------------------------------------------------------- gathered linears
+
+
+def _rows(x: torch.Tensor) -> torch.Tensor:
+    """``[..., n]`` → ``[rows, n]`` (also for n = 0, a component the ticket drops entirely)."""
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+
+
+def _compute_dtype(x: torch.Tensor, weight: torch.Tensor) -> torch.dtype:
+    """The dtype F.linear would compute in (autocast's, when it is on for the device)."""
+    device = x.device.type
+    if torch.is_autocast_enabled(device):
+        return torch.get_autocast_dtype(device)
+    return torch.promote_types(x.dtype, weight.dtype)
+
+
+class _GatherRowsLinear(torch.autograd.Function):
+    """``x · W_gᵀ + b_g`` where W_g stacks the rows ``index_i`` of weights ``W_i`` (one matmul).
+
+    ``parts``: one ``(index, complement)`` pair per weight (kept rows, dropped rows).
+    Backward returns full-size gradients that are zero outside the gathered rows, written
+    with ``index_copy_`` and ``index_fill_`` on the complement (autograd's own
+    ``index_select`` backward zero-fills everything and scatters, which is much slower).
+    """
+
+    @staticmethod
+    def forward(ctx, x, parts, *params):  # params: W_0, b_0, W_1, b_1, ...
+        indices = [index for index, _ in parts]
+        weights, biases = params[0::2], params[1::2]
+        dtype = _compute_dtype(x, weights[0])
+        sizes = [int(index.numel()) for index in indices]
+        total = sum(sizes)
+        with torch.autocast(x.device.type, enabled=False):
+            gathered = weights[0].new_empty(total, weights[0].shape[1], dtype=dtype)
+            bias = weights[0].new_empty(total, dtype=dtype)
+            offset = 0
+            for index, size, weight, b in zip(indices, sizes, weights, biases):
+                if weight.dtype == dtype:
+                    torch.index_select(weight, 0, index, out=gathered[offset:offset + size])
+                    torch.index_select(b, 0, index, out=bias[offset:offset + size])
+                else:
+                    gathered[offset:offset + size] = weight.index_select(0, index)
+                    bias[offset:offset + size] = b.index_select(0, index)
+                offset += size
+            x2d = _rows(x).to(dtype)
+            out = torch.addmm(bias, x2d, gathered.t())
+        ctx.save_for_backward(x2d, gathered)
+        ctx.parts, ctx.sizes, ctx.x_shape, ctx.x_dtype = parts, sizes, x.shape, x.dtype
+        ctx.param_meta = [(p.shape, p.dtype) for p in params]
+        return out.view(*x.shape[:-1], total)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x2d, gathered = ctx.saved_tensors
+        grad2d = _rows(grad).to(gathered.dtype)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = (grad2d @ gathered).view(ctx.x_shape).to(ctx.x_dtype)
+        grads = []
+        needs = ctx.needs_input_grad[2:]
+        if any(needs):
+            grad_weight = grad2d.t() @ x2d
+            grad_bias = grad2d.sum(dim=0)
+            offset = 0
+            for i, ((index, complement), size) in enumerate(zip(ctx.parts, ctx.sizes)):
+                for j, part in enumerate((grad_weight, grad_bias)):
+                    shape, dtype = ctx.param_meta[2 * i + j]
+                    if needs[2 * i + j]:
+                        grads.append(_scatter(part[offset:offset + size], 0, index, complement, shape, dtype))
+                    else:
+                        grads.append(None)
+                offset += size
+        else:
+            grads = [None] * len(needs)
+        return (grad_x, None, *grads)
+
+
+def _scatter(part, dim, index, complement, shape, dtype) -> torch.Tensor:
+    """A ``shape`` tensor holding ``part`` at ``index`` along ``dim`` and zeros at ``complement``."""
+    full = torch.empty(shape, dtype=dtype, device=part.device)
+    full.index_copy_(dim, index, part.to(dtype))
+    return full.index_fill_(dim, complement, 0) if complement.numel() else full
+
+
+class _GatherColumnsLinear(torch.autograd.Function):
+    """``x · W[:, index]ᵀ + b``: only the input columns ``index`` of ``W`` (W_O, W_2)."""
+
+    @staticmethod
+    def forward(ctx, x, part, weight, bias):
+        index, complement = part
+        dtype = _compute_dtype(x, weight)
+        with torch.autocast(x.device.type, enabled=False):
+            gathered = weight.index_select(1, index).to(dtype)
+            x2d = _rows(x).to(dtype)
+            out = torch.addmm(bias.to(dtype), x2d, gathered.t())
+        ctx.save_for_backward(x2d, gathered)
+        ctx.part, ctx.x_shape, ctx.x_dtype = part, x.shape, x.dtype
+        ctx.param_meta = [(weight.shape, weight.dtype), (bias.shape, bias.dtype)]
+        return out.view(*x.shape[:-1], weight.shape[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        x2d, gathered = ctx.saved_tensors
+        index, complement = ctx.part
+        grad2d = _rows(grad).to(gathered.dtype)
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x = (grad2d @ gathered).view(ctx.x_shape).to(ctx.x_dtype)
+        (w_shape, w_dtype), (b_shape, b_dtype) = ctx.param_meta
+        if ctx.needs_input_grad[2]:
+            grad_weight = _scatter(grad2d.t() @ x2d, 1, index, complement, w_shape, w_dtype)
+        if ctx.needs_input_grad[3]:
+            grad_bias = grad2d.sum(dim=0).to(b_dtype)
+        return grad_x, None, grad_weight, grad_bias
 
 
 @dataclass
 class GatherPlan:
-    """Index tensors for one layer's ticket: per-head kept dims padded to the widest head.
+    """One layer of a language's ticket as index tensors (on the bank's device).
 
-    ``qk_index`` / ``v_index``: [heads * width] positions in [0, H) (padding repeats a
-    valid index and is zeroed by ``*_valid``); ``ffn_index``: kept intermediate units.
+    ``qk`` / ``v`` / ``ffn``: ``(kept, dropped)`` index pairs, ascending: the kept rows of
+    W_Q and W_K / of W_V (= columns of W_O) / of W_1 (= columns of W_2) are exactly the
+    kept units (no padding); ``layout``: how many of them each head keeps.
     """
 
-    qk_index: torch.Tensor
-    qk_valid: torch.Tensor
-    qk_width: int
-    v_index: torch.Tensor
-    v_valid: torch.Tensor
-    v_width: int
-    ffn_index: torch.Tensor
+    qk: tuple[torch.Tensor, torch.Tensor]
+    v: tuple[torch.Tensor, torch.Tensor]
+    ffn: tuple[torch.Tensor, torch.Tensor]
+    layout: HeadLayout
 
 
-def _head_index(mask: torch.Tensor, num_heads: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """Kept dims of each head, padded to the widest head: (flat index, 0/1 validity, width)."""
-    head_dim = mask.numel() // num_heads
-    per_head = mask.reshape(num_heads, head_dim) != 0
-    counts = per_head.sum(dim=1)
-    width = int(counts.max())
-    # Stable sort puts each head's kept dims first, in their original order.
-    order = torch.sort((~per_head).to(torch.int8), dim=1, stable=True).indices[:, :width]
-    valid = torch.arange(width, device=mask.device).unsqueeze(0) < counts.unsqueeze(1)
-    offsets = torch.arange(num_heads, device=mask.device).unsqueeze(1) * head_dim
-    return (order + offsets).reshape(-1), valid.reshape(-1), width
+def layer_plan(qk: torch.Tensor, v: torch.Tensor, ffn: torch.Tensor, heads: int) -> GatherPlan:
+    """The gather plan of one layer's 1-D 0/1 masks."""
+    def split(mask):
+        keep = mask != 0
+        return torch.nonzero(keep).reshape(-1), torch.nonzero(~keep).reshape(-1)
+
+    return GatherPlan(split(qk), split(v), split(ffn), HeadLayout.from_masks(qk, v, heads))
 
 
 # --------------------------------------------------------------------------- encoder layer
 
 
 class TicketBertSelfAttention(nn.Module):
-    """Multi-head self-attention; ``qk`` masks query and key outputs, ``v`` the value output."""
+    """Multi-head self-attention; ``qk`` masks query and key outputs, ``v`` the value output.
 
-    def __init__(self, config: TicketBertConfig):
+    In a compact model (``layout`` given) the projections hold only the kept dims and the
+    heads keep ``layout.qk[h]`` / ``layout.v[h]`` dims each.
+    """
+
+    def __init__(self, config: TicketBertConfig, layout: HeadLayout | None = None):
         super().__init__()
         if config.hidden_size % config.num_attention_heads:
             raise ValueError(
@@ -200,20 +433,23 @@ class TicketBertSelfAttention(nn.Module):
             )
         self.num_heads = config.num_attention_heads
         self.head_dim = config.hidden_size // config.num_attention_heads
-        self.query = nn.Linear(config.hidden_size, config.hidden_size)
-        self.key = nn.Linear(config.hidden_size, config.hidden_size)
-        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.layout = layout
+        qk, v = (config.hidden_size,) * 2 if layout is None else (sum(layout.qk), sum(layout.v))
+        self.query = _linear(config.hidden_size, qk)
+        self.key = _linear(config.hidden_size, qk)
+        self.value = _linear(config.hidden_size, v)
         self.dropout_prob = config.attention_probs_dropout_prob
 
-    def split_heads(self, x: torch.Tensor, width: int) -> torch.Tensor:  # [B, T, n*w] -> [B, n, T, w]
-        return x.view(x.shape[0], x.shape[1], self.num_heads, width).transpose(1, 2)
-
-    def attend(self, q, k, v, attention_mask):
-        return F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attention_mask,
+    def attend(self, q, k, v, attention_mask, layout: HeadLayout | None):
+        """Scaled dot-product attention of ``[B, T, kept]`` projections → ``[B, T, kept v dims]``."""
+        layout = layout or HeadLayout.dense(self.num_heads, self.head_dim)
+        context = F.scaled_dot_product_attention(
+            to_heads(q, layout.qk, layout.qk_width), to_heads(k, layout.qk, layout.qk_width),
+            to_heads(v, layout.v, layout.v_width), attn_mask=attention_mask,
             dropout_p=self.dropout_prob if self.training else 0.0,
-            scale=1.0 / math.sqrt(self.head_dim),
+            scale=1.0 / math.sqrt(self.head_dim),  # the full head's scale, also for narrower heads
         )
+        return from_heads(context, layout.v)
 
     def forward(self, hidden_states, attention_mask=None, qk_mask=None, v_mask=None):
         q, k, v = self.query(hidden_states), self.key(hidden_states), self.value(hidden_states)
@@ -221,73 +457,61 @@ class TicketBertSelfAttention(nn.Module):
             q, k = q * qk_mask, k * qk_mask
         if v_mask is not None:
             v = v * v_mask
-        d = self.head_dim
-        context = self.attend(self.split_heads(q, d), self.split_heads(k, d), self.split_heads(v, d), attention_mask)
-        return context.transpose(1, 2).flatten(2)  # [B, T, H]
+        return self.attend(q, k, v, attention_mask, self.layout)
 
     def forward_gathered(self, hidden_states, attention_mask, plan: GatherPlan):
-        """Only the kept dims: query/key/value rows gathered per head (zero-padded)."""
-        qk_valid = plan.qk_valid.to(hidden_states.dtype)
-        v_valid = plan.v_valid.to(hidden_states.dtype)
-
-        def project(linear, index, valid):
-            weight = linear.weight.index_select(0, index) * valid.unsqueeze(1)
-            return F.linear(hidden_states, weight, linear.bias.index_select(0, index) * valid)
-
-        q = project(self.query, plan.qk_index, qk_valid)
-        k = project(self.key, plan.qk_index, qk_valid)
-        v = project(self.value, plan.v_index, v_valid)
-        context = self.attend(
-            self.split_heads(q, plan.qk_width), self.split_heads(k, plan.qk_width),
-            self.split_heads(v, plan.v_width), attention_mask,
+        """Only the ticket's rows of W_Q, W_K, W_V, in one matmul; attention per kept dims."""
+        qkv = _GatherRowsLinear.apply(
+            hidden_states, (plan.qk, plan.qk, plan.v),
+            self.query.weight, self.query.bias, self.key.weight, self.key.bias, self.value.weight, self.value.bias,
         )
-        return context.transpose(1, 2).flatten(2)  # [B, T, heads * v_width]
+        kept_qk, kept_v = plan.qk[0].numel(), plan.v[0].numel()
+        q, k, v = qkv.split([kept_qk, kept_qk, kept_v], dim=-1)
+        return self.attend(q, k, v, attention_mask, plan.layout)
 
 
 class TicketBertSelfOutput(nn.Module):
     """Attention output projection W_O, dropout, residual, LayerNorm."""
 
-    def __init__(self, config: TicketBertConfig):
+    def __init__(self, config: TicketBertConfig, inputs: int | None = None):
         super().__init__()
-        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dense = _linear(config.hidden_size if inputs is None else inputs, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
-    def forward(self, hidden_states, input_tensor, column_index=None, column_valid=None):
-        if column_index is None:
+    def forward(self, hidden_states, input_tensor, columns=None):
+        if columns is None:
             hidden_states = self.dense(hidden_states)
         else:  # gathered context: only W_O's columns of the kept value dims
-            weight = self.dense.weight.index_select(1, column_index) * column_valid.to(hidden_states.dtype)
-            hidden_states = F.linear(hidden_states, weight, self.dense.bias)
+            hidden_states = _GatherColumnsLinear.apply(hidden_states, columns, self.dense.weight, self.dense.bias)
         return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
 
 
 class TicketBertAttention(nn.Module):
-    def __init__(self, config: TicketBertConfig):
+    def __init__(self, config: TicketBertConfig, layout: HeadLayout | None = None):
         super().__init__()
-        self.self = TicketBertSelfAttention(config)
-        self.output = TicketBertSelfOutput(config)
+        self.self = TicketBertSelfAttention(config, layout)
+        self.output = TicketBertSelfOutput(config, None if layout is None else sum(layout.v))
 
     def forward(self, hidden_states, attention_mask=None, qk_mask=None, v_mask=None, plan=None):
         if plan is None:
             context = self.self(hidden_states, attention_mask, qk_mask, v_mask)
             return self.output(context, hidden_states)
         context = self.self.forward_gathered(hidden_states, attention_mask, plan)
-        return self.output(context, hidden_states, plan.v_index, plan.v_valid)
+        return self.output(context, hidden_states, plan.v)
 
 
 class TicketBertIntermediate(nn.Module):
     """W_1 and the activation; ``ffn`` masks the units before the activation."""
 
-    def __init__(self, config: TicketBertConfig):
+    def __init__(self, config: TicketBertConfig, units: int | None = None):
         super().__init__()
-        self.dense = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.dense = _linear(config.hidden_size, config.intermediate_size if units is None else units)
         self.intermediate_act_fn = ACT2FN[config.hidden_act]
 
-    def forward(self, hidden_states, ffn_mask=None, unit_index=None):
-        if unit_index is not None:
-            weight, bias = self.dense.weight.index_select(0, unit_index), self.dense.bias.index_select(0, unit_index)
-            hidden_states = F.linear(hidden_states, weight, bias)
+    def forward(self, hidden_states, ffn_mask=None, units=None):
+        if units is not None:  # (kept, dropped) units
+            hidden_states = _GatherRowsLinear.apply(hidden_states, (units,), self.dense.weight, self.dense.bias)
         else:
             hidden_states = self.dense(hidden_states)
             if ffn_mask is not None:
@@ -298,39 +522,41 @@ class TicketBertIntermediate(nn.Module):
 class TicketBertOutput(nn.Module):
     """W_2, dropout, residual, LayerNorm."""
 
-    def __init__(self, config: TicketBertConfig):
+    def __init__(self, config: TicketBertConfig, units: int | None = None):
         super().__init__()
-        self.dense = nn.Linear(config.intermediate_size, config.hidden_size)
+        self.dense = _linear(config.intermediate_size if units is None else units, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
-    def forward(self, hidden_states, input_tensor, unit_index=None):
-        if unit_index is None:
+    def forward(self, hidden_states, input_tensor, units=None):
+        if units is None:
             hidden_states = self.dense(hidden_states)
         else:
-            hidden_states = F.linear(hidden_states, self.dense.weight.index_select(1, unit_index), self.dense.bias)
+            hidden_states = _GatherColumnsLinear.apply(hidden_states, units, self.dense.weight, self.dense.bias)
         return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
 
 
 class TicketBertLayer(nn.Module):
-    def __init__(self, config: TicketBertConfig):
+    def __init__(self, config: TicketBertConfig, index: int = 0):
         super().__init__()
-        self.attention = TicketBertAttention(config)
-        self.intermediate = TicketBertIntermediate(config)
-        self.output = TicketBertOutput(config)
+        units = None if not config.unit_layout else config.unit_layout[index]
+        layout = None if units is None else HeadLayout(tuple(units["qk"]), tuple(units["v"]))
+        self.attention = TicketBertAttention(config, layout)
+        self.intermediate = TicketBertIntermediate(config, None if units is None else int(units["ffn"]))
+        self.output = TicketBertOutput(config, None if units is None else int(units["ffn"]))
 
     def forward(self, hidden_states, attention_mask=None, masks=None, plan=None):
         masks = masks or {}
         attention_output = self.attention(hidden_states, attention_mask, masks.get("qk"), masks.get("v"), plan)
-        unit_index = None if plan is None else plan.ffn_index
-        intermediate = self.intermediate(attention_output, masks.get("ffn"), unit_index)
-        return self.output(intermediate, attention_output, unit_index)
+        units = None if plan is None else plan.ffn
+        intermediate = self.intermediate(attention_output, masks.get("ffn"), units)
+        return self.output(intermediate, attention_output, units)
 
 
 class TicketBertEncoder(nn.Module):
     def __init__(self, config: TicketBertConfig):
         super().__init__()
-        self.layer = nn.ModuleList(TicketBertLayer(config) for _ in range(config.num_hidden_layers))
+        self.layer = nn.ModuleList(TicketBertLayer(config, k) for k in range(config.num_hidden_layers))
 
     def forward(self, hidden_states, attention_mask=None, layer_masks=None, plans=None):
         for k, layer in enumerate(self.layer):
@@ -440,6 +666,11 @@ class TicketBertModel(TicketBertPreTrainedModel):
 
     def set_tickets(self, masks: dict[str, torch.Tensor], languages: list[str]) -> None:
         """Install the bank ``{layer.k.qk: [L, H], layer.k.v: [L, H], layer.k.ffn: [L, F]}`` (0/1 values)."""
+        if self.config.unit_layout:
+            raise MticketsError(
+                f"set_tickets: this is a compact export of the ticket of '{self.config.ticket_language}'; "
+                "install tickets into the full ticket model instead"
+            )
         languages = [str(lang) for lang in languages]
         if not languages or len(set(languages)) != len(languages):
             raise MticketsError(f"set_tickets: languages must be a non-empty list without repeats, got {languages}")
@@ -488,6 +719,8 @@ class TicketBertModel(TicketBertPreTrainedModel):
     def _layer_masks(self, language, unit_masks, dtype) -> list[dict] | None:
         """Per layer ``{qk, v, ffn}`` 1-D masks in the activation dtype, or None (dense)."""
         if unit_masks is not None:
+            if self.config.unit_layout:
+                raise MticketsError("unit_masks: a compact (exported) model has no full-size units to mask")
             return [
                 {c: unit_masks[f"layer.{k}.{c}"].to(dtype) for c in COMPONENTS}
                 for k in range(self.config.num_hidden_layers)
@@ -497,26 +730,41 @@ class TicketBertModel(TicketBertPreTrainedModel):
         row = self.language_index(language)
         return [{c: getattr(layer, c)[row].to(dtype) for c in COMPONENTS} for layer in self.tickets.layer]
 
-    def _gather_plans(self, language: str) -> list[GatherPlan] | None:
-        """Cached index plans of a language's ticket (rebuilt when the bank changes)."""
+    def _gather_plans(self, language: str) -> list[GatherPlan]:
+        """Cached index plans of a language's ticket (rebuilt when the bank changes or moves)."""
         row = self.language_index(language)
         buffers = [getattr(layer, c) for layer in self.tickets.layer for c in COMPONENTS]
-        version = tuple((b._version, b.data_ptr(), str(b.device)) for b in buffers)
+        version = tuple((b._version, b.data_ptr()) for b in buffers)
         cached = self._plans.get(language)
         if cached is not None and cached[0] == version:
             return cached[1]
         heads = self.config.num_attention_heads
-        plans = []
-        for layer in self.tickets.layer:
-            qk_index, qk_valid, qk_width = _head_index(layer.qk[row], heads)
-            v_index, v_valid, v_width = _head_index(layer.v[row], heads)
-            ffn_index = torch.nonzero(layer.ffn[row]).reshape(-1)
-            if qk_width == 0 or v_width == 0 or ffn_index.numel() == 0:
-                plans = None  # a fully masked component: the reference path handles it
-                break
-            plans.append(GatherPlan(qk_index, qk_valid, qk_width, v_index, v_valid, v_width, ffn_index))
+        plans = [layer_plan(layer.qk[row], layer.v[row], layer.ffn[row], heads) for layer in self.tickets.layer]
         self._plans[language] = (version, plans)
         return plans
+
+    def _attention_bias(self, attention_mask, batch_shape, dtype) -> torch.Tensor | None:
+        """``[B, T]`` 1 = token → additive ``[B, 1, 1, T]`` bias (0 / dtype min); None when nothing is masked.
+
+        A float bias keeps CPU attention on the fused kernel (a bool mask does not); a
+        CPU batch without padding needs no mask at all (checked on CPU only: on an
+        accelerator the check would synchronise).
+        """
+        if attention_mask is None:
+            return None
+        if attention_mask.device.type == "cpu" and bool(attention_mask.all()):
+            return None
+        bias = torch.zeros(attention_mask.shape, dtype=dtype, device=attention_mask.device)
+        bias = bias.masked_fill(attention_mask == 0, torch.finfo(dtype).min)
+        return bias[:, None, None, :]
+
+    def _check_compact_language(self, language: str | None) -> None:
+        exported = self.config.ticket_language
+        if language is not None and language != exported:
+            raise MticketsError(
+                f"language '{language}': this is a compact export of the ticket of '{exported}'; "
+                f"run it with language=None or '{exported}', or export '{language}' from the ticket model"
+            )
 
     # ----------------------------------------------------------------- forward
 
@@ -530,15 +778,18 @@ class TicketBertModel(TicketBertPreTrainedModel):
         position_ids: torch.Tensor | None = None,
     ) -> BaseModelOutputWithPooling:
         hidden_states = self.embeddings(input_ids, token_type_ids, position_ids)
-        if attention_mask is not None:  # [B, T] 1 = token -> [B, 1, 1, T] True = attend
-            attention_mask = attention_mask[:, None, None, :].to(torch.bool)
+        attention_mask = self._attention_bias(attention_mask, input_ids.shape, hidden_states.dtype)
         implementation = self.config.ticket_implementation
         if implementation not in ("mask", "gather"):
             raise ValueError(f"config.ticket_implementation {implementation!r}: expected 'mask' or 'gather'")
-        plans = None
+        plans = layer_masks = None
+        if self.config.unit_layout:
+            self._check_compact_language(language)
+            language = None  # the compact model is its language's ticket
         if language is not None and unit_masks is None and implementation == "gather":
             plans = self._gather_plans(language)
-        layer_masks = None if plans is not None else self._layer_masks(language, unit_masks, hidden_states.dtype)
+        else:
+            layer_masks = self._layer_masks(language, unit_masks, hidden_states.dtype)
         sequence_output = self.encoder(hidden_states, attention_mask, layer_masks, plans)
         pooled_output = self.pooler(sequence_output) if self.pooler is not None else None
         return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=pooled_output)
