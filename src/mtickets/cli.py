@@ -41,7 +41,12 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     for name, module_name in STAGES.items():
         if name == requested:
             module = importlib.import_module(module_name)
-            sub = subparsers.add_parser(name, help=module.__doc__.splitlines()[0], description=module.__doc__)
+            sub = subparsers.add_parser(
+                name,
+                help=module.__doc__.splitlines()[0],
+                description=module.__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter,  # docstrings are laid out already
+            )
             module.add_arguments(sub)
             sub.set_defaults(run=module.main)
         else:
