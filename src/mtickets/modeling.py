@@ -214,16 +214,36 @@ def _uniform(counts: tuple[int, ...], width: int) -> bool:
 
 
 class _PadHeads(torch.autograd.Function):
-    """``[B, T, Σ counts]`` (heads back to back) → ``[B, T, heads, width]``, zero-padded per head."""
+    """``[B, T, N]`` holding parts (e.g. q | k | v), each with its heads back to back →
+    one ``[B, T, heads, width]`` tensor per part, zero-padded per head.
+
+    ``parts``: one tuple of per-head counts per part. Backward writes the gradients of all
+    parts straight into one ``[B, T, N]`` tensor (no concatenation of split gradients).
+    """
 
     @staticmethod
-    def forward(ctx, x, counts, width):
-        ctx.counts = counts
-        return _pad(x, counts, width)
+    def forward(ctx, x, parts, width):
+        ctx.parts, ctx.total = parts, x.shape[-1]
+        outputs, offset = [], 0
+        for counts in parts:
+            size = sum(counts)
+            outputs.append(_pad(x[..., offset:offset + size], counts, width))
+            offset += size
+        return tuple(outputs)
 
     @staticmethod
-    def backward(ctx, grad):
-        return _unpad(grad, ctx.counts), None, None
+    def backward(ctx, *grads):
+        reference = next(g for g in grads if g is not None)
+        out = reference.new_empty(*reference.shape[:-2], ctx.total)
+        offset = 0
+        for counts, grad in zip(ctx.parts, grads):
+            size = sum(counts)
+            if grad is None:
+                out[..., offset:offset + size].zero_()
+            else:
+                _unpad(grad, counts, out[..., offset:offset + size])
+            offset += size
+        return out, None, None
 
 
 class _UnpadHeads(torch.autograd.Function):
@@ -240,17 +260,20 @@ class _UnpadHeads(torch.autograd.Function):
 
 
 def _pad(x: torch.Tensor, counts: tuple[int, ...], width: int) -> torch.Tensor:
-    out = x.new_zeros(*x.shape[:-1], len(counts), width)
+    out = x.new_empty(*x.shape[:-1], len(counts), width)
     offset = 0
     for head, count in enumerate(counts):
         if count:
             out[..., head, :count].copy_(x[..., offset:offset + count])
+        if count < width:
+            out[..., head, count:].zero_()
         offset += count
     return out
 
 
-def _unpad(x: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
-    out = x.new_empty(*x.shape[:-2], sum(counts))
+def _unpad(x: torch.Tensor, counts: tuple[int, ...], out: torch.Tensor | None = None) -> torch.Tensor:
+    if out is None:
+        out = x.new_empty(*x.shape[:-2], sum(counts))
     offset = 0
     for head, count in enumerate(counts):
         if count:
@@ -259,11 +282,16 @@ def _unpad(x: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
     return out
 
 
-def to_heads(x: torch.Tensor, counts: tuple[int, ...], width: int) -> torch.Tensor:
-    """``[B, T, Σ counts]`` → ``[B, heads, T, width]`` (a view when every head keeps ``width`` dims)."""
-    if _uniform(counts, width):
-        return x.unflatten(-1, (len(counts), width)).transpose(1, 2)
-    return _PadHeads.apply(x, counts, width).transpose(1, 2)
+def to_heads(x: torch.Tensor, parts: tuple[tuple[int, ...], ...], width: int) -> list[torch.Tensor]:
+    """``[B, T, N]`` of parts (see ``_PadHeads``) → one ``[B, heads, T, width]`` per part.
+
+    Views, without copies, when every head of every part keeps ``width`` dims.
+    """
+    if all(_uniform(counts, width) for counts in parts):
+        sizes = [sum(counts) for counts in parts]
+        return [part.unflatten(-1, (len(counts), width)).transpose(1, 2)
+                for part, counts in zip(x.split(sizes, dim=-1), parts)]
+    return [out.transpose(1, 2) for out in _PadHeads.apply(x, parts, width)]
 
 
 def from_heads(context: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
@@ -440,12 +468,22 @@ class TicketBertSelfAttention(nn.Module):
         self.value = _linear(config.hidden_size, v)
         self.dropout_prob = config.attention_probs_dropout_prob
 
-    def attend(self, q, k, v, attention_mask, layout: HeadLayout | None):
-        """Scaled dot-product attention of ``[B, T, kept]`` projections → ``[B, T, kept v dims]``."""
+    def attend(self, projections, attention_mask, layout: HeadLayout | None):
+        """Scaled dot-product attention → ``[B, T, kept v dims]``.
+
+        ``projections``: ``(q, k, v)``, each ``[B, T, kept dims]``, or one ``[B, T, q | k | v]``
+        tensor (the gather path's single matmul).
+        """
         layout = layout or HeadLayout.dense(self.num_heads, self.head_dim)
+        # One width for queries, keys and values: CPU's fused (flash) kernel needs equal head dims.
+        width = max(layout.qk_width, layout.v_width)
+        if isinstance(projections, torch.Tensor):
+            q, k, v = to_heads(projections, (layout.qk, layout.qk, layout.v), width)
+        else:
+            (q,), (k,), (v,) = (to_heads(x, (counts,), width)
+                                for x, counts in zip(projections, (layout.qk, layout.qk, layout.v)))
         context = F.scaled_dot_product_attention(
-            to_heads(q, layout.qk, layout.qk_width), to_heads(k, layout.qk, layout.qk_width),
-            to_heads(v, layout.v, layout.v_width), attn_mask=attention_mask,
+            q, k, v, attn_mask=attention_mask,
             dropout_p=self.dropout_prob if self.training else 0.0,
             scale=1.0 / math.sqrt(self.head_dim),  # the full head's scale, also for narrower heads
         )
@@ -457,7 +495,7 @@ class TicketBertSelfAttention(nn.Module):
             q, k = q * qk_mask, k * qk_mask
         if v_mask is not None:
             v = v * v_mask
-        return self.attend(q, k, v, attention_mask, self.layout)
+        return self.attend((q, k, v), attention_mask, self.layout)
 
     def forward_gathered(self, hidden_states, attention_mask, plan: GatherPlan):
         """Only the ticket's rows of W_Q, W_K, W_V, in one matmul; attention per kept dims."""
@@ -465,9 +503,7 @@ class TicketBertSelfAttention(nn.Module):
             hidden_states, (plan.qk, plan.qk, plan.v),
             self.query.weight, self.query.bias, self.key.weight, self.key.bias, self.value.weight, self.value.bias,
         )
-        kept_qk, kept_v = plan.qk[0].numel(), plan.v[0].numel()
-        q, k, v = qkv.split([kept_qk, kept_qk, kept_v], dim=-1)
-        return self.attend(q, k, v, attention_mask, plan.layout)
+        return self.attend(qkv, attention_mask, plan.layout)
 
 
 class TicketBertSelfOutput(nn.Module):
