@@ -128,3 +128,18 @@ def test_ticket_row_from_file_dict_and_model(tmp_path):
         ticket_row(path, "xx")
     with pytest.raises(MticketsError, match="layer.2.ffn"):
         count_parameters(config, {k: v for k, v in from_file.items() if k != "layer.2.ffn"})
+
+
+def test_compact_export_config_is_counted_from_its_layout():
+    from mtickets.export import unit_layout
+
+    config = tiny_config()
+    ticket = random_ticket(config, seed=3)
+    compact_config = TicketBertConfig(**{**config.to_dict(), "unit_layout": unit_layout(ticket, config),
+                                         "ticket_language": "en"})
+    compact = TicketBertModel(compact_config)
+    assert count_parameters(compact_config) == sum(p.numel() for p in compact.parameters())
+    assert count_parameters(compact_config) == count_parameters(config, ticket)
+    assert inference_flops(compact_config, 17) == inference_flops(config, 17, ticket)
+    with pytest.raises(MticketsError, match="compact export"):
+        count_parameters(compact_config, ticket)

@@ -154,3 +154,45 @@ def test_merge_errors_name_file_and_key(tmp_path):
         load_scores(paths[:2], LANGS)
     with pytest.raises(MticketsError, match="remain-ratio"):
         merge_scores(scores, LANGS, 1.5)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_top_mask_equals_stable_argsort_with_many_ties(seed):
+    import numpy as np
+
+    from mtickets.merge import top_mask
+
+    generator = torch.Generator().manual_seed(seed)
+    values = torch.randint(0, 50, (20_000,), generator=generator).double() / 7  # heavy ties
+    values[:100] = 0.0
+    for keep in (0, 1, 999, 10_000, 19_999, 20_000):
+        expected = np.zeros(values.numel(), dtype=np.uint8)
+        expected[np.argsort(-values.numpy(), kind="stable")[:keep]] = 1
+        assert torch.equal(top_mask(values, keep), torch.from_numpy(expected)), keep
+
+
+def test_merge_of_many_languages_equals_numpy_sort():
+    """A bank of 12 languages × 4 layers against a stable argsort of the pooled normalised scores."""
+    import numpy as np
+
+    languages = [f"l{i}" for i in range(12)]
+    dims = {f"layer.{k}.{c}": d for k in range(4) for c, d in (("qk", 24), ("v", 24), ("ffn", 96))}
+    generator = torch.Generator().manual_seed(7)
+    scores = {lang: {key: torch.rand(d, generator=generator).round(decimals=2) * (1 + i % 3)
+                     for i, (key, d) in enumerate(dims.items())} for lang in languages}
+    for budget in ("joint", "per_language"):
+        bank = merge_scores(scores, languages, 0.67, budget)
+        def normalised(lang, key):
+            values = scores[lang][key].double().numpy()
+            return values / np.linalg.norm(values)
+
+        pooled = np.stack([np.concatenate([normalised(lang, key) for key in dims]) for lang in languages])
+        rows = [pooled.reshape(-1)] if budget == "joint" else list(pooled)
+        kept = []
+        for values in rows:
+            mask = np.zeros(values.size, dtype=np.uint8)
+            mask[np.argsort(-values, kind="stable")[:keep_count(0.67, values.size)]] = 1
+            kept.append(mask)
+        expected = np.concatenate(kept).reshape(pooled.shape)
+        got = torch.cat([bank[key] for key in dims], dim=1).numpy()
+        assert (got == expected).all(), budget

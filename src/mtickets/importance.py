@@ -181,7 +181,7 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     torch.manual_seed(request.seed)  # dropout, when on
 
     seen = batches = 0
-    fingerprint = _fingerprint(model, request)
+    fingerprint = _fingerprint(model, request, manifest)
     resumed = _load_partial(request.checkpoint, fingerprint, dims, device) if request.checkpoint else None
     if resumed is not None:
         partial_totals, seen, batches, rng = resumed
@@ -259,8 +259,8 @@ def pretraining_loss(model, input_ids, attention_mask, token_type_ids, labels, n
 # --------------------------------------------------------------------------- resumable partial sums
 
 
-def _fingerprint(model, request: ScoreRequest) -> dict[str, str]:
-    """What must match for a partial result to be resumed: the request and the model's weights."""
+def _fingerprint(model, request: ScoreRequest, manifest: dict) -> dict[str, str]:
+    """What must match for a partial result to be resumed: the request, the shards, the model's weights."""
     checksum = 0
     for name, tensor in model.state_dict().items():  # a cheap weights signature
         if tensor.numel():
@@ -271,6 +271,8 @@ def _fingerprint(model, request: ScoreRequest) -> dict[str, str]:
         "tokens": str(request.tokens), "batch_size": str(request.batch_size), "seed": str(request.seed),
         "accumulate": request.accumulate, "dropout": str(bool(request.dropout)),
         "mlm_probability": repr(float(request.mlm_probability)), "model": str(checksum),
+        "shard_manifest": json.dumps({k: manifest.get(k) for k in ("examples", "tokens", "seed", "shards")},
+                                     sort_keys=True),
     }
 
 

@@ -24,13 +24,19 @@ differentiates through them); neither runs the dense model.
 Two implementations of a ticket forward pass give the same outputs and gradients
 (``config.ticket_implementation``; it applies to ``language=`` batches):
 
-- ``"mask"`` (the reference) runs the dense computation and multiplies the masks in.
+- ``"mask"`` (the reference, and the default) runs the dense computation and
+  multiplies the masks in: time follows the scaled model's size.
 - ``"gather"`` computes only the ticket's units, so FLOPs and time follow the ticket
   size: the kept rows of W_Q, W_K and W_V in one matmul, attention with each head's
   own kept dims (heads are zero-padded to the layer's widest head only inside the
-  attention product, which changes no score), W_O and W_2 on their kept columns, W_1 on
-  its kept rows. Gradients reach the full weights (zero outside the ticket). The index
-  plans are built once per language and cached until the bank changes.
+  attention product, which changes no score; queries, keys and values share that
+  width so CPU attention stays on its fused kernel), W_O and W_2 on their kept
+  columns, W_1 on its kept rows. Custom autograd functions gather the weights once per
+  forward and write full-size gradients (zero outside the ticket) with index copies.
+  The index plans are built once per language and cached until the bank changes or
+  moves. Use it for BERT-base-sized models (``bench/tickets.py``: 16 layers at r = 0.75
+  train at ~1.2× the dense 12-layer time on 2 CPU cores, masked ~1.4×); at the demo's
+  tiny sizes its fixed per-op cost makes it a few percent slower than ``"mask"``.
 
 A compact model (``mtickets export``, ``config.unit_layout``) holds one language's
 ticket physically: per layer ``{"qk": [dims kept per head], "v": [...], "ffn": units}``,
@@ -47,6 +53,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
 from transformers.activations import ACT2FN
@@ -82,7 +89,9 @@ class TicketBertConfig(PretrainedConfig):
     pad_token_id: int | None = 0
     tie_word_embeddings: bool = True
     languages: list[str] = field(default_factory=list)
-    ticket_implementation: str = "gather"  # "gather" (FLOPs follow the ticket) or "mask" (reference)
+    # "mask" (the reference; the default, faster at demo sizes) or "gather" (FLOPs and time follow
+    # the ticket; faster at BERT-base sizes, see bench/tickets.py).
+    ticket_implementation: str = "mask"
     # A compact one-language export: per layer {"qk": [per-head dims], "v": [per-head dims], "ffn": units}.
     unit_layout: list[dict] | None = None
     ticket_language: str | None = None  # the language a compact model was exported for
@@ -200,11 +209,11 @@ class HeadLayout:
         return max(1, max(self.v))
 
     @classmethod
-    def dense(cls, heads: int, head_dim: int) -> "HeadLayout":
+    def dense(cls, heads: int, head_dim: int) -> HeadLayout:
         return cls((head_dim,) * heads, (head_dim,) * heads)
 
     @classmethod
-    def from_masks(cls, qk: torch.Tensor, v: torch.Tensor, heads: int) -> "HeadLayout":
+    def from_masks(cls, qk: torch.Tensor, v: torch.Tensor, heads: int) -> HeadLayout:
         counts = [tuple(int(c) for c in (m.reshape(heads, -1) != 0).sum(dim=1).tolist()) for m in (qk, v)]
         return cls(*counts)
 
@@ -217,8 +226,9 @@ class _PadHeads(torch.autograd.Function):
     """``[B, T, N]`` holding parts (e.g. q | k | v), each with its heads back to back →
     one ``[B, T, heads, width]`` tensor per part, zero-padded per head.
 
-    ``parts``: one tuple of per-head counts per part. Backward writes the gradients of all
-    parts straight into one ``[B, T, N]`` tensor (no concatenation of split gradients).
+    ``parts``: one tuple of per-head counts per part. Forward is one concatenation per
+    part (head slices and broadcast zeros); backward gathers the gradients of all parts
+    into the ``[B, T, N]`` gradient with a single concatenation.
     """
 
     @staticmethod
@@ -234,16 +244,15 @@ class _PadHeads(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grads):
         reference = next(g for g in grads if g is not None)
-        out = reference.new_empty(*reference.shape[:-2], ctx.total)
-        offset = 0
+        pieces = []
         for counts, grad in zip(ctx.parts, grads):
-            size = sum(counts)
             if grad is None:
-                out[..., offset:offset + size].zero_()
+                pieces.append(reference.new_zeros(()).expand(*reference.shape[:-2], sum(counts)))
             else:
-                _unpad(grad, counts, out[..., offset:offset + size])
-            offset += size
-        return out, None, None
+                pieces.extend(_kept_pieces(grad, counts))
+        if not pieces:  # the layer keeps no query, key or value dim
+            return reference.new_zeros(*reference.shape[:-2], 0), None, None
+        return torch.cat(pieces, dim=-1), None, None
 
 
 class _UnpadHeads(torch.autograd.Function):
@@ -260,26 +269,26 @@ class _UnpadHeads(torch.autograd.Function):
 
 
 def _pad(x: torch.Tensor, counts: tuple[int, ...], width: int) -> torch.Tensor:
-    out = x.new_empty(*x.shape[:-1], len(counts), width)
-    offset = 0
-    for head, count in enumerate(counts):
+    """One concatenation of each head's dims and (broadcast) zeros: a single copy kernel."""
+    zero, pieces, offset = x.new_zeros(()), [], 0
+    for count in counts:
         if count:
-            out[..., head, :count].copy_(x[..., offset:offset + count])
+            pieces.append(x[..., offset:offset + count])
         if count < width:
-            out[..., head, count:].zero_()
+            pieces.append(zero.expand(*x.shape[:-1], width - count))
         offset += count
-    return out
+    return torch.cat(pieces, dim=-1).unflatten(-1, (len(counts), width))
 
 
-def _unpad(x: torch.Tensor, counts: tuple[int, ...], out: torch.Tensor | None = None) -> torch.Tensor:
-    if out is None:
-        out = x.new_empty(*x.shape[:-2], sum(counts))
-    offset = 0
-    for head, count in enumerate(counts):
-        if count:
-            out[..., offset:offset + count].copy_(x[..., head, :count])
-        offset += count
-    return out
+def _kept_pieces(x: torch.Tensor, counts: tuple[int, ...]) -> list[torch.Tensor]:
+    return [x[..., head, :count] for head, count in enumerate(counts) if count]
+
+
+def _unpad(x: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
+    pieces = _kept_pieces(x, counts)
+    if not pieces:
+        return x.new_empty(*x.shape[:-2], 0)
+    return torch.cat(pieces, dim=-1)
 
 
 def to_heads(x: torch.Tensor, parts: tuple[tuple[int, ...], ...], width: int) -> list[torch.Tensor]:
@@ -354,6 +363,7 @@ class _GatherRowsLinear(torch.autograd.Function):
         return out.view(*x.shape[:-1], total)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad):
         x2d, gathered = ctx.saved_tensors
         grad2d = _rows(grad).to(gathered.dtype)
@@ -391,7 +401,7 @@ class _GatherColumnsLinear(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, part, weight, bias):
-        index, complement = part
+        index = part[0]
         dtype = _compute_dtype(x, weight)
         with torch.autocast(x.device.type, enabled=False):
             gathered = weight.index_select(1, index).to(dtype)
@@ -403,6 +413,7 @@ class _GatherColumnsLinear(torch.autograd.Function):
         return out.view(*x.shape[:-1], weight.shape[0])
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad):
         x2d, gathered = ctx.saved_tensors
         index, complement = ctx.part
@@ -410,7 +421,7 @@ class _GatherColumnsLinear(torch.autograd.Function):
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             grad_x = (grad2d @ gathered).view(ctx.x_shape).to(ctx.x_dtype)
-        (w_shape, w_dtype), (b_shape, b_dtype) = ctx.param_meta
+        (w_shape, w_dtype), (_, b_dtype) = ctx.param_meta
         if ctx.needs_input_grad[2]:
             grad_weight = _scatter(grad2d.t() @ x2d, 1, index, complement, w_shape, w_dtype)
         if ctx.needs_input_grad[3]:
