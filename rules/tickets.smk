@@ -50,6 +50,7 @@ rule score_units:
         " --model {input.model} --lang {wildcards.lang} {params.shards}"
         " --tokens {params.tokens} --batch-size {params.batch_size}"
         " --accumulate {params.accumulate} --dropout {params.dropout}"
+        " --checkpoint-every {params.checkpoint_every}"
         " --seed {params.seed} --out {output} 2> {log}"
 
 
