@@ -45,6 +45,7 @@ rule score_units:
         accumulate=config["scoring"].get("accumulate", "abs_of_sum"),
         dropout=config["scoring"].get("dropout", "off"),
         seed=config["scoring"]["seed"],
+        checkpoint_every=config["scoring"].get("checkpoint_every", 20),
     shell:
         "OMP_NUM_THREADS={threads} mtickets score --proxy {params.proxy}"
         " --model {input.model} --lang {wildcards.lang} {params.shards}"
