@@ -162,3 +162,17 @@ def test_finetune_language_without_ticket(setup, tmp_path):
     with pytest.raises(MticketsError, match=r"'fr' has no ticket.*de, en"):
         ft.main(build_parser(argv).parse_args(argv))
     assert not (tmp_path / "m.json").exists()
+
+
+def test_finetune_on_compact_export_checks_its_language(setup, tmp_path):
+    from mtickets.cli import build_parser, main
+
+    root, files = setup
+    assert main(["export", "--model", str(root / "ticket"), "--lang", "en", "--out", str(root / "export-en")]) == 0
+    out = tmp_path / "en.json"
+    assert main(finetune_argv(root, files, "ner", "export-en", lang="en", out=out)) == 0
+    assert json.loads(out.read_text())["f1"] > 20.0
+    argv = finetune_argv(root, files, "ner", "export-en", lang="de", out=tmp_path / "de.json")
+    with pytest.raises(MticketsError, match=r"compact export of language 'en'.*mtickets export --lang de"):
+        ft.main(build_parser(argv).parse_args(argv))
+    assert not (tmp_path / "de.json").exists()

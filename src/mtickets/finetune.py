@@ -213,6 +213,13 @@ def finetune(args: argparse.Namespace) -> dict:
             f"--max-length {args.max_length} exceeds the model's max_position_embeddings "
             f"{model.config.max_position_embeddings} ({args.model})"
         )
+    exported_for = getattr(model.config, "ticket_language", None)
+    if exported_for and exported_for != args.lang:
+        raise MticketsError(
+            f"{args.model} is the compact export of language '{exported_for}'s ticket; it cannot "
+            f"fine-tune '{args.lang}'. Export '{args.lang}' (`mtickets export --lang {args.lang}`) "
+            "or pass the ticket model"
+        )
     bank = list(getattr(model.config, "languages", None) or [])
     if bank and args.lang not in bank:
         raise MticketsError(
