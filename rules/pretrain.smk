@@ -36,3 +36,24 @@ rule pretrain:
         " --checkpoint-dir results/pretrain/{wildcards.variant}/checkpoints"
         " --checkpoint-every {params.checkpoint_every} --device {params.device}"
         " --seed {params.seed} --out {output} 2> {log}"
+
+
+# Not part of `all`: ask for results/export/{variant}/{lang} to get a physically
+# smaller model of one language's ticket, for inference or fine-tuning.
+rule export_ticket:
+    input:
+        "results/pretrain/{variant}/final",
+    output:
+        directory("results/export/{variant}/{lang}"),
+    log:
+        "logs/export_ticket/{variant}/{lang}.log",
+    wildcard_constraints:
+        variant="|".join(ticket_variants()),
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    shell:
+        "mtickets export --model {input} --lang {wildcards.lang} --out {output} 2> {log}"
