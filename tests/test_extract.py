@@ -5,6 +5,8 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
+import sys
+import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -205,3 +207,41 @@ def test_not_a_dump(tmp_path):
 def test_missing_dump(tmp_path):
     with pytest.raises(MticketsError, match="does not exist; run `mtickets download`"):
         extract_articles(tmp_path / "nope.xml.bz2", "en", tmp_path / "out.jsonl.gz")
+
+
+def test_scan_stays_aligned_when_wikiextractor_skips_pages(tmp_path, monkeypatch):
+    # WikiExtractor also drops main-namespace pages whose title starts with the template
+    # namespace's name; the scan keeps them, and every later record must still meet its
+    # own scan entry (here: the disambiguation page after it is still recognised). A
+    # tiny look-ahead makes the scan wait for the writer again and again.
+    monkeypatch.setattr("mtickets.extract.SCAN_AHEAD", 2)
+    pages = [page_xml(i, f"Page {i}", f"Page {i} is an article. It has text.")
+             for i in range(1, 40)]
+    pages.insert(10, page_xml(100, "Template matching", "Template matching is a technique."))
+    pages.insert(11, page_xml(101, "Omega", "'''Omega''' may mean:\n* [[Omega (letter)]]\n{{dab}}"))
+    dump = write_dump(tmp_path / "dump.xml.bz2", pages)
+    out = tmp_path / "articles.jsonl.gz"
+    stats = extract_articles(dump, "en", out, threads=2)
+    titles = [a["title"] for a in read_articles(out)]
+    assert titles[:10] == [f"Page {i}" for i in range(1, 11)] and "Omega" not in titles
+    assert titles[-1] == "Page 39"
+    assert stats.disambiguation == 1 and stats.scan.disambiguation == 1
+    assert stats.scan.articles == 41
+
+
+def test_a_wikiextractor_that_crashes_and_hangs_is_stopped(tmp_path, monkeypatch):
+    # One of WikiExtractor's processes dies with a traceback; the others then wait
+    # forever. The run is killed after a grace period and the traceback reported.
+    hang = ("import sys, time; sys.stderr.write('Traceback (most recent call last):\\n"
+            "ValueError: boom\\n'); sys.stderr.flush(); time.sleep(60)")
+    monkeypatch.setattr("mtickets.extract._WikiExtractorRun.command",
+                        staticmethod(lambda dump, threads: [sys.executable, "-c", hang]))
+    monkeypatch.setattr("mtickets.extract.CRASH_GRACE_S", 0.1)
+    dump = write_dump(tmp_path / "dump.xml.bz2", PAGES)
+    out = tmp_path / "out" / "articles.jsonl.gz"
+    out.parent.mkdir()
+    started = time.monotonic()
+    with pytest.raises(MticketsError, match=r"(?s)crashed and hung.*ValueError: boom"):
+        extract_articles(dump, "en", out)
+    assert time.monotonic() - started < 10
+    _assert_clean_failure(tmp_path, out)

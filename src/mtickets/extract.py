@@ -1,12 +1,13 @@
 """Extract plain-text articles from a pages-articles dump with WikiExtractor 3.1.0.
 
-Runs ``wikiextractor.WikiExtractor --json --no-templates --processes N`` into a
-temporary directory and streams its output into ``articles.jsonl.gz``: one JSON
-record ``{"id", "url", "title", "text"}`` per line, paragraphs of ``text``
-separated by newlines. WikiExtractor itself keeps only main-namespace (``<ns>0``)
-pages without a ``<redirect>`` element; this stage additionally drops empty
-articles and disambiguation pages (found from the raw wikitext in a concurrent
-pass over the dump, which also checks that the bz2 stream is intact).
+Runs ``wikiextractor.WikiExtractor --json --no-templates --processes N -o -`` and
+streams its standard output straight into ``articles.jsonl.gz``: one JSON record
+``{"id", "url", "title", "text"}`` per line, paragraphs of ``text`` separated by
+newlines. WikiExtractor itself keeps only main-namespace (``<ns>0``) pages without a
+``<redirect>`` element; this stage additionally drops empty articles and
+disambiguation pages, found from the raw wikitext by a concurrent pass over the dump
+that also checks that the bz2 stream is intact. Both passes stream: memory stays
+flat however large the dump, and nothing but the output is written to disk.
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ import json
 import logging
 import os
 import re
+import select
 import shlex
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from tqdm import tqdm
 
@@ -38,10 +40,6 @@ from mtickets.atomic import atomic_path
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)
-
-# Per-file size of WikiExtractor's own output; large, so the temp dir holds few files.
-WIKIEXTRACTOR_FILE_SIZE = "256M"
-
 
 # --------------------------------------------------------------------------- gzip I/O
 
@@ -161,7 +159,7 @@ class DumpScan:
     articles: int = 0  # ns 0, not a redirect
     redirects: int = 0
     other_namespaces: int = 0
-    disambiguation_ids: set[str] = field(default_factory=set)
+    disambiguation: int = 0
     bytes_read: int = 0
 
 
@@ -176,12 +174,18 @@ def _corrupt(dump: Path, detail: object) -> DumpCorruptError:
     )
 
 
-def scan_dump(dump: str | os.PathLike, lang: str, chunk_chars: int = 1 << 22,
-              stop: threading.Event | None = None) -> DumpScan:
+# An article as the scan saw it: (page id, is a disambiguation page).
+ScannedArticle = tuple[str, bool]
+
+
+def scan_dump(dump: str | os.PathLike, lang: str, chunk_chars: int = 1 << 18,
+              stop: threading.Event | None = None,
+              on_articles: Callable[[list[ScannedArticle]], None] | None = None) -> DumpScan:
     """Stream the dump once: count pages, find disambiguation pages, check the bz2 stream.
 
-    Raises ``DumpCorruptError`` naming the dump if it is truncated or not valid bz2/XML.
-    Returns early (with partial counts) once ``stop`` is set.
+    ``on_articles`` receives the main-namespace, non-redirect pages of each chunk in
+    dump order. Raises ``DumpCorruptError`` naming the dump if it is truncated or not
+    valid bz2/XML. Returns early (with partial counts) once ``stop`` is set.
     """
     dump = Path(dump)
     rules = DisambiguationRules.for_language(lang)
@@ -204,13 +208,18 @@ def scan_dump(dump: str | os.PathLike, lang: str, chunk_chars: int = 1 << 22,
                     saw_mediawiki = "<mediawiki" in buffer + chunk
                 buffer += chunk
                 start = 0
+                articles: list[ScannedArticle] = []
                 while True:
                     end = buffer.find(_PAGE_END, start)
                     if end < 0:
                         break
-                    _scan_page(buffer[start:end], rules, scan)
+                    article = _scan_page(buffer[start:end], rules, scan)
+                    if article is not None:
+                        articles.append(article)
                     start = end + len(_PAGE_END)
                 buffer = buffer[start:]
+                if articles and on_articles is not None:
+                    on_articles(articles)
     except (EOFError, OSError, UnicodeDecodeError) as error:
         raise _corrupt(dump, error) from None
     if not saw_mediawiki:
@@ -233,62 +242,155 @@ def _decompressing(raw: IO[bytes], path: Path) -> Iterator[IO[str]]:
         yield text
 
 
-def _scan_page(block: str, rules: DisambiguationRules, scan: DumpScan) -> None:
+def _scan_page(block: str, rules: DisambiguationRules, scan: DumpScan) -> ScannedArticle | None:
     page_at = block.find("<page>")
     if page_at < 0:
-        return
+        return None
     block = block[page_at:]
     scan.pages += 1
     ns = _NS_RE.search(block)
     if ns is None or ns.group(1) != "0":
         scan.other_namespaces += 1
-        return
+        return None
     if "<redirect" in block:
         scan.redirects += 1
-        return
-    scan.articles += 1
+        return None
     page_id = _ID_RE.search(block)
+    if page_id is None:
+        return None
+    scan.articles += 1
     title = _TITLE_RE.search(block)
     text = _TEXT_RE.search(block)
     # Template braces and pipes are not XML-escaped, so the raw text is matched as is.
     wikitext = (text.group(1) or "") if text else ""
     title_text = html.unescape(title.group(1)) if title else ""
-    if page_id and rules.is_disambiguation(title_text, wikitext):
-        scan.disambiguation_ids.add(page_id.group(1))
+    disambiguation = rules.is_disambiguation(title_text, wikitext)
+    scan.disambiguation += disambiguation
+    return page_id.group(1), disambiguation
+
+
+class _ScanFeed:
+    """The scan's articles, in dump order, waiting to be matched with WikiExtractor's records.
+
+    Bounded: the scan (usually the faster side) waits once ``limit`` articles are
+    queued, so memory does not grow with the dump.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.items: collections.deque[ScannedArticle] = collections.deque()
+        self.condition = threading.Condition()
+        self.finished = False
+        self.stop = threading.Event()
+
+    def put(self, articles: list[ScannedArticle]) -> None:
+        with self.condition:
+            while len(self.items) >= self.limit and not self.stop.is_set():
+                self.condition.wait(timeout=1.0)
+            self.items.extend(articles)
+            self.condition.notify_all()
+
+    def finish(self) -> None:
+        with self.condition:
+            self.finished = True
+            self.condition.notify_all()
+
+    def find(self, page_id: str) -> ScannedArticle | None:
+        """The scanned article ``page_id``, dropping the ones before it (WikiExtractor
+        skipped those); None if the scan ended without it."""
+        with self.condition:
+            while True:
+                while self.items:
+                    article = self.items.popleft()
+                    if article[0] == page_id:
+                        self.condition.notify_all()
+                        return article
+                self.condition.notify_all()
+                if self.finished:
+                    return None
+                self.condition.wait(timeout=1.0)
+
+    def drain(self) -> None:
+        """Let the scan run to the end of the dump (its counts and integrity check)."""
+        with self.condition:
+            while not self.finished:
+                self.items.clear()
+                self.condition.notify_all()
+                self.condition.wait(timeout=1.0)
+            self.items.clear()
 
 
 # ------------------------------------------------------------------ WikiExtractor
 
+# Articles the scan may run ahead of WikiExtractor's output. WikiExtractor holds about
+# 20 pages per process in flight, so the scan still reaches the point where a broken
+# dump stopped WikiExtractor (for more processes than that, the crash watchdog below
+# ends the run).
+SCAN_AHEAD = 2_000
+# After WikiExtractor printed a traceback (one of its processes died, and then it never
+# exits by itself), how long to wait for the scan to name the cause before stopping it.
+CRASH_GRACE_S = 2.0
+
 
 class _WikiExtractorRun:
-    """WikiExtractor as a child process in its own process group, stderr to our log."""
+    """WikiExtractor as a child process in its own process group writing JSON lines to
+    stdout; its stderr goes to our log."""
 
-    def __init__(self, dump: Path, out_dir: Path, threads: int):
-        command = [
-            sys.executable, "-m", "wikiextractor.WikiExtractor", str(dump),
-            "--json", "--no-templates", "--processes", str(max(1, threads)),
-            "--output", str(out_dir), "--bytes", WIKIEXTRACTOR_FILE_SIZE,
-            # Its default html-escapes the text ("&" -> "&amp;"), meant for the <doc>
-            # format; an empty value is the only way to turn that off from its CLI.
-            "--html-safe", "",
-        ]
+    def __init__(self, dump: Path, threads: int):
+        command = self.command(dump, threads)
         log.info("running %s", shlex.join(command))
         self.tail: collections.deque[str] = collections.deque(maxlen=30)
+        self.crashed_at: float | None = None
+        self.hung = False  # it crashed and was stopped by us
         self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            encoding="utf-8", errors="replace", start_new_session=True,
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
         self._reader = threading.Thread(target=self._pump, daemon=True)
         self._reader.start()
 
+    @staticmethod
+    def command(dump: Path, threads: int) -> list[str]:
+        return [
+            sys.executable, "-m", "wikiextractor.WikiExtractor", str(dump),
+            "--json", "--no-templates", "--processes", str(max(1, threads)), "--output", "-",
+            # Its default html-escapes the text ("&" -> "&amp;"), meant for the <doc>
+            # format; an empty value is the only way to turn that off from its CLI.
+            "--html-safe", "",
+        ]
+
     def _pump(self) -> None:
         child_log = logging.getLogger(f"{__name__}.wikiextractor")
         assert self.process.stderr is not None
-        for line in self.process.stderr:
-            line = line.rstrip()
+        for raw in self.process.stderr:
+            line = raw.decode("utf-8", errors="replace").rstrip()
             if line:
+                if line.startswith("Traceback") and self.crashed_at is None:
+                    self.crashed_at = time.monotonic()
                 self.tail.append(line)
                 child_log.debug("%s", line)
+
+    def lines(self) -> Iterator[bytes]:
+        """Its stdout, line by line, until it closes; stops a run that died and hangs."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        pending = b""
+        while True:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                if self.crashed_at is not None and \
+                        time.monotonic() - self.crashed_at > CRASH_GRACE_S:
+                    self.hung = True
+                    self.kill()
+                    return
+                continue
+            data = os.read(fd, 1 << 20)
+            if not data:
+                break
+            lines = (pending + data).split(b"\n")
+            pending = lines.pop()
+            yield from lines
+        if pending:
+            yield pending
 
     def wait(self) -> int:
         code = self.process.wait()
@@ -304,63 +406,6 @@ class _WikiExtractorRun:
         self._reader.join(timeout=10)
 
 
-def _extract_and_scan(dump: Path, lang: str, work: Path, threads: int) -> DumpScan:
-    """Run WikiExtractor into ``work`` while scanning the dump in a thread.
-
-    The scan is what notices a truncated or corrupt bz2 stream: WikiExtractor's reader
-    dies on one but its writer process waits forever, so the child is killed then. A
-    WikiExtractor that fails by itself stops the scan.
-    """
-    run = _WikiExtractorRun(dump, work, threads)
-    stop, done = threading.Event(), threading.Event()
-    outcome: dict = {}
-
-    def scan() -> None:
-        try:
-            outcome["scan"] = scan_dump(dump, lang, stop=stop)
-        except BaseException as error:  # handed to the main thread
-            outcome["error"] = error
-        finally:
-            done.set()
-
-    scanner = threading.Thread(target=scan, name="dump-scan", daemon=True)
-    scanner.start()
-    try:
-        while not done.wait(timeout=1.0):
-            if run.process.poll() not in (None, 0):
-                break
-        if not done.is_set():  # WikiExtractor failed first
-            stop.set()
-            scanner.join()
-            outcome.pop("error", None)
-        if "error" in outcome:
-            raise outcome["error"]
-        code = run.wait()
-    except BaseException:
-        stop.set()
-        run.kill()
-        raise
-    if code != 0:
-        tail = "\n".join(run.tail)
-        for line in reversed(run.tail):  # its reader died on the compressed stream
-            if line.startswith(("EOFError", "OSError")):
-                raise _corrupt(dump, line)
-        raise MticketsError(
-            f"WikiExtractor failed (exit {code}) on dump {dump} (language '{lang}'); "
-            f"its last output:\n{tail}"
-        )
-    return outcome["scan"]
-
-
-def _wikiextractor_records(out_dir: Path) -> Iterator[dict]:
-    """WikiExtractor's JSON records in page order (AA/wiki_00, AA/wiki_01, ..., AB/...)."""
-    for path in sorted(p for p in out_dir.rglob("wiki_*") if p.is_file()):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield json.loads(line)
-
-
 @dataclass
 class ExtractStats:
     extracted: int = 0
@@ -368,6 +413,80 @@ class ExtractStats:
     empty: int = 0
     disambiguation: int = 0
     scan: DumpScan | None = None
+
+
+def _extract(dump: Path, lang: str, sink: IO[str], threads: int, stats: ExtractStats) -> None:
+    """Run WikiExtractor and the scan side by side, writing the kept records to ``sink``.
+
+    The scan is what notices a truncated or corrupt bz2 stream: WikiExtractor's reader
+    dies on one but the rest of it waits forever, so the scan stops it then.
+    """
+    run = _WikiExtractorRun(dump, threads)
+    feed = _ScanFeed(SCAN_AHEAD)
+    outcome: dict = {}
+
+    def scan() -> None:
+        try:
+            outcome["scan"] = scan_dump(dump, lang, stop=feed.stop, on_articles=feed.put)
+        except BaseException as error:  # handed to the main thread
+            outcome["error"] = error
+            run.kill()
+        finally:
+            feed.finish()
+
+    scanner = threading.Thread(target=scan, name="dump-scan", daemon=True)
+    scanner.start()
+    orphan = None  # a record WikiExtractor gave that the scan did not see
+    try:
+        with tqdm(desc=f"extract {lang}", unit=" articles", disable=None) as bar:
+            for line in run.lines():
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                stats.extracted += 1
+                bar.update()
+                scanned = feed.find(record["id"])
+                if scanned is None:  # the scan failed (reported below) or disagrees
+                    orphan = record["id"]
+                    break
+                if not record.get("text", "").strip():
+                    stats.empty += 1
+                elif scanned[1]:
+                    stats.disambiguation += 1
+                else:
+                    article = {"id": record["id"], "url": record["url"],
+                               "title": html.unescape(record["title"]), "text": record["text"]}
+                    sink.write(json.dumps(article, ensure_ascii=False) + "\n")
+                    stats.written += 1
+        if orphan is None and run.wait() == 0:
+            feed.drain()
+        else:  # no need to read the rest of the dump: the run has failed
+            feed.stop.set()
+        scanner.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        if orphan is not None:
+            raise MticketsError(
+                f"WikiExtractor gave page {orphan} of dump {dump} (language '{lang}'), which "
+                f"the scan of the dump did not find as an article; is the dump a "
+                f"pages-articles export in page order?"
+            )
+        code = run.wait()
+    except BaseException:
+        feed.stop.set()
+        run.kill()
+        scanner.join()
+        raise
+    if code != 0:
+        for line in reversed(run.tail):  # its reader died on the compressed stream
+            if line.startswith(("EOFError", "OSError")):
+                raise _corrupt(dump, line)
+        tail = "\n".join(run.tail)
+        what = "crashed and hung (stopped)" if run.hung else f"failed (exit {code})"
+        raise MticketsError(
+            f"WikiExtractor {what} on dump {dump} (language '{lang}'); its last output:\n{tail}"
+        )
+    stats.scan = outcome["scan"]
 
 
 def extract_articles(dump: str | os.PathLike, lang: str, out: str | os.PathLike,
@@ -379,46 +498,24 @@ def extract_articles(dump: str | os.PathLike, lang: str, out: str | os.PathLike,
             f"dump {dump} for language '{lang}' does not exist; run `mtickets download` first"
         )
     stats = ExtractStats()
-    with tempfile.TemporaryDirectory(prefix=f".{Path(out).name}.", dir=_parent(out)) as tmp:
-        work = Path(tmp) / "wikiextractor"
-        stats.scan = _extract_and_scan(dump, lang, work, threads)
-        skip = stats.scan.disambiguation_ids
-        with gzip_text_writer(out) as sink:
-            for record in tqdm(_wikiextractor_records(work), desc=f"write {lang} articles",
-                               unit=" articles", disable=None):
-                stats.extracted += 1
-                text = record.get("text", "")
-                if not text.strip():
-                    stats.empty += 1
-                    continue
-                if record["id"] in skip:
-                    stats.disambiguation += 1
-                    continue
-                article = {"id": record["id"], "url": record["url"],
-                           "title": html.unescape(record["title"]), "text": text}
-                sink.write(json.dumps(article, ensure_ascii=False) + "\n")
-                stats.written += 1
-            if stats.written == 0:
-                raise MticketsError(
-                    f"dump {dump} (language '{lang}') yields no articles: {stats.scan.pages} "
-                    f"pages, {stats.scan.articles} main-namespace non-redirect pages, "
-                    f"{stats.empty} empty, {stats.disambiguation} disambiguation; is it the "
-                    f"right pages-articles dump (with a <siteinfo> namespace list)?"
-                )
-    scan = stats.scan
+    with gzip_text_writer(out) as sink:
+        _extract(dump, lang, sink, threads, stats)
+        scan = stats.scan
+        if stats.written == 0:
+            raise MticketsError(
+                f"dump {dump} (language '{lang}') yields no articles: {scan.pages} "
+                f"pages, {scan.articles} main-namespace non-redirect pages, "
+                f"{stats.empty} empty, {stats.disambiguation} disambiguation; is it the "
+                f"right pages-articles dump (with a <siteinfo> namespace list)?"
+            )
     log.info(
-        "%s: %d pages in dump (%d redirects, %d in other namespaces); WikiExtractor gave %d "
-        "articles; dropped %d empty and %d disambiguation pages; wrote %d articles to %s",
-        lang, scan.pages, scan.redirects, scan.other_namespaces, stats.extracted,
-        stats.empty, stats.disambiguation, stats.written, out,
+        "%s: %d pages in dump (%d redirects, %d in other namespaces, %d disambiguation); "
+        "WikiExtractor gave %d articles; dropped %d empty and %d disambiguation pages; "
+        "wrote %d articles to %s",
+        lang, scan.pages, scan.redirects, scan.other_namespaces, scan.disambiguation,
+        stats.extracted, stats.empty, stats.disambiguation, stats.written, out,
     )
     return stats
-
-
-def _parent(path: str | os.PathLike) -> Path:
-    parent = Path(path).resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return parent
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
