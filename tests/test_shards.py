@@ -14,7 +14,8 @@ import pytest
 
 from mtickets import cli
 from mtickets.errors import MticketsError
-from mtickets.shards import load_tokenizer, tokenize_corpus, truncate_seq_pair, write_shards
+from mtickets.shards import (Instances, TokenizedCorpus, create_instances, load_tokenizer,
+                             tokenize_corpus, truncate_pairs, truncation_counts, write_shards)
 from mtickets.tokenization import SPECIAL_TOKENS, build_tokenizer
 
 CLS, SEP = 2, 3
@@ -207,29 +208,101 @@ def test_bad_arguments(corpus, tmp_path):
         write_shards(corpus["sentences"], tmp_path, "xx", tmp_path / "o")
 
 
-def _reference_truncate(a: list, b: list, max_num_tokens: int, uniforms) -> None:
-    """Google BERT's truncate_seq_pair, drawing from ``uniforms`` in order."""
-    draws = iter(uniforms)
+def _reference_truncate(a: list, b: list, max_num_tokens: int, rng) -> None:
+    """Google BERT's truncate_seq_pair (one token at a time, coin flip front/back)."""
     while len(a) + len(b) > max_num_tokens:
         trunc = a if len(a) > len(b) else b
-        if next(draws) < 0.5:
+        if rng.random() < 0.5:
             del trunc[0]
         else:
             trunc.pop()
 
 
-def test_truncate_matches_bert_reference():
+def test_truncation_matches_bert_reference():
     rng = np.random.default_rng(0)
-    for _ in range(500):
-        la, lb = int(rng.integers(1, 80)), int(rng.integers(1, 80))
-        max_tokens = int(rng.integers(2, 100))
-        a0, b0 = 1000, 5000
-        seed = int(rng.integers(0, 2 ** 31))
-        got = truncate_seq_pair(a0, a0 + la, b0, b0 + lb, max_tokens, np.random.default_rng(seed))
-        a, b = list(range(a0, a0 + la)), list(range(b0, b0 + lb))
-        excess = max(0, la + lb - max_tokens)
-        _reference_truncate(a, b, max_tokens, np.random.default_rng(seed).random(excess))
-        assert got == (a[0], a[-1] + 1, b[0], b[-1] + 1)
+    la = rng.integers(1, 80, size=2000)
+    lb = rng.integers(1, 80, size=2000)
+    max_tokens = rng.integers(2, 100, size=2000)
+    for i in range(2000):
+        a, b = list(range(int(la[i]))), list(range(int(lb[i])))
+        _reference_truncate(a, b, int(max_tokens[i]), random.Random(i))
+        from_a, from_b = truncation_counts(la[i:i + 1], lb[i:i + 1], int(max_tokens[i]))
+        # How many tokens each side loses depends on the lengths alone.
+        assert (int(from_a[0]), int(from_b[0])) == (la[i] - len(a), lb[i] - len(b))
+    # Front or back: Binomial(k, 1/2) per side, the law of BERT's coin flips.
+    n = 20_000
+    pairs = Instances(np.zeros(n, np.int64), np.full(n, 60), np.full(n, 100),
+                      np.full(n, 130), np.zeros(n, np.int8))
+    cut = truncate_pairs(pairs, 50, np.random.default_rng(1))
+    assert np.all(cut.a1 - cut.a0 == 25) and np.all(cut.b1 - cut.b0 == 25)  # 35 from A, 5 from B
+    assert np.all((cut.a0 >= 0) & (cut.a1 <= 60) & (cut.b0 >= 100) & (cut.b1 <= 130))
+    assert abs(cut.a0.mean() - 17.5) < 0.15 and abs((cut.b0 - 100).mean() - 2.5) < 0.05
+    assert abs(cut.a0.var() - 35 / 4) < 0.5
+
+
+def _reference_instances(documents: list[list[int]], max_num_tokens: int, short_seq_prob: float,
+                         rng: random.Random) -> list[tuple[int, int, int]]:
+    """Google BERT's create_instances_from_document for every document (one pass),
+    on sentence lengths; returns (len A, len B, is_random_next) after truncation."""
+    out = []
+    for index, document in enumerate(documents):
+        target = max_num_tokens
+        if rng.random() < short_seq_prob:
+            target = rng.randint(2, max_num_tokens)
+        chunk, length, i = [], 0, 0
+        while i < len(document):
+            chunk.append(document[i])
+            length += document[i]
+            if i == len(document) - 1 or length >= target:
+                a_end = rng.randint(1, len(chunk) - 1) if len(chunk) >= 2 else 1
+                a = sum(chunk[:a_end])
+                if len(chunk) == 1 or rng.random() < 0.5:
+                    random_next = 1
+                    for _ in range(10):
+                        other = rng.randint(0, len(documents) - 1)
+                        if other != index:
+                            break
+                    b, target_b = 0, target - a
+                    for j in range(rng.randint(0, len(documents[other]) - 1),
+                                   len(documents[other])):
+                        b += documents[other][j]
+                        if b >= target_b:
+                            break
+                    i -= len(chunk) - a_end
+                else:
+                    random_next, b = 0, sum(chunk[a_end:])
+                from_a, from_b = truncation_counts(np.array([a]), np.array([b]), max_num_tokens)
+                out.append((a - int(from_a[0]), b - int(from_b[0]), random_next))
+                chunk, length = [], 0
+            i += 1
+    return out
+
+
+def test_pairs_follow_bert_statistics():
+    """The vectorised pass and Google's loop give the same distribution of examples."""
+    rng = random.Random(3)
+    documents = [[rng.choice([1, 3, 8, 15, 30, 60]) for _ in range(rng.randint(1, 40))]
+                 for _ in range(400)]
+    lengths = np.array([n for d in documents for n in d])
+    corpus = TokenizedCorpus(np.zeros(int(lengths.sum()), np.int32),
+                             np.r_[0, np.cumsum(lengths)],
+                             np.r_[0, np.cumsum([len(d) for d in documents])])
+    for seq_length in (32, 128):
+        ours, theirs = [], []
+        for seed in range(8):
+            instances = create_instances(corpus, seq_length, 0.1, 0.5,
+                                         np.random.default_rng(seed))
+            ours += list(zip((instances.a1 - instances.a0).tolist(),
+                             (instances.b1 - instances.b0).tolist(),
+                             instances.is_random_next.tolist()))
+            theirs += _reference_instances(documents, seq_length - 3, 0.1, random.Random(seed))
+        ours, theirs = np.array(ours, float), np.array(theirs, float)
+        assert abs(len(ours) / len(theirs) - 1) < 0.03
+        for column in range(3):
+            assert abs(ours[:, column].mean() - theirs[:, column].mean()) < \
+                0.05 * theirs[:, column].mean() + 0.3, (seq_length, column)
+        assert ours[:, :2].sum(axis=1).max() <= seq_length - 3
+        assert ours[:, :2].min() >= 1
 
 
 def test_documents_are_blank_line_separated(corpus, tmp_path):
