@@ -73,6 +73,14 @@ def shard_dir(lang, seq_length):
     return f"results/shards/{lang}/seq{seq_length}"
 
 
+def shard_min_tokens(seq_length):
+    """SNIP's token budget, required of the corpus at the length it is scored on."""
+    snip = any(ticket(variant)["proxy"] == "snip" for variant in ticket_variants())
+    if snip and int(seq_length) == config["scoring"]["seq_length"]:
+        return config["scoring"]["tokens"]
+    return 0
+
+
 def all_shard_dirs(wildcards):
     return [shard_dir(lang, length) for lang in LANGUAGES for length in SEQ_LENGTHS]
 
@@ -159,6 +167,6 @@ wildcard_constraints:
     task="|".join(TASKS),
     seed=r"\d+",
     seq_length=r"\d+",
-    date=r"\d{8}",
+    date=r"\d{8}|latest",
     extension="tsv|conllu",
     split="|".join(SPLITS),

@@ -111,7 +111,7 @@ rule make_shards:
         "benchmarks/make_shards/{lang}-seq{seq_length}.tsv"
     conda:
         "../envs/mtickets.yaml"
-    threads: 1
+    threads: config["shards"].get("threads", 1)
     resources:
         mem_mb=8000,
         runtime=720,
@@ -120,11 +120,13 @@ rule make_shards:
         nsp_random_prob=config["shards"]["nsp_random_prob"],
         dupe_factor=config["shards"]["dupe_factor"],
         examples_per_shard=config["shards"]["examples_per_shard"],
-        min_examples=config["shards"].get("min_examples", 1),
+        min_examples=config["pretrain"]["batch_size"],
+        min_tokens=lambda wildcards: shard_min_tokens(wildcards.seq_length),
         seed=config["shards"]["seed"],
     shell:
         "mtickets shards --sentences {input.sentences} --tokenizer {input.tokenizer}"
         " --lang {wildcards.lang} --seq-length {wildcards.seq_length}"
         " --short-seq-prob {params.short_seq_prob} --nsp-random-prob {params.nsp_random_prob}"
         " --dupe-factor {params.dupe_factor} --examples-per-shard {params.examples_per_shard}"
-        " --min-examples {params.min_examples} --seed {params.seed} --out {output} 2> {log}"
+        " --min-examples {params.min_examples} --min-tokens {params.min_tokens}"
+        " --seed {params.seed} --threads {threads} --out {output} 2> {log}"

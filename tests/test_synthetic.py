@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import bz2
 import gzip
 import hashlib
@@ -11,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mtickets import synthetic
+from mtickets import cli, synthetic
 from mtickets.download import download_dump
 from mtickets.errors import MticketsError
 from mtickets.extract import extract_articles
@@ -65,8 +64,6 @@ def test_unknown_language_and_bad_size(tmp_path):
 
 
 def test_command_line(tmp_path):
-    parser = argparse.ArgumentParser()
-    synthetic.add_arguments(parser)
-    synthetic.main(parser.parse_args(["--out", str(tmp_path), "--languages", "ru",
-                                      "--articles", "5", "--date", "20230101"]))
+    assert cli.main(["synth-dump", "--out", str(tmp_path), "--languages", "ru", "--articles", "5",
+              "--date", "20230101"]) == 0
     assert (tmp_path / "ruwiki" / "20230101" / "ruwiki-20230101-md5sums.txt").is_file()

@@ -159,3 +159,24 @@ def test_changing_remain_ratio_reruns_only_merge_and_after(small_run):
         "make_table": 2,
         "all": 1,
     }
+
+
+def test_dump_date_latest_plans_with_the_recorded_name(tmp_path):
+    config = demo_config()
+    config["corpus"]["dump_date"] = "latest"
+    write_config(tmp_path, config)
+    output = snakemake("--dry-run", "--printshellcmds", "results/corpus/el/articles.jsonl.gz",
+                       workdir=tmp_path).stdout
+    assert "--lang el --date latest" in output
+    assert "resources/wikipedia/elwiki-latest-pages-articles.xml.bz2" in output
+
+
+def test_shards_require_the_snip_budget_only_where_snip_reads(tmp_path):
+    config = demo_config()
+    write_config(tmp_path, config)
+    output = snakemake("--dry-run", "--printshellcmds", "results/shards/fi/seq64",
+                       "results/shards/fi/seq128", workdir=tmp_path).stdout
+    budget = config["scoring"]["tokens"]
+    assert "--seq-length 64" in output and f"--min-tokens {budget}" in output
+    assert "--min-tokens 0" in output  # seq128: nothing is scored on it
+    assert f"--min-examples {config['pretrain']['batch_size']}" in output

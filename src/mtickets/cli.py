@@ -16,6 +16,7 @@ from mtickets.errors import MticketsError
 
 STAGES = {
     "make-demo": "mtickets.demo",
+    "synth-dump": "mtickets.synthetic",
     "download": "mtickets.download",
     "extract": "mtickets.extract",
     "split": "mtickets.split",
