@@ -52,8 +52,12 @@ def variant_model_config(variant):
 
 
 def architecture(variant):
-    """The BERT config fields of a variant, without the initialisation seed."""
-    return {k: v for k, v in variant_model_config(variant).items() if k != "seed"}
+    """The BERT config fields of a variant, without the initialisation seed.
+
+    vocab_size is tokenizer.vocab_size; init checks it against the tokenizer built.
+    """
+    fields = {k: v for k, v in variant_model_config(variant).items() if k != "seed"}
+    return {**fields, "vocab_size": config["tokenizer"]["vocab_size"]}
 
 
 def ticket_variants():

@@ -87,6 +87,7 @@ rule train_tokenizer:
         smoothing=config["tokenizer"]["smoothing"],
         sample=config["tokenizer"]["sample_sentences"],
         seed=config["tokenizer"]["seed"],
+        limit_alphabet=config["tokenizer"].get("limit_alphabet", 1000),
         vocab_file=(
             f"--vocab-file {config['tokenizer']['vocab_file']}"
             if config["tokenizer"].get("vocab_file")
@@ -95,7 +96,8 @@ rule train_tokenizer:
     shell:
         "RAYON_NUM_THREADS={threads} mtickets tokenizer --sentences {input.sentences}"
         " --vocab-size {params.vocab_size} --smoothing {params.smoothing}"
-        " --sample-sentences {params.sample} --seed {params.seed} {params.vocab_file}"
+        " --sample-sentences {params.sample} --seed {params.seed}"
+        " --limit-alphabet {params.limit_alphabet} {params.vocab_file}"
         " --out {output} 2> {log}"
 
 

@@ -155,3 +155,38 @@ def test_empty_or_missing_sentences(tmp_path, corpus):
     with pytest.raises(MticketsError, match="does not exist"):
         build_tokenizer([tmp_path / "nope.txt.gz"], tmp_path / "tok")
     assert not (tmp_path / "tok").exists()
+
+
+MBERT_VOCAB_SIZE = 119_547
+
+
+def test_mbert_sized_vocab_file_loads_offline_with_its_size(tmp_path):
+    from transformers import BertTokenizerFast
+
+    # mBERT's vocab.txt layout: specials among [unused] slots, then wordpieces.
+    tokens = ["[PAD]", *(f"[unused{i}]" for i in range(99)), "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokens += [f"w{i}" if i % 2 else f"##w{i}" for i in range(MBERT_VOCAB_SIZE - len(tokens))]
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    out = tmp_path / "tok"
+    assert build_tokenizer([], out, vocab_size=MBERT_VOCAB_SIZE, vocab_file=vocab_file) == \
+        MBERT_VOCAB_SIZE
+    tokenizer = BertTokenizerFast.from_pretrained(out)
+    assert len(tokenizer) == MBERT_VOCAB_SIZE
+    assert (tokenizer.cls_token_id, tokenizer.mask_token_id) == (101, 103)
+
+
+def test_vocab_file_of_another_size_stops_with_both_numbers(tmp_path):
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("\n".join([*SPECIAL_TOKENS, "a", "b"]) + "\n", encoding="utf-8")
+    with pytest.raises(MticketsError, match=r"has 7 tokens but the model's vocabulary size "
+                                            r"is 119547; set tokenizer.vocab_size: 7"):
+        build_tokenizer([], tmp_path / "tok", vocab_size=119_547, vocab_file=vocab_file)
+    assert not (tmp_path / "tok").exists()
+
+
+def test_sample_too_small_for_the_vocabulary_stops_with_both_numbers(corpus, tmp_path):
+    with pytest.raises(MticketsError, match=r"yields only \d+ wordpieces, but the model's "
+                                            r"vocabulary size is 50000"):
+        build_tokenizer(corpus, tmp_path / "tok", vocab_size=50_000, sample_sentences=500)
+    assert not (tmp_path / "tok").exists()

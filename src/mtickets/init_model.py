@@ -63,7 +63,8 @@ def build_config(fields: dict, vocab_size: int, source: str = "--model-config"):
     if "vocab_size" in fields and int(fields["vocab_size"]) != vocab_size:
         raise MticketsError(
             f"{source}: vocab_size {fields['vocab_size']} disagrees with the tokenizer's {vocab_size} tokens; "
-            "drop vocab_size from the model config (it is taken from the tokenizer)"
+            "make them agree (in the pipeline: tokenizer.vocab_size in the config), or drop vocab_size "
+            "to take the tokenizer's"
         )
     fields = {**fields, "vocab_size": vocab_size}
     hidden, heads = int(fields.get("hidden_size", 768)), int(fields.get("num_attention_heads", 12))

@@ -32,6 +32,7 @@ SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 WORDPIECE_PREFIX = "##"
 MODEL_MAX_LENGTH = 512
 BATCH_SENTENCES = 1000
+DEFAULT_VOCAB_SIZE = 30000
 
 
 # ------------------------------------------------------------------------- sampling
@@ -270,22 +271,31 @@ def save_tokenizer(tokenizer, out_dir: Path) -> int:
 
 
 def build_tokenizer(sentences: Sequence[str | os.PathLike], out: str | os.PathLike,
-                    vocab_size: int = 30000, smoothing: float = 0.7,
+                    vocab_size: int | None = None, smoothing: float = 0.7,
                     sample_sentences: int = 1_000_000, seed: int = 0,
                     vocab_file: str | os.PathLike | None = None, min_frequency: int = 2,
                     limit_alphabet: int | None = 1000) -> int:
     """Train (or load from ``vocab_file``) the tokenizer and save it to ``out``.
 
-    Returns the vocabulary size.
+    ``vocab_size`` is the model's vocabulary size: a trained vocabulary must reach it
+    (default 30,000), a given one must have exactly that many tokens (unchecked if
+    None), else nothing is written. Returns the vocabulary size.
     """
     if vocab_file is not None:
         vocab = load_vocab_file(vocab_file)
+        if vocab_size is not None and len(vocab) != vocab_size:
+            raise MticketsError(
+                f"--vocab-file {vocab_file} has {len(vocab)} tokens but the model's vocabulary "
+                f"size is {vocab_size}; set tokenizer.vocab_size: {len(vocab)} (--vocab-size) "
+                f"or give the vocab.txt the model was meant for"
+            )
         tokenizer = _bare_tokenizer(vocab)
         sampling = {"vocab_file": str(vocab_file)}
         log.info("using the %d-token vocabulary of %s", len(vocab), vocab_file)
     else:
         if not sentences:
             raise MticketsError("no --sentences files given to train the tokenizer on")
+        vocab_size = DEFAULT_VOCAB_SIZE if vocab_size is None else vocab_size
         if vocab_size <= len(SPECIAL_TOKENS):
             raise MticketsError(f"--vocab-size {vocab_size} leaves no room beyond the "
                                 f"{len(SPECIAL_TOKENS)} special tokens")
@@ -300,12 +310,18 @@ def build_tokenizer(sentences: Sequence[str | os.PathLike], out: str | os.PathLi
             "languages": [{"language": i.language, "file": str(i.path), "sentences": i.sentences,
                            "sampled": i.sample} for i in plan],
         }
+        size = tokenizer.get_vocab_size(with_added_tokens=True)
+        if size != vocab_size:
+            raise MticketsError(
+                f"the tokenizer sample ({total} sentences of {len(plan)} languages) yields "
+                f"only {size} wordpieces, but the model's vocabulary size is {vocab_size}; "
+                f"lower tokenizer.vocab_size (--vocab-size) to {size}, or raise "
+                f"tokenizer.sample_sentences (--sample-sentences) or give it more text"
+            )
     with atomic_dir(out) as tmp:
         size = save_tokenizer(tokenizer, tmp)
         sampling["vocab_size"] = size
         write_json(tmp / "sampling.json", sampling)
-    if vocab_file is None and size < vocab_size:
-        log.warning("the sample supports only %d of the %d requested wordpieces", size, vocab_size)
     log.info("saved a %d-wordpiece tokenizer to %s", size, out)
     return size
 
@@ -313,7 +329,9 @@ def build_tokenizer(sentences: Sequence[str | os.PathLike], out: str | os.PathLi
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sentences", nargs="+", default=[],
                         help="sentences.txt.gz files, one per language")
-    parser.add_argument("--vocab-size", type=int, default=30000, help="wordpieces to train")
+    parser.add_argument("--vocab-size", type=int, default=None,
+                        help="the model's vocabulary size: wordpieces to train (default "
+                             f"{DEFAULT_VOCAB_SIZE}), or the size --vocab-file must have")
     parser.add_argument("--smoothing", type=float, default=0.7,
                         help="exponent of the per-language sample share n^s (default 0.7)")
     parser.add_argument("--sample-sentences", type=int, default=1_000_000,
