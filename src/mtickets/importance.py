@@ -44,6 +44,7 @@ from pathlib import Path
 import torch
 
 from mtickets.errors import MticketsError
+from mtickets.shards import read_manifest, shard_files
 
 log = logging.getLogger(__name__)
 
@@ -84,33 +85,13 @@ def register(name: str) -> Callable[[Proxy], Proxy]:
 # --------------------------------------------------------------------------- shard examples
 
 
-def read_shard_manifest(directory: Path) -> dict:
-    path = Path(directory) / "manifest.json"
-    if not path.is_file():
-        raise MticketsError(f"--shards {directory}: no manifest.json; is this a `mtickets shards` output directory?")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise MticketsError(f"{path}: not valid JSON ({error}); rerun `mtickets shards`") from None
-    for key in ("language", "shards"):
-        if key not in manifest:
-            raise MticketsError(f"{path}: manifest lacks '{key}'; rerun `mtickets shards`")
-    return manifest
-
-
 def iter_examples(directory: Path) -> Iterator[tuple[list[int], list[int], int]]:
     """``(input_ids, token_type_ids, next_sentence_label)`` of a shard directory, in file order."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    manifest = read_shard_manifest(directory)
     columns = ["input_ids", "token_type_ids", "next_sentence_label"]
-    for entry in manifest["shards"]:
-        path = Path(directory) / entry["file"]
-        if not path.is_file():
-            raise MticketsError(
-                f"{path}: listed in {Path(directory) / 'manifest.json'} but missing; rerun the shards stage"
-            )
+    for path in shard_files(directory, read_manifest(directory)):
         try:
             parquet = pq.ParquetFile(path)
             for batch in parquet.iter_batches(batch_size=1024, columns=columns):
@@ -157,7 +138,7 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
         raise MticketsError("--proxy snip needs --shards DIR (the language's shard directory)")
     if request.accumulate not in ACCUMULATE:
         raise MticketsError(f"--accumulate {request.accumulate!r}: expected one of {', '.join(ACCUMULATE)}")
-    manifest = read_shard_manifest(request.shards)
+    manifest = read_manifest(request.shards)
     if str(manifest["language"]) != request.language:
         raise MticketsError(
             f"--shards {request.shards} holds language '{manifest['language']}', not --lang {request.language}"

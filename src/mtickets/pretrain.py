@@ -43,6 +43,7 @@ import torch
 from mtickets.atomic import atomic_dir, atomic_path, write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
+from mtickets.shards import read_manifest, shard_files
 
 log = logging.getLogger(__name__)
 
@@ -82,34 +83,17 @@ class ShardData:
         return ids, types, self.nsp[np.asarray(indices, dtype=np.int64)]
 
 
-def read_manifest(directory: Path) -> dict:
-    path = directory / "manifest.json"
-    if not path.is_file():
-        raise MticketsError(f"{directory}: no manifest.json; is this a `mtickets shards` output directory?")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise MticketsError(f"{path}: not valid JSON ({error}); rerun `mtickets shards` for it") from None
-    missing = [key for key in MANIFEST_KEYS if key not in manifest]
-    if missing:
-        raise MticketsError(f"{path}: manifest lacks {', '.join(missing)}; rerun `mtickets shards` for it")
-    return manifest
-
-
 def load_shard_dir(directory: str | Path) -> ShardData:
     """Load a shard directory (manifest.json + part-*.parquet) into memory."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     directory = Path(directory)
-    manifest = read_manifest(directory)
-    files = [directory / entry["file"] for entry in manifest["shards"]]
+    manifest = read_manifest(directory, MANIFEST_KEYS)
+    files = shard_files(directory, manifest)
     if not files:
         raise MticketsError(f"{directory}: manifest lists no shard files; the corpus of "
                             f"'{manifest['language']}' is empty")
-    for file in files:
-        if not file.is_file():
-            raise MticketsError(f"{file}: listed in {directory / 'manifest.json'} but missing; rerun the shards stage")
     try:
         table = pa.concat_tables(
             [pq.read_table(f, columns=["input_ids", "token_type_ids", "next_sentence_label"]) for f in files]

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import logging
 import math
 import operator
@@ -755,6 +756,35 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
              100 * random_next / examples, example_tokens, len(writer.shards), out, elapsed,
              store.tokens / max(elapsed, 1e-9), plan.groups, plan.buckets)
     return manifest
+
+
+def read_manifest(directory: str | os.PathLike,
+                  required: tuple[str, ...] = ("language", "shards")) -> dict:
+    """The ``manifest.json`` of a shard directory, with ``required`` keys present."""
+    path = Path(directory) / "manifest.json"
+    if not path.is_file():
+        raise MticketsError(f"{directory}: no manifest.json; is this a `mtickets shards` "
+                            f"output directory?")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise MticketsError(f"{path}: not valid JSON ({error}); rerun `mtickets shards` for "
+                            f"it") from None
+    missing = [key for key in required if key not in manifest]
+    if missing:
+        raise MticketsError(f"{path}: manifest lacks {', '.join(missing)}; rerun `mtickets "
+                            f"shards` for it")
+    return manifest
+
+
+def shard_files(directory: str | os.PathLike, manifest: dict) -> list[Path]:
+    """The Parquet parts the manifest lists, each checked to exist."""
+    files = [Path(directory) / entry["file"] for entry in manifest["shards"]]
+    for file in files:
+        if not file.is_file():
+            raise MticketsError(f"{file}: listed in {Path(directory) / 'manifest.json'} but "
+                                f"missing; rerun the shards stage")
+    return files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
