@@ -22,6 +22,16 @@ def check_config():
                 f"evaluation.tasks.{task}.languages: {missing} are not pretraining "
                 "languages; add them to `languages` or remove them from the task"
             )
+    not_trankit = [
+        lang
+        for lang in config["corpus"]["split"]["trankit_models"]
+        if split_backend(lang) != "trankit"
+    ]
+    if not_trankit:
+        problems.append(
+            f"corpus.split.trankit_models: {not_trankit} do not use the trankit "
+            "backend; set corpus.split.backends for them to trankit, or drop them"
+        )
     if config["scoring"]["seq_length"] not in SEQ_LENGTHS:
         problems.append(
             f"scoring.seq_length: {config['scoring']['seq_length']} is not one of "
@@ -71,6 +81,23 @@ def ticket(variant):
 def split_backend(lang):
     split = config["corpus"]["split"]
     return split.get("backends", {}).get(lang, split["default_backend"])
+
+
+def split_languages_pattern(trankit):
+    """{lang} of the languages split by Trankit (True) or by `mtickets split` (False).
+
+    Both rules make sentences.txt.gz; this keeps them apart. With no such language the
+    pattern matches nothing, so that rule never applies.
+    """
+    languages = [lang for lang in LANGUAGES if (split_backend(lang) == "trankit") == trankit]
+    return "|".join(languages) or "(?!)"
+
+
+def trankit_model_option(lang):
+    """--model NAME where trankit_models names lang's pipeline; else none: the script
+    takes Trankit's own name for the code (he: hebrew, ...)."""
+    model = config["corpus"]["split"]["trankit_models"].get(lang)
+    return f"--model {model}" if model else ""
 
 
 def shard_dir(lang, seq_length):

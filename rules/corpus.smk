@@ -50,6 +50,8 @@ rule split_sentences:
         "logs/split_sentences/{lang}.log",
     benchmark:
         "benchmarks/split_sentences/{lang}.tsv"
+    wildcard_constraints:
+        lang=split_languages_pattern(trankit=False),
     conda:
         "../envs/mtickets.yaml"
     threads: config["corpus"]["split"]["threads"]
@@ -65,6 +67,33 @@ rule split_sentences:
         "mtickets split --articles {input} --lang {wildcards.lang}"
         " --backend {params.backend} --model-dir {params.model_dir}"
         " --threads {threads} --out {output} 2> {log}"
+
+
+# Trankit needs an older torch than the main environment: its own env and script.
+rule split_sentences_trankit:
+    input:
+        "results/corpus/{lang}/articles.jsonl.gz",
+    output:
+        "results/corpus/{lang}/sentences.txt.gz",
+    log:
+        "logs/split_sentences_trankit/{lang}.log",
+    benchmark:
+        "benchmarks/split_sentences_trankit/{lang}.tsv"
+    wildcard_constraints:
+        lang=split_languages_pattern(trankit=True),
+    conda:
+        "../envs/trankit.yaml"
+    threads: config["corpus"]["split"]["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=1440,
+    params:
+        script=f"{workflow.basedir}/workflow/scripts/split_trankit.py",
+        model=lambda wildcards: trankit_model_option(wildcards.lang),
+        cache_dir=config["corpus"]["split"]["trankit_cache_dir"],
+    shell:
+        "python {params.script:q} --articles {input} --lang {wildcards.lang} {params.model}"
+        " --cache-dir {params.cache_dir} --threads {threads} --out {output} 2> {log}"
 
 
 rule train_tokenizer:

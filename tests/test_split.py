@@ -1,18 +1,27 @@
-"""mtickets split: Moses and Stanza backends, document layout, parallel determinism."""
+"""mtickets split: Moses and Stanza backends, document layout, parallel determinism;
+the Trankit backend's standalone script (own environment) and its wiring."""
 
 from __future__ import annotations
 
+import ast
 import gzip
+import importlib.util
 import json
 import logging
 import random
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mtickets import cli, split
 from mtickets.errors import MticketsError
-from mtickets.split import split_articles
+from mtickets.split import MosesBackend, split_articles
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def write_articles(path: Path, texts: list[str]) -> Path:
@@ -231,3 +240,136 @@ def test_stanza_backend_with_a_real_model(tmp_path, stanza_model_dir, monkeypatc
         # Whatever the random model decides, no text is lost or moved across lines.
         assert "".join(document.split()) == "".join(text.split())
         assert all(line.strip() for line in document.split("\n"))
+
+
+# ------------------------------------------------------------------------------ Trankit
+# Trankit is not installed here (it needs an older torch): these tests cover the message
+# its script gives without it, the script's reading and writing with a real splitter in
+# Trankit's place, and which rule Snakemake picks for a Trankit language.
+
+TRANKIT_SCRIPT = REPO / "workflow" / "scripts" / "split_trankit.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("split_trankit", TRANKIT_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def moses_splitter(lang: str):
+    """A real splitter with the script's interface: a document's paragraphs -> sentences."""
+    backend = MosesBackend(lang, None)
+    return lambda paragraphs: [s for split in backend.split_paragraphs(paragraphs) for s in split]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("trankit") is not None,
+                    reason="trankit is installed in this environment")
+def test_without_trankit_one_message_names_language_and_alternatives(tmp_path):
+    articles = write_articles(tmp_path / "a.jsonl.gz", ["שלום עולם. משפט שני."])
+    out = tmp_path / "out" / "sentences.txt.gz"
+    result = subprocess.run(
+        [sys.executable, str(TRANKIT_SCRIPT), "--articles", str(articles), "--lang", "he",
+         "--cache-dir", str(tmp_path / "trankit"), "--out", str(out)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, result.stderr
+    message = errors[0]
+    assert "language 'he'" in message and "Trankit is not installed" in message
+    assert "--sdm conda" in message and "envs/trankit.yaml" in message
+    assert "corpus.split.backends: {he: moses}" in message
+    assert not out.exists() and not (tmp_path / "trankit").exists()
+
+
+def test_script_needs_only_the_standard_library_and_trankit():
+    imported = set()
+    for node in ast.walk(ast.parse(TRANKIT_SCRIPT.read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    assert imported - set(sys.stdlib_module_names) == {"trankit", "torch"}
+
+
+def test_output_is_byte_identical_to_mtickets_split(tmp_path):
+    # The same splitter in both: any difference is the script's reading, normalising
+    # or writing, which must follow `mtickets split` exactly.
+    texts = [
+        "Mr. Smith went to Washington. He met Dr. Jones there!\nA second paragraph. It ends.",
+        "   \n\n",
+        "One sentence only\n\n  Another paragraph without a full stop  ",
+        "Line\u2028separator inside. Done.",
+        "",
+    ]
+    articles = write_articles(tmp_path / "a.jsonl.gz", texts)
+    script_out, mtickets_out = tmp_path / "script.txt.gz", tmp_path / "mtickets.txt.gz"
+    counts = load_script().write_sentences(articles, script_out, "en", moses_splitter("en"))
+    split_articles(articles, "en", mtickets_out)
+    assert script_out.read_bytes() == mtickets_out.read_bytes()
+    assert counts == (5, 3, 8)
+    assert read_lines(script_out)[:5] == ["Mr. Smith went to Washington.",
+                                          "He met Dr. Jones there!", "A second paragraph.",
+                                          "It ends.", ""]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl.gz", "mtickets.txt.gz",
+                                                          "script.txt.gz"]
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    (['{"id": "1", "text": "Fine."}', "{not json"], "a.jsonl.gz line 2 is not an article record"),
+    (['{"id": "1", "text": "  "}', '{"id": "2", "text": "\\n"}'], "gives no sentences"),
+])
+def test_bad_input_leaves_no_output(tmp_path, lines, message):
+    script = load_script()
+    articles = tmp_path / "a.jsonl.gz"
+    with gzip.open(articles, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    out = tmp_path / "out" / "sentences.txt.gz"
+    with pytest.raises(script.SplitError, match=message):
+        script.write_sentences(articles, out, "en", moses_splitter("en"))
+    assert list(out.parent.iterdir()) == []
+
+
+def test_mtickets_split_points_to_the_trankit_environment(tmp_path, caplog):
+    articles = write_articles(tmp_path / "a.jsonl.gz", ["Text."])
+    out = tmp_path / "he.txt.gz"
+    assert cli.main(["split", "--articles", str(articles), "--lang", "he", "--backend",
+                     "trankit", "--out", str(out)]) == 1
+    assert "language 'he'" in caplog.text and "envs/trankit.yaml" in caplog.text
+    assert "--sdm conda" in caplog.text and "corpus.split.backends: {he: moses}" in caplog.text
+    assert not out.exists()
+
+
+def dry_run_commands(workdir: Path, *args: str) -> str:
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+               "--dry-run", "--printshellcmds", *args]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_trankit_languages_go_to_the_trankit_rule(tmp_path):
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["corpus"]["split"].update(backends={"de": "trankit", "ru": "trankit"},
+                                     trankit_models={"ru": "russian-taiga"})
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    output = dry_run_commands(tmp_path, *(f"results/corpus/{lang}/sentences.txt.gz"
+                                          for lang in ("en", "de", "ru")))
+    assert output.count("rule split_sentences_trankit:") == 2
+    assert output.count("rule split_sentences:") == 1
+    assert f"{TRANKIT_SCRIPT} --articles results/corpus/de/articles.jsonl.gz" in output
+    assert re.search(r"--lang de +--cache-dir resources/trankit", output)  # Trankit's "german"
+    assert "--lang ru --model russian-taiga --cache-dir resources/trankit" in output
+    assert "mtickets split --articles results/corpus/en/articles.jsonl.gz --lang en" in output
+
+
+def test_paper_splits_azb_with_trankits_arabic_model(tmp_path):
+    output = dry_run_commands(tmp_path, "--configfile", str(REPO / "config" / "paper.yaml"),
+                              "--", "results/corpus/azb/sentences.txt.gz",
+                              "results/corpus/he/sentences.txt.gz",
+                              "results/corpus/th/sentences.txt.gz")
+    assert "--lang azb --model arabic --cache-dir resources/trankit" in output
+    assert re.search(r"split_trankit.py --articles \S+ --lang he +--cache-dir", output)
+    assert "--lang th --backend stanza" in output

@@ -76,7 +76,8 @@ def test_paper_config_plans_whole_dag_without_data(tmp_path):
     assert jobs == {
         "download_dump": 103,
         "extract_articles": 103,
-        "split_sentences": 103,
+        "split_sentences": 103 - 9,
+        "split_sentences_trankit": 9,  # he, hy, ar; azb, ka, my, ne, new, pnb (Arabic model)
         "train_tokenizer": 1,
         "make_shards": 103 * 2,  # sequence lengths 128 and 512
         "init_model": 7,
@@ -180,3 +181,13 @@ def test_shards_require_the_snip_budget_only_where_snip_reads(tmp_path):
     assert "--seq-length 64" in output and f"--min-tokens {budget}" in output
     assert "--min-tokens 0" in output  # seq128: nothing is scored on it
     assert f"--min-examples {config['pretrain']['batch_size']}" in output
+
+
+def test_trankit_model_for_a_language_not_on_trankit_is_an_error(tmp_path):
+    config = demo_config()
+    config["corpus"]["split"]["trankit_models"] = {"el": "greek"}
+    write_config(tmp_path, config)
+    result = snakemake("--dry-run", workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "corpus.split.trankit_models: ['el'] do not use the trankit backend" in \
+        result.stdout + result.stderr

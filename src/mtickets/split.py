@@ -5,7 +5,9 @@ sentence per line and one blank line after each document. Each paragraph (line o
 an article's ``text``) is split on its own. Backends: ``moses`` (the
 ``sentence_splitter`` port of the Moses splitter, with the language's non-breaking
 prefixes from sentence_splitter or sacremoses, else English) and ``stanza`` (a
-tokenize-only Stanza pipeline loaded from ``--model-dir``; never downloads).
+tokenize-only Stanza pipeline loaded from ``--model-dir``; never downloads). The third
+backend, ``trankit``, needs an older torch and runs in its own environment
+(envs/trankit.yaml) as workflow/scripts/split_trankit.py, with the same output.
 ``--threads`` splits chunks of documents in parallel; output order is the input order.
 """
 
@@ -32,6 +34,7 @@ from mtickets.extract import gzip_text_writer, open_gzip_text
 log = logging.getLogger(__name__)
 
 BACKENDS = ("moses", "stanza")
+TRANKIT = "trankit"  # same contract, own environment: workflow/scripts/split_trankit.py
 DOCUMENTS_PER_CHUNK = 64
 
 
@@ -250,6 +253,14 @@ def split_articles(articles: str | os.PathLike, lang: str, out: str | os.PathLik
                    backend: str = "moses", model_dir: str | os.PathLike | None = None,
                    threads: int = 1, documents_per_chunk: int = DOCUMENTS_PER_CHUNK) -> SplitStats:
     """Write the sentences of ``articles`` to ``out`` (gzip, blank line after each document)."""
+    if backend == TRANKIT:
+        raise MticketsError(
+            f"the trankit backend (language '{lang}') does not run in `mtickets split`: "
+            "Trankit needs an older torch and has its own environment, envs/trankit.yaml, "
+            "and script, workflow/scripts/split_trankit.py. Run Snakemake with `--sdm conda` "
+            "(rule split_sentences_trankit) or that script with the environment's python, "
+            f"or set another backend for the language, `corpus.split.backends: {{{lang}: moses}}`"
+        )
     if backend not in BACKENDS:
         raise MticketsError(f"unknown --backend '{backend}'; use one of {', '.join(BACKENDS)}")
     if not Path(articles).is_file():
@@ -321,7 +332,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", required=True,
                         help="articles.jsonl.gz from `mtickets extract`")
     parser.add_argument("--lang", required=True, help="Wikipedia language code")
-    parser.add_argument("--backend", choices=BACKENDS, default="moses", help="sentence splitter")
+    parser.add_argument("--backend", choices=(*BACKENDS, TRANKIT), default="moses",
+                        help="sentence splitter (trankit: see workflow/scripts/split_trankit.py)")
     parser.add_argument("--model-dir", default=None,
                         help="Stanza model directory (resources.json, {lang}/tokenize/*.pt)")
     parser.add_argument("--out", required=True, help="output sentences.txt.gz")
