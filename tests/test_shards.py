@@ -192,6 +192,18 @@ def test_too_few_examples_names_language_and_tokens(corpus, tmp_path):
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
+def test_corpus_below_the_snip_budget_names_language_tokens_and_budget(corpus, tmp_path):
+    out = tmp_path / "out"
+    n_words = sum(len(ws) for s in corpus["documents"] for ws in s)
+    with pytest.raises(MticketsError) as error:
+        make(corpus, out, min_tokens=n_words + 1)
+    message = str(error.value)
+    assert "language 'xx'" in message and f"holds {n_words} wordpieces" in message
+    assert f"--min-tokens {n_words + 1}" in message and "scoring.tokens" in message
+    assert not out.exists() and not list(tmp_path.iterdir())
+    assert make(corpus, out, min_tokens=n_words)["tokens"] == n_words
+
+
 def test_empty_corpus(corpus, tmp_path):
     empty = tmp_path / "empty.txt.gz"
     with gzip.open(empty, "wt") as handle:
