@@ -20,6 +20,7 @@ STAGES = {
     "download": "mtickets.download",
     "extract": "mtickets.extract",
     "split": "mtickets.split",
+    "stanza-train": "mtickets.stanza_model",
     "tokenizer": "mtickets.tokenization",
     "shards": "mtickets.shards",
     "init": "mtickets.init_model",
