@@ -81,6 +81,32 @@ def test_export_equals_ticket_model(ticket_model, language):
     assert compact.cls.predictions.decoder.weight is compact.bert.embeddings.word_embeddings.weight
 
 
+@pytest.mark.parametrize("language", LANGS)
+def test_inference_without_autograd_equals_the_masked_reference(ticket_model, language, monkeypatch):
+    """CPU inference attends head by head on the kept dims (no padding); same outputs as the reference."""
+    from mtickets import modeling
+
+    calls = []
+    per_head = modeling.attend_per_head
+    monkeypatch.setattr(modeling, "attend_per_head", lambda *args: calls.append(1) or per_head(*args))
+    with torch.no_grad():  # peaked attention, so that any error in the scores shows in the outputs
+        for layer in ticket_model.bert.encoder.layer:
+            for projection in (layer.attention.self.query, layer.attention.self.key):
+                projection.weight.normal_(0.0, 0.5)
+    ids, attention, types = inputs()
+    compact = export_ticket(ticket_model, language)
+    for mask in (attention, None):  # row 1 padded; no padding
+        ticket_model.config.ticket_implementation = "mask"
+        expected = ticket_model(ids, mask, types, language=language).prediction_logits
+        assert not calls  # with autograd: the padded fused kernel
+        ticket_model.config.ticket_implementation = "gather"
+        with torch.no_grad():
+            for got in (compact(ids, mask, types), ticket_model(ids, mask, types, language=language)):
+                assert torch.allclose(got.prediction_logits, expected, atol=1e-5)
+        assert len(calls) == 2 * ticket_model.config.num_hidden_layers  # every layer's heads are uneven here
+        calls.clear()
+
+
 def test_export_gradients_are_the_ticket_gradients(ticket_model):
     """Fine-tuning the export moves the same weights as fine-tuning through the ticket."""
     language = "de"

@@ -311,6 +311,51 @@ def from_heads(context: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
     return _UnpadHeads.apply(context, counts)
 
 
+def _tensors(projections) -> tuple[torch.Tensor, ...]:
+    return (projections,) if isinstance(projections, torch.Tensor) else tuple(projections)
+
+
+def _requires_grad(projections) -> bool:
+    return torch.is_grad_enabled() and any(t.requires_grad for t in _tensors(projections))
+
+
+def _on_cpu(projections) -> bool:
+    return _tensors(projections)[0].device.type == "cpu"
+
+
+def attend_per_head(projections, attention_bias, layout: HeadLayout, scale: float) -> torch.Tensor:
+    """Attention without autograd or dropout, one head at a time on its own kept dims → ``[B, T, Σ v dims]``.
+
+    CPU inference with uneven heads: per-head matmuls on slices of the projections need no
+    padded copies and beat the padded fused kernel (bench/tickets.py, compact export).
+    With autograd the padded kernel is faster (its backward is one kernel), and on a GPU
+    a loop of small kernels is not worth it. ``attention_bias``: additive ``[B, 1, 1, T]``
+    or None.
+    """
+    if isinstance(projections, torch.Tensor):
+        q_all, k_all, v_all = projections.split([sum(layout.qk), sum(layout.qk), sum(layout.v)], dim=-1)
+    else:
+        q_all, k_all, v_all = projections
+    batch, length = q_all.shape[:2]
+    bias = None if attention_bias is None else attention_bias.reshape(batch, 1, length)
+    contexts, qk_start, v_start = [], 0, 0
+    for qk_count, v_count in zip(layout.qk, layout.v):
+        if v_count:  # a head keeping no value dim adds nothing to the output
+            q = q_all[..., qk_start:qk_start + qk_count]
+            k = k_all[..., qk_start:qk_start + qk_count].transpose(1, 2)
+            if bias is None:
+                scores = torch.bmm(q, k).mul_(scale)
+            else:
+                scores = torch.baddbmm(bias, q, k, alpha=scale)
+            values = v_all[..., v_start:v_start + v_count]
+            contexts.append(torch.bmm(_full_precision(scores).softmax(dim=-1).to(values.dtype), values))
+        qk_start += qk_count
+        v_start += v_count
+    if not contexts:
+        return q_all.new_zeros(batch, length, 0)
+    return torch.cat(contexts, dim=-1)
+
+
 # --------------------------------------------------------------------------- gathered linears
 
 
@@ -488,6 +533,10 @@ class TicketBertSelfAttention(nn.Module):
         layout = layout or HeadLayout.dense(self.num_heads, self.head_dim)
         # One width for queries, keys and values: CPU's fused (flash) kernel needs equal head dims.
         width = max(layout.qk_width, layout.v_width)
+        dropout = self.dropout_prob if self.training else 0.0
+        uneven = not (_uniform(layout.qk, width) and _uniform(layout.v, width))
+        if uneven and dropout == 0.0 and _on_cpu(projections) and not _requires_grad(projections):
+            return attend_per_head(projections, attention_mask, layout, 1.0 / math.sqrt(self.head_dim))
         if isinstance(projections, torch.Tensor):
             q, k, v = to_heads(projections, (layout.qk, layout.qk, layout.v), width)
         else:
@@ -495,7 +544,7 @@ class TicketBertSelfAttention(nn.Module):
                                 for x, counts in zip(projections, (layout.qk, layout.qk, layout.v)))
         context = F.scaled_dot_product_attention(
             q, k, v, attn_mask=attention_mask,
-            dropout_p=self.dropout_prob if self.training else 0.0,
+            dropout_p=dropout,
             scale=1.0 / math.sqrt(self.head_dim),  # the full head's scale, also for narrower heads
         )
         return from_heads(context, layout.v)
