@@ -201,11 +201,11 @@ def test_gather_plans_are_cached(model):
     plans = model.bert._gather_plans("en")
     model(**batch(), language="en")
     assert plans is model.bert._gather_plans("en")  # not rebuilt per step
-    assert all(plan.qk[0].numel() + plan.qk[1].numel() == model.config.hidden_size for plan in plans)
+    assert all(plan.qk.numel() == sum(plan.layout.qk) for plan in plans)
     with torch.no_grad():
         model.bert.tickets.layer[0].qk[0].fill_(1)  # an in-place change of the bank rebuilds the plan
     rebuilt = model.bert._gather_plans("en")
-    assert rebuilt is not plans and rebuilt[0].layout.qk == (8, 8, 8, 8) and rebuilt[0].qk[1].numel() == 0
+    assert rebuilt is not plans and rebuilt[0].layout.qk == (8, 8, 8, 8) and rebuilt[0].qk.numel() == 32
     model.set_tickets(random_bank(model.config, seed=9), LANGS)  # so does a new bank
     assert model.bert._gather_plans("en") is not rebuilt
     with pytest.raises(ValueError, match="ticket_implementation"):
