@@ -89,7 +89,9 @@ def split_languages_pattern(trankit):
     Both rules make sentences.txt.gz; this keeps them apart. With no such language the
     pattern matches nothing, so that rule never applies.
     """
-    languages = [lang for lang in LANGUAGES if (split_backend(lang) == "trankit") == trankit]
+    languages = [
+        lang for lang in LANGUAGES if (split_backend(lang) == "trankit") == trankit
+    ]
     return "|".join(languages) or "(?!)"
 
 
