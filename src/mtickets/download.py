@@ -463,19 +463,20 @@ def resolve_latest(mirror: _Mirror, lang: str, out: Path) -> tuple[str, Checksum
 
 
 class _Hashes:
-    """md5 and sha1 of a file's first ``position`` bytes, fed as it is written."""
+    """md5 (and sha1, when there is one to check) of a file's first ``position`` bytes, fed as it is written."""
 
-    def __init__(self) -> None:
-        self.md5, self.sha1, self.position = hashlib.md5(), hashlib.sha1(), 0
+    def __init__(self, sha1: bool) -> None:
+        self.md5, self.sha1, self.position = hashlib.md5(), hashlib.sha1() if sha1 else None, 0
 
     def update(self, chunk: bytes) -> None:
         self.md5.update(chunk)
-        self.sha1.update(chunk)
+        if self.sha1 is not None:
+            self.sha1.update(chunk)
         self.position += len(chunk)
 
     def catch_up(self, path: Path, size: int) -> None:
         """Hash ``path``'s first ``size`` bytes afresh (a partial left by an earlier run)."""
-        self.__init__()
+        self.__init__(self.sha1 is not None)
         with open(path, "rb") as handle:
             while self.position < size:
                 chunk = handle.read(min(CHUNK_SIZE, size - self.position))
@@ -492,13 +493,19 @@ def _fetch(mirror: _Mirror, location: str, partial: Path, expected: Checksums,
     holds, so a rerun resumes only the same file. An attempt that made progress resets
     the retry count: a long download over a flaky line keeps going.
     """
-    meta_path = Path(f"{partial}.json")
+    meta_path = _meta_path(partial)
     meta = _read_meta(meta_path)
     if partial.exists() and (meta.get("url") != location or meta.get("md5") != expected.md5):
         log.info("discarding %s: it holds another download", partial)
         partial.unlink()
-    hashes = _Hashes()
+    hashes = _Hashes(sha1=expected.sha1 is not None)
     failures = 0
+
+    def retry_or_give_up(error: Exception) -> None:
+        if failures > mirror.retries:
+            raise _gave_up(location, partial, failures, error) from None
+        mirror.backoff(failures - 1, error)
+
     while True:
         offset = partial.stat().st_size if partial.exists() else 0
         if offset:
@@ -507,9 +514,7 @@ def _fetch(mirror: _Mirror, location: str, partial: Path, expected: Checksums,
             body = mirror.open_range(location, offset, meta.get("validator") if offset else None)
         except _Transient as error:
             failures += 1
-            if failures > mirror.retries:
-                raise _gave_up(location, partial, failures, error) from None
-            mirror.backoff(failures - 1, error)
+            retry_or_give_up(error)
             continue
         if body.start != offset:
             log.warning("%s cannot continue %s at byte %d; starting again from 0", location,
@@ -540,11 +545,8 @@ def _fetch(mirror: _Mirror, location: str, partial: Path, expected: Checksums,
         if error is None and (body.total is None or size == body.total):
             return hashes
         failures = 0 if received else failures + 1
-        error = _Transient(f"download of {location} broke off at byte {size} of "
-                           f"{body.total or '?'}" + (f": {error!r}" if error else ""))
-        if failures > mirror.retries:
-            raise _gave_up(location, partial, failures, error)
-        mirror.backoff(max(failures - 1, 0), error)
+        retry_or_give_up(_Transient(f"download of {location} broke off at byte {size} of "
+                                    f"{body.total or '?'}" + (f": {error!r}" if error else "")))
 
 
 def _read_meta(path: Path) -> dict:
@@ -563,9 +565,14 @@ def _gave_up(location: str, partial: Path, attempts: int, error: Exception) -> M
                          f"--retries")
 
 
+def _meta_path(partial: Path) -> Path:
+    """Which file and version a partial download holds."""
+    return Path(f"{partial}.json")
+
+
 def _discard(partial: Path) -> None:
     partial.unlink(missing_ok=True)
-    Path(f"{partial}.json").unlink(missing_ok=True)
+    _meta_path(partial).unlink(missing_ok=True)
 
 
 def download_dump(mirror: str, lang: str, date: str, out: str | os.PathLike,
@@ -600,11 +607,11 @@ def download_dump(mirror: str, lang: str, date: str, out: str | os.PathLike,
     except _Missing as missing:
         raise _missing_error(source, lang, date, missing) from None
     size = hashes.position
-    for kind, want, got, where in (
-        ("md5", expected.md5, hashes.md5.hexdigest(), expected.md5_source),
-        ("sha1", expected.sha1, hashes.sha1.hexdigest(), expected.status_source),
+    for kind, want, digest, where in (
+        ("md5", expected.md5, hashes.md5, expected.md5_source),
+        ("sha1", expected.sha1, hashes.sha1, expected.status_source),
     ):
-        if want is not None and got != want:
+        if want is not None and (got := digest.hexdigest()) != want:
             _discard(partial)
             raise MticketsError(
                 f"{kind} mismatch for {name} (language '{lang}', date {date}, from "
@@ -616,7 +623,7 @@ def download_dump(mirror: str, lang: str, date: str, out: str | os.PathLike,
         raise MticketsError(f"{name} has {size} bytes but {expected.status_source} says "
                             f"{expected.size}; the download was deleted — rerun")
     os.replace(partial, out)
-    Path(f"{partial}.json").unlink(missing_ok=True)
+    _discard(partial)  # the partial is now `out`; this removes its record
     log.info("verified md5 %s%s of %s (%d bytes, date %s)", expected.md5,
              f" and sha1 {expected.sha1}" if expected.sha1 else "", out, size, date)
     return out
