@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from mtickets import cli
-from mtickets.download import download_dump, latest_record_path, partial_path
+from mtickets.atomic import partial_path
+from mtickets.download import download_dump, latest_record_path
 from mtickets.errors import MticketsError
 
 DATE = "20240101"

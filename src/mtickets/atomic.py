@@ -62,3 +62,8 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
     """Write ``data`` as indented, key-sorted JSON, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def partial_path(out: str | os.PathLike) -> Path:
+    """Where a resumable stage keeps its unfinished work for ``out``: ``OUT.partial``."""
+    return Path(f"{out}.partial")

@@ -39,7 +39,7 @@ from typing import BinaryIO, Callable, TypeVar
 
 from tqdm import tqdm
 
-from mtickets.atomic import write_json
+from mtickets.atomic import partial_path, write_json
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)
@@ -77,10 +77,6 @@ def md5sums_filename(lang: str, date: str) -> str:
 
 def latest_record_path(out: str | os.PathLike, lang: str) -> Path:
     return Path(out).parent / f"{lang}wiki-latest.resolved.json"
-
-
-def partial_path(out: str | os.PathLike) -> Path:
-    return Path(f"{out}.partial")
 
 
 # ------------------------------------------------------------------------ mirror access

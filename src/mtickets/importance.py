@@ -43,6 +43,7 @@ from pathlib import Path
 
 import torch
 
+from mtickets.atomic import partial_path
 from mtickets.errors import MticketsError
 from mtickets.shards import read_manifest, shard_files
 
@@ -366,12 +367,6 @@ def score_units(model, proxy: str, request: ScoreRequest) -> tuple[dict[str, tor
     metadata = {"language": request.language, "proxy": proxy, "seed": request.seed,
                 "accumulate": request.accumulate, **extra}
     return {key: scores[key].float().contiguous() for key in expected}, {k: str(v) for k, v in metadata.items()}
-
-
-def partial_path(out: str | Path) -> Path:
-    """Where ``mtickets score --out OUT`` keeps its resumable partial sums: ``OUT.partial``."""
-    out = Path(out)
-    return out.with_name(out.name + ".partial")
 
 
 def save_scores(path: str | Path, scores: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:

@@ -167,16 +167,6 @@ class CorpusStore:
         return self.directory / "document_sentences.i32"
 
 
-def _open_sentences(path: Path):
-    from mtickets.extract import open_gzip_text
-
-    if path.suffix == ".gz":
-        return open_gzip_text(path)
-    if not path.is_file():
-        raise MticketsError(f"input file {path} does not exist; run `mtickets split` first")
-    return open(path, encoding="utf-8", newline="\n")
-
-
 def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.PathLike,
                       ) -> CorpusStore:
     """Stream a sentences file through the tokenizer into a :class:`CorpusStore`.
@@ -187,12 +177,14 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
     """
     from tqdm import tqdm
 
+    from mtickets.tokenization import open_sentences
+
     path = Path(path)
     store = CorpusStore(Path(directory))
     store.directory.mkdir(parents=True, exist_ok=True)
     pending = [-1, 0]  # (document number, sentences so far) of the document still open
 
-    with _open_sentences(path) as handle, \
+    with open_sentences(path) as handle, \
             open(store.tokens_path, "wb") as tokens_out, \
             open(store.sentences_path, "wb") as sentences_out, \
             open(store.documents_path, "wb") as documents_out:

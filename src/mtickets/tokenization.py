@@ -38,7 +38,8 @@ DEFAULT_VOCAB_SIZE = 30000
 # ------------------------------------------------------------------------- sampling
 
 
-def _open_sentences(path: Path):
+def open_sentences(path: Path):
+    """A sentences file (``.gz`` or plain UTF-8) for reading, or one error naming it and the stage to run."""
     if path.suffix == ".gz":
         return open_gzip_text(path)
     if not path.is_file():
@@ -48,7 +49,7 @@ def _open_sentences(path: Path):
 
 def iter_sentences(path: str | os.PathLike) -> Iterator[str]:
     """The sentences (non-blank lines, stripped) of a sentences file."""
-    with _open_sentences(Path(path)) as handle:
+    with open_sentences(Path(path)) as handle:
         for line in handle:
             line = line.strip()
             if line:
