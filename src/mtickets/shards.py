@@ -54,6 +54,7 @@ import operator
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -461,10 +462,13 @@ class Examples:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def slice(self, start: int, stop: int) -> "Examples":
-        offsets = _offsets(self.lengths[:stop])
-        return Examples(self.ids[offsets[start]:offsets[stop]], self.lengths[start:stop],
-                        self.first_segment[start:stop], self.labels[start:stop])
+    def split(self, bounds: np.ndarray) -> Iterator[tuple[int, "Examples"]]:
+        """``(i, rows bounds[i]:bounds[i + 1])`` for each non-empty range, as views."""
+        offsets = _offsets(self.lengths)
+        for i in np.flatnonzero(np.diff(bounds)):
+            start, stop = bounds[i], bounds[i + 1]
+            yield int(i), Examples(self.ids[offsets[start]:offsets[stop]], self.lengths[start:stop],
+                                   self.first_segment[start:stop], self.labels[start:stop])
 
     def take(self, rows: np.ndarray) -> "Examples":
         offsets = _offsets(self.lengths)
@@ -703,8 +707,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                         order = np.argsort(where, kind="stable")
                         built = built.take(order)
                         bounds = np.searchsorted(where[order], np.arange(plan.buckets + 1))
-                        for bucket in np.flatnonzero(np.diff(bounds)):
-                            buckets.add(bucket, built.slice(bounds[bucket], bounds[bucket + 1]))
+                        for bucket, part in built.split(bounds):
+                            buckets.add(bucket, part)
                     example_tokens += len(built.ids)
                 examples += len(instances)
                 random_next += int(instances.is_random_next.sum())
