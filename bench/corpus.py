@@ -284,6 +284,7 @@ def main() -> None:
     download_mb = args.download_mb or (32 if args.quick else 512)
     threads = args.threads
 
+    from mtickets.extract import _WikiExtractorRun
     from mtickets.synthetic import generate_dump
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-corpus-"))
@@ -316,10 +317,8 @@ def main() -> None:
                 "dump": str(dump), "lang": LANG, "out": str(articles), "threads": threads},
                 work, env)
             runs["plain WikiExtractor"][n] = measure(
-                [sys.executable, "-c", PLAIN_WIKIEXTRACTOR,
-                 sys.executable, "-m", "wikiextractor.WikiExtractor", str(dump), "--json",
-                 "--no-templates", "--processes", str(threads), "--output", "-",
-                 "--html-safe", ""], work / "wikiextractor.log", env)
+                [sys.executable, "-c", PLAIN_WIKIEXTRACTOR, *_WikiExtractorRun.command(dump, threads)],
+                work / "wikiextractor.log", env)
             runs["split (moses)"][n] = stage("split", {
                 "articles": str(articles), "lang": LANG, "out": str(sentences),
                 "backend": "moses", "threads": threads}, work, env)

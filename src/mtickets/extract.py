@@ -458,7 +458,8 @@ def _extract(dump: Path, lang: str, sink: IO[str], threads: int, stats: ExtractS
                                "title": html.unescape(record["title"]), "text": record["text"]}
                     sink.write(json.dumps(article, ensure_ascii=False) + "\n")
                     stats.written += 1
-        if orphan is None and run.wait() == 0:
+        code = None if orphan is not None else run.wait()
+        if code == 0:
             feed.drain()
         else:  # no need to read the rest of the dump: the run has failed
             feed.stop.set()
@@ -471,7 +472,6 @@ def _extract(dump: Path, lang: str, sink: IO[str], threads: int, stats: ExtractS
                 f"the scan of the dump did not find as an article; is the dump a "
                 f"pages-articles export in page order?"
             )
-        code = run.wait()
     except BaseException:
         feed.stop.set()
         run.kill()

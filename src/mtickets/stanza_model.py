@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from mtickets.atomic import atomic_dir
+from mtickets.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
 from mtickets.extract import open_gzip_text
 
@@ -157,8 +157,7 @@ def train_stanza_tokenizer(documents: Iterable[Sequence[str]], lang: str,
         model.parent.mkdir(parents=True)
         # The zip format, not the legacy one Stanza writes: that keys tensors by memory address.
         torch.save(checkpoint, model)
-        (staged / "resources.json").write_text(
-            json.dumps(_resources(lang, model), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_json(staged / "resources.json", _resources(lang, model))
     log.info("Stanza tokenize model of '%s' (%d steps, seed %d) in %s", lang, steps, seed, out)
     return out / lang / "tokenize" / f"{PACKAGE}.pt"
 
