@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from demo_text import as_documents, demo_sentences
 
 from mtickets import cli, split
 from mtickets.errors import MticketsError
@@ -204,11 +205,8 @@ def stanza_model_dir(tmp_path_factory) -> Path:
     """A real Stanza tokenize model for "xx", trained offline on the demo's English UD sentences."""
     from mtickets.stanza_model import train_stanza_tokenizer
 
-    conllu = (REPO / "resources/demo/xtreme/udpos/en/train.conllu").read_text(encoding="utf-8")
-    sentences = [line.removeprefix("# text = ") for line in conllu.splitlines()
-                 if line.startswith("# text = ")]
     root = tmp_path_factory.mktemp("stanza") / "model"
-    train_stanza_tokenizer([sentences[i:i + 4] for i in range(0, len(sentences), 4)], "xx", root)
+    train_stanza_tokenizer(as_documents(demo_sentences("train")), "xx", root)
     return root
 
 

@@ -7,28 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
+from demo_text import as_documents, demo_sentences
 
 from mtickets import cli
 from mtickets.errors import MticketsError
 from mtickets.split import split_articles
 from mtickets.stanza_model import train_stanza_tokenizer, training_files
 
-UDPOS = Path(__file__).resolve().parents[1] / "resources" / "demo" / "xtreme" / "udpos" / "en"
-SENTENCES_PER_DOCUMENT = 4
 # Measured at the default 100 steps: recall and precision 1.0 with seeds 0-9 (from 20
 # steps on); a model trained 10 steps or fewer finds no boundary at all.
 MIN_RECALL = MIN_PRECISION = 0.9
-
-
-def demo_sentences(split: str) -> list[str]:
-    """The `# text =` lines of the demo's English UD file: real, segmented sentences."""
-    lines = (UDPOS / f"{split}.conllu").read_text(encoding="utf-8").splitlines()
-    return [line.removeprefix("# text = ") for line in lines if line.startswith("# text = ")]
-
-
-def as_documents(sentences: list[str]) -> list[list[str]]:
-    return [sentences[i:i + SENTENCES_PER_DOCUMENT]
-            for i in range(0, len(sentences), SENTENCES_PER_DOCUMENT)]
 
 
 TRAIN_DOCUMENTS = as_documents(demo_sentences("train") + demo_sentences("dev"))  # 200 sentences
