@@ -15,7 +15,8 @@ import pytest
 from mtickets import cli
 from mtickets.errors import MticketsError
 from mtickets.shards import (Instances, TokenizedCorpus, create_instances, load_tokenizer,
-                             tokenize_corpus, truncate_pairs, truncation_counts, write_shards)
+                             plan_layout, tokenize_corpus, truncate_pairs, truncation_counts,
+                             write_shards)
 from mtickets.tokenization import SPECIAL_TOKENS, build_tokenizer
 
 CLS, SEP = 2, 3
@@ -81,9 +82,15 @@ def where(corpus, token_id: int) -> tuple[int, int]:
     return int(d), int(k)
 
 
-def test_layout_and_manifest(corpus, tmp_path):
+# The corpus holds about 1,400 wordpieces: one in-memory group and one shuffle bucket,
+# or 4 group files and 10 bucket files (the path a Wikipedia takes).
+LAYOUTS = {"in memory": {}, "groups and buckets": {"group_tokens": 400, "bucket_tokens": 500}}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_layout_and_manifest(corpus, tmp_path, layout):
     out = tmp_path / "seq32"
-    manifest = make(corpus, out)
+    manifest = make(corpus, out, **LAYOUTS[layout])
     n_words = sum(len(ws) for s in corpus["documents"] for ws in s)
     assert manifest == json.loads((out / "manifest.json").read_text())
     assert manifest["language"] == "xx" and manifest["seq_length"] == 32
@@ -91,6 +98,8 @@ def test_layout_and_manifest(corpus, tmp_path):
     assert manifest["sentences"] == sum(len(s) for s in corpus["documents"])
     assert manifest["tokens"] == n_words
     assert manifest["vocab_size"] == len(corpus["vocab"]) and manifest["seed"] == 11
+    plan = plan_layout(manifest["tokens"], 2, **LAYOUTS[layout])
+    assert (plan.groups, plan.buckets) == ((1, 1) if layout == "in memory" else (4, 10))
     files = sorted(p.name for p in out.glob("*.parquet"))
     assert [s["file"] for s in manifest["shards"]] == files == \
         [f"part-{i:05d}.parquet" for i in range(len(files))]
@@ -130,10 +139,12 @@ def test_layout_and_manifest(corpus, tmp_path):
             assert a[0][0] == b[0][0] and b[0][1] > a[-1][1]
         truncated += len(ids) == 32
     assert truncated > 0
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", *files]  # no scratch left
 
 
-def test_random_next_comes_from_other_documents(corpus, tmp_path):
-    manifest = make(corpus, tmp_path / "out", nsp_random_prob=1.0, dupe_factor=1)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_random_next_comes_from_other_documents(corpus, tmp_path, layout):
+    manifest = make(corpus, tmp_path / "out", nsp_random_prob=1.0, dupe_factor=1, **LAYOUTS[layout])
     examples = rows(tmp_path / "out")
     assert manifest["examples"] == len(examples)
     assert all(e["next_sentence_label"] == 1 for e in examples)
@@ -142,7 +153,7 @@ def test_random_next_comes_from_other_documents(corpus, tmp_path):
         ids = example["input_ids"]
         first_sep = ids.index(SEP)
         other += where(corpus, ids[1])[0] != where(corpus, ids[first_sep + 1])[0]
-    assert other == len(examples)  # 40 documents: a different one is always found
+    assert other == len(examples)  # 40 documents (about 10 per group): a different one is always found
 
 
 def test_byte_identical_for_same_seed(corpus, tmp_path):
@@ -156,6 +167,9 @@ def test_byte_identical_for_same_seed(corpus, tmp_path):
     make(corpus, tmp_path / "c", seed=12)
     first = "part-00000.parquet"
     assert digest(tmp_path / "a")[first] != digest(tmp_path / "c")[first]
+    for name in ("d", "e"):
+        make(corpus, tmp_path / name, **LAYOUTS["groups and buckets"])
+    assert digest(tmp_path / "d") == digest(tmp_path / "e")
 
 
 def test_dupe_factor_and_short_sequences(corpus, tmp_path):

@@ -55,6 +55,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,13 @@ def _range_indices(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     # At the first element of row i, jump from the last element of row i - 1.
     steps[np.cumsum(lengths[:-1])] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
     return np.cumsum(steps, out=steps)
+
+
+def _group_by(assignment: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, bounds)``: ``order[bounds[g]:bounds[g + 1]]`` are the positions assigned
+    to ``g``, in their original order."""
+    order = np.argsort(assignment, kind="stable")
+    return order, np.searchsorted(assignment[order], np.arange(count + 1))
 
 
 def _offsets(lengths: np.ndarray) -> np.ndarray:
@@ -291,21 +299,22 @@ def scatter_groups(store: CorpusStore, groups: int, directory: Path,
     """Deal the store's documents uniformly at random into ``groups`` group files.
 
     One sequential pass over the store, ``SCATTER_DOCUMENTS`` documents at a time;
-    each group keeps its documents in corpus order.
+    each group keeps its documents in corpus order. The group files stay open for the
+    pass (three per group; English Wikipedia makes about 120 groups).
     """
     from tqdm import tqdm
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = [_group_paths(directory, g) for g in range(groups)]
-    for group_files in paths:
-        for file in group_files:
-            file.write_bytes(b"")
     rng = _rng(seed, _RNG_GROUPS)
-    with open(store.documents_path, "rb") as documents_in, \
-            open(store.sentences_path, "rb") as sentences_in, \
-            open(store.tokens_path, "rb") as tokens_in, \
-            tqdm(total=store.documents, desc="deal documents into groups", unit=" docs",
-                 disable=None, mininterval=5) as bar:
+    with ExitStack() as files:
+        outputs = [[files.enter_context(open(file, "wb")) for file in group_files]
+                   for group_files in paths]
+        documents_in, sentences_in, tokens_in = (
+            files.enter_context(open(path, "rb"))
+            for path in (store.documents_path, store.sentences_path, store.tokens_path))
+        bar = files.enter_context(tqdm(total=store.documents, desc="deal documents into groups",
+                                       unit=" docs", disable=None, mininterval=5))
         while True:
             counts = np.fromfile(documents_in, dtype=np.int32, count=SCATTER_DOCUMENTS)
             if not len(counts):
@@ -316,18 +325,15 @@ def scatter_groups(store: CorpusStore, groups: int, directory: Path,
             sentence_of_doc = _offsets(counts)
             token_of_sentence = _offsets(lengths)
             token_of_doc = token_of_sentence[sentence_of_doc]
-            assignment = rng.integers(groups, size=len(counts))
-            order = np.argsort(assignment, kind="stable")
-            boundaries = np.searchsorted(assignment[order], np.arange(groups + 1))
-            for group in np.flatnonzero(np.diff(boundaries)):
-                docs = order[boundaries[group]:boundaries[group + 1]]
+            order, bounds = _group_by(rng.integers(groups, size=len(counts)), groups)
+            for group in np.flatnonzero(np.diff(bounds)):
+                docs = order[bounds[group]:bounds[group + 1]]
                 sent_idx = _range_indices(sentence_of_doc[docs], counts[docs])
                 tok_idx = _range_indices(token_of_doc[docs],
                                          token_of_doc[docs + 1] - token_of_doc[docs])
-                for file, array in zip(paths[group], (tokens[tok_idx], lengths[sent_idx],
-                                                      counts[docs])):
-                    with open(file, "ab") as out:
-                        array.tofile(out)
+                for out, array in zip(outputs[group], (tokens[tok_idx], lengths[sent_idx],
+                                                       counts[docs])):
+                    array.tofile(out)
             bar.update(len(counts))
     return paths
 
@@ -554,7 +560,6 @@ class Buckets:
     (the plan makes one bucket only for a corpus that fits ``BUCKET_TOKENS``)."""
 
     def __init__(self, directory: Path, count: int):
-        self.count = count
         self._memory: list[Examples] | None = [] if count == 1 else None
         self._paths = [directory / f"bucket-{b:05d}.bin" for b in range(count)]
         if self._memory is None:
@@ -588,7 +593,6 @@ class PartWriter:
         self.per_shard = per_shard
         self.shards: list[dict] = []
         self._writer = None
-        self._rows = 0
 
     def write(self, table) -> None:
         """Append the rows of a pyarrow Table with the shard schema."""
@@ -603,13 +607,12 @@ class PartWriter:
                     use_dictionary=["input_ids", "next_sentence_label", "language"],
                     write_statistics=False)
                 self.shards.append({"file": name, "examples": 0})
-                self._rows = 0
-            take = min(self.per_shard - self._rows, table.num_rows - done)
+            current = self.shards[-1]
+            take = min(self.per_shard - current["examples"], table.num_rows - done)
             self._writer.write_table(table.slice(done, take))
-            self._rows += take
-            self.shards[-1]["examples"] += take
+            current["examples"] += take
             done += take
-            if self._rows == self.per_shard:
+            if current["examples"] == self.per_shard:
                 self.close()
 
     def close(self) -> None:
@@ -704,10 +707,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                     if plan.buckets == 1:
                         buckets.add(0, built)
                     else:
-                        order = np.argsort(where, kind="stable")
-                        built = built.take(order)
-                        bounds = np.searchsorted(where[order], np.arange(plan.buckets + 1))
-                        for bucket, part in built.split(bounds):
+                        order, bounds = _group_by(where, plan.buckets)
+                        for bucket, part in built.take(order).split(bounds):
                             buckets.add(bucket, part)
                     example_tokens += len(built.ids)
                 examples += len(instances)
