@@ -519,17 +519,19 @@ def page_xml(page: Page, page_id: int, rng: random.Random, dump_date: date) -> l
     return lines
 
 
+def mediawiki_start(code: str) -> str:
+    """The opening ``<mediawiki>`` tag of a dump in export schema 0.11."""
+    return (f'<mediawiki xmlns="{SCHEMA}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            f'xsi:schemaLocation="{SCHEMA} http://www.mediawiki.org/xml/export-0.11.xsd" '
+            f'version="0.11" xml:lang="{code}">')
+
+
 def dump_xml(lang: dict, pages: list[Page], dump_date: date, seed: int) -> str:
     rng = rng_for(seed, lang["code"], "revisions")
     # Real dumps interleave articles, redirects and other namespaces in page-id order.
     order = list(pages)
     rng.shuffle(order)
-    lines = [
-        f'<mediawiki xmlns="{SCHEMA}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-        f'xsi:schemaLocation="{SCHEMA} http://www.mediawiki.org/xml/export-0.11.xsd" '
-        f'version="0.11" xml:lang="{lang["code"]}">',
-        *siteinfo(lang),
-    ]
+    lines = [mediawiki_start(lang["code"]), *siteinfo(lang)]
     page_id = rng.randint(10, 99)
     for page in order:
         page_id += rng.randint(1, 400)

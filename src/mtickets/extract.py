@@ -415,12 +415,13 @@ class ExtractStats:
     scan: DumpScan | None = None
 
 
-def _extract(dump: Path, lang: str, sink: IO[str], threads: int, stats: ExtractStats) -> None:
+def _extract(dump: Path, lang: str, sink: IO[str], threads: int) -> ExtractStats:
     """Run WikiExtractor and the scan side by side, writing the kept records to ``sink``.
 
     The scan is what notices a truncated or corrupt bz2 stream: WikiExtractor's reader
     dies on one but the rest of it waits forever, so the scan stops it then.
     """
+    stats = ExtractStats()
     run = _WikiExtractorRun(dump, threads)
     feed = _ScanFeed(SCAN_AHEAD)
     outcome: dict = {}
@@ -487,6 +488,7 @@ def _extract(dump: Path, lang: str, sink: IO[str], threads: int, stats: ExtractS
             f"WikiExtractor {what} on dump {dump} (language '{lang}'); its last output:\n{tail}"
         )
     stats.scan = outcome["scan"]
+    return stats
 
 
 def extract_articles(dump: str | os.PathLike, lang: str, out: str | os.PathLike,
@@ -497,9 +499,8 @@ def extract_articles(dump: str | os.PathLike, lang: str, out: str | os.PathLike,
         raise MticketsError(
             f"dump {dump} for language '{lang}' does not exist; run `mtickets download` first"
         )
-    stats = ExtractStats()
     with gzip_text_writer(out) as sink:
-        _extract(dump, lang, sink, threads, stats)
+        stats = _extract(dump, lang, sink, threads)
         scan = stats.scan
         if stats.written == 0:
             raise MticketsError(

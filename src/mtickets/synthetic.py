@@ -108,13 +108,7 @@ def generate_dump(path: str | Path, lang: str, n_articles: int, seed: int = 0,
     with atomic_path(path) as tmp:
         with bz2.open(tmp, "wb", compresslevel=9) as raw, \
                 io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as xml:
-            xml.write(
-                f'<mediawiki xmlns="{demo.SCHEMA}" '
-                f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                f'xsi:schemaLocation="{demo.SCHEMA} http://www.mediawiki.org/xml/export-0.11.xsd" '
-                f'version="0.11" xml:lang="{lang}">\n'
-            )
-            xml.write("\n".join(demo.siteinfo(spec)) + "\n")
+            xml.write("\n".join([demo.mediawiki_start(lang), *demo.siteinfo(spec)]) + "\n")
             page_id = revisions.randint(10, 99)
             for page, is_article in tqdm(_pages(spec, n_articles, seed, when),
                                          desc=f"synthetic {lang}wiki", unit=" pages",
