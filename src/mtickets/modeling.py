@@ -35,7 +35,7 @@ Two implementations of a ticket forward pass give the same outputs and gradients
   forward and write full-size gradients (zero outside the ticket) with index copies.
   The index plans are built once per language and cached until the bank changes or
   moves. Use it for BERT-base-sized models (``bench/tickets.py``: 16 layers at r = 0.75
-  train at 1.13–1.19× the dense 12-layer time on 2 CPU cores, masked 1.33–1.36×); at
+  train at 1.13–1.22× the dense 12-layer time on 2 CPU cores, masked 1.31–1.46×); at
   the demo's tiny sizes its fixed per-op cost makes it a few percent slower than
   ``"mask"``. Without autograd on CPU, attention runs head by head on the kept dims
   instead of padding (``attend_per_head``).
