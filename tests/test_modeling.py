@@ -8,12 +8,15 @@ import pytest
 import torch
 from safetensors import safe_open
 
+from mtickets import modeling
 from mtickets.errors import MticketsError
 from mtickets.modeling import (
+    HeadLayout,
     TicketBertConfig,
     TicketBertForPreTraining,
     TicketBertForTokenClassification,
     TicketBertModel,
+    head_width,
     ticket_dims,
 )
 
@@ -179,6 +182,34 @@ def test_gather_path_matches_mask_path_outputs_and_gradients(model, bank_kind):
     assert grads_g["bert.encoder.layer.0.intermediate.dense.weight"][dropped].abs().max() == 0
     assert grads_g["bert.encoder.layer.0.output.dense.weight"][:, dropped].abs().max() == 0
     assert block.attention.self.value.weight.grad[bank["layer.0.v"][0] == 0].abs().max() == 0
+
+
+def test_head_width_rounded_for_gpu_kernels_changes_nothing(model, monkeypatch):
+    """Off the CPU the padded head width is a multiple of 8; forced on CPU here, the gather
+    path still matches the masked reference, and attention sees only such widths."""
+    bank = random_bank(model.config, p_keep=0.4, seed=6)
+    model.set_tickets(bank, LANGS)
+    model.train()
+    b = batch(seed=1)
+    logits_m, loss_m, grads_m = run_implementation(model, "mask", b)
+    layouts = [HeadLayout.from_masks(bank[f"layer.{k}.qk"][0], bank[f"layer.{k}.v"][0], 4) for k in range(2)]
+    assert min(max(layout.qk_width, layout.v_width) for layout in layouts) < 8  # so rounding changes it
+    widths = []
+    attention = modeling.F.scaled_dot_product_attention
+
+    def recording(q, k, v, **kwargs):
+        widths.append((q.shape[-1], k.shape[-1], v.shape[-1]))
+        return attention(q, k, v, **kwargs)
+
+    monkeypatch.setattr(modeling.F, "scaled_dot_product_attention", recording)
+    monkeypatch.setitem(modeling._HEAD_WIDTH_MULTIPLE, "cpu", 8)
+    assert [head_width(layout, "cpu") for layout in layouts] == [8, 8]
+    logits_g, loss_g, grads_g = run_implementation(model, "gather", b)
+    assert widths == [(8, 8, 8)] * 2
+    assert torch.allclose(logits_m, logits_g, atol=1e-5)
+    assert torch.allclose(loss_m, loss_g, atol=1e-6)
+    for name in grads_m:
+        assert torch.allclose(grads_m[name], grads_g[name], atol=1e-6), name
 
 
 def test_gather_path_matches_mask_path_in_float64():

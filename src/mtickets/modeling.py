@@ -194,7 +194,8 @@ class HeadLayout:
 
     The kept dims of all heads are stored back to back (head 0's first), as the rows a
     ticket keeps appear in W_Q / W_V. Attention runs on a ``[B, heads, T, width]`` tensor
-    whose width is the widest head's count (at least 1); narrower heads are zero-padded
+    whose width is the widest head's count (at least 1; on a GPU rounded up to a multiple
+    of 8, see ``head_width``); narrower heads are zero-padded
     there, which changes no score (a zero query/key dim adds 0 to q·k) and no output (a
     zero value dim is dropped again before W_O).
     """
@@ -218,6 +219,19 @@ class HeadLayout:
     def from_masks(cls, qk: torch.Tensor, v: torch.Tensor, heads: int) -> HeadLayout:
         counts = [tuple(int(c) for c in (m.reshape(heads, -1) != 0).sum(dim=1).tolist()) for m in (qk, v)]
         return cls(*counts)
+
+
+# The padded head width is a multiple of this per device type (8 where not listed). CUDA's
+# memory-efficient kernel rejects a last dim not divisible by 4 (fp32) or 8 (half) and flash
+# pads it to 8 with a copy of its own; CPU's flash kernel takes any width.
+_HEAD_WIDTH_MULTIPLE = {"cpu": 1}
+
+
+def head_width(layout: HeadLayout, device_type: str) -> int:
+    """The one width of queries, keys and values in padded attention: the widest head's dims,
+    rounded up to the device's multiple (extra zero dims change no score and no output)."""
+    multiple = _HEAD_WIDTH_MULTIPLE.get(device_type, 8)
+    return -(-max(layout.qk_width, layout.v_width) // multiple) * multiple
 
 
 def _uniform(counts: tuple[int, ...], width: int) -> bool:
@@ -526,8 +540,8 @@ class TicketBertSelfAttention(nn.Module):
         tensor (the gather path's single matmul).
         """
         layout = layout or HeadLayout.dense(self.num_heads, self.head_dim)
-        # One width for queries, keys and values: CPU's fused (flash) kernel needs equal head dims.
-        width = max(layout.qk_width, layout.v_width)
+        # One width for queries, keys and values: the fused kernels need equal head dims.
+        width = head_width(layout, _tensors(projections)[0].device.type)
         dropout = self.dropout_prob if self.training else 0.0
         uneven = not (_uniform(layout.qk, width) and _uniform(layout.v, width))
         if uneven and dropout == 0.0 and _on_cpu(projections) and not _requires_grad(projections):
