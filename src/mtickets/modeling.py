@@ -335,10 +335,6 @@ def _requires_grad(projections) -> bool:
     return torch.is_grad_enabled() and any(t.requires_grad for t in _tensors(projections))
 
 
-def _on_cpu(projections) -> bool:
-    return _tensors(projections)[0].device.type == "cpu"
-
-
 def attend_per_head(projections, attention_bias, layout: HeadLayout, scale: float) -> torch.Tensor:
     """Attention without autograd or dropout, one head at a time on its own kept dims → ``[B, T, Σ v dims]``.
 
@@ -540,11 +536,12 @@ class TicketBertSelfAttention(nn.Module):
         tensor (the gather path's single matmul).
         """
         layout = layout or HeadLayout.dense(self.num_heads, self.head_dim)
+        device_type = _tensors(projections)[0].device.type
         # One width for queries, keys and values: the fused kernels need equal head dims.
-        width = head_width(layout, _tensors(projections)[0].device.type)
+        width = head_width(layout, device_type)
         dropout = self.dropout_prob if self.training else 0.0
         uneven = not (_uniform(layout.qk, width) and _uniform(layout.v, width))
-        if uneven and dropout == 0.0 and _on_cpu(projections) and not _requires_grad(projections):
+        if uneven and dropout == 0.0 and device_type == "cpu" and not _requires_grad(projections):
             return attend_per_head(projections, attention_mask, layout, 1.0 / math.sqrt(self.head_dim))
         if isinstance(projections, torch.Tensor):
             q, k, v = to_heads(projections, (layout.qk, layout.qk, layout.v), width)
