@@ -363,13 +363,13 @@ def bench_ticket(args, device) -> dict:
           f"layer-0 value dims per head {heads}")
     from mtickets.accounting import inference_flops
 
-    flops_ratio = inference_flops(big.config, args.seq, ticket) / inference_flops(dense.config, args.seq)
-    print(f"  encoder FLOPs of the ticket / dense: {flops_ratio:.3f}")
+    dense_flops = inference_flops(dense.config, args.seq)
+    print(f"  encoder FLOPs of the ticket / dense: {inference_flops(big.config, args.seq, ticket) / dense_flops:.3f}")
     compact = export_ticket(big, lang).to(device)
     evened = TicketBertForPreTraining(evened_config(compact.config)).to(device)
     print("  lower bounds of any gather implementation, no gathering or scattering: the compact export of the "
           "ticket, and the same with every head evened to its layer's mean dims "
-          f"(FLOPs / dense {inference_flops(evened.config, args.seq) / inference_flops(dense.config, args.seq):.3f})")
+          f"(FLOPs / dense {inference_flops(evened.config, args.seq) / dense_flops:.3f})")
     batch = make_batch(args, device)
     results = {}
     for mode in ("train", "no dropout"):
@@ -392,31 +392,25 @@ def bench_ticket(args, device) -> dict:
                                  "evened": lambda step=step: step(evened, batch)}, args.repeats, device)
             base = min(times["dense"])
             label = f"{mode}, {step_name}"
-            row(f"gather [{label}]", fmt_seconds(times["gather"]), fmt_seconds(times["dense"]),
-                min(times["gather"]) / base, "target <= 1.05x")
-            row(f"mask   [{label}]", fmt_seconds(times["mask"]), fmt_seconds(times["dense"]),
-                min(times["mask"]) / base, "reference ~1.33x")
-            row(f"compact export [{label}]", fmt_seconds(times["compact"]), fmt_seconds(times["dense"]),
-                min(times["compact"]) / base, "bound: uneven heads")
-            row(f"compact, heads evened [{label}]", fmt_seconds(times["evened"]), fmt_seconds(times["dense"]),
-                min(times["evened"]) / base, "bound: even heads")
+            for name, title, target in (("gather", "gather", "target <= 1.05x"),
+                                        ("mask", "mask  ", "reference ~1.33x"),
+                                        ("compact", "compact export", "bound: uneven heads"),
+                                        ("evened", "compact, heads evened", "bound: even heads")):
+                row(f"{title} [{label}]", fmt_seconds(times[name]), fmt_seconds(times["dense"]),
+                    min(times[name]) / base, target)
             print(f"  {'':<54s} medians: gather {median_ms(times['gather'])} ms, mask {median_ms(times['mask'])} ms, "
                   f"dense {median_ms(times['dense'])} ms")
             results[(mode, step_name)] = times
-    return {"dense": dense, "big": big}
+    return {"dense": dense, "big": big, "compact": compact}
 
 
 # --------------------------------------------------------------------------- 4. export
 
 
 def bench_export(args, device, models) -> None:
-    from mtickets.export import export_ticket
-
     header(f"4. compact export of '{args.lang}': inference (encoder, no grad, eval), batch {args.batch} x seq "
            f"{args.seq}, {device}")
-    dense, big = models["dense"].eval(), models["big"].eval()
-    compact = export_ticket(big.cpu(), args.lang).to(device).eval()
-    big.to(device)
+    dense, big, compact = (models[name].eval() for name in ("dense", "big", "compact"))
     batch = make_batch(args, device, seed=1)
 
     def infer(model, **kwargs):
