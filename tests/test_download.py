@@ -287,13 +287,18 @@ def test_missing_language_local(tmp_path):
     assert not out.exists()
 
 
+def download_error(url: str, lang: str, date: str, out: Path) -> str:
+    """The message of the MticketsError that ``download_dump`` raises."""
+    with pytest.raises(MticketsError) as error:
+        download_dump(url, lang, date, out, **FAST)
+    return str(error.value)
+
+
 def test_missing_language_http_404(tmp_path, http_mirror):
     root, url, _ = http_mirror
     make_mirror(root)
     out = tmp_path / "out" / "dump.xml.bz2"
-    with pytest.raises(MticketsError) as error:
-        download_dump(url, "zz", "20990101", out, **FAST)
-    message = str(error.value)
+    message = download_error(url, "zz", "20990101", out)
     assert "'zz'" in message and "20990101" in message
     assert f"{url}/zzwiki/20990101/" in message and "404" in message
     assert not out.exists()
@@ -302,9 +307,7 @@ def test_missing_language_http_404(tmp_path, http_mirror):
 def test_missing_date_http_404_lists_known_dates(tmp_path, http_mirror):
     root, url, _ = http_mirror
     make_mirror(root)
-    with pytest.raises(MticketsError) as error:
-        download_dump(url, "xx", "20990101", tmp_path / "out.xml.bz2", **FAST)
-    message = str(error.value)
+    message = download_error(url, "xx", "20990101", tmp_path / "out.xml.bz2")
     assert "'xx'" in message and "20990101" in message and "404" in message
     assert f"it has {DATE}" in message
 
@@ -365,9 +368,7 @@ def test_latest_on_a_local_mirror_without_dumpstatus(tmp_path):
 def test_latest_for_an_unknown_language(tmp_path, http_mirror):
     root, url, _ = http_mirror
     make_mirror(root)
-    with pytest.raises(MticketsError) as error:
-        download_dump(url, "zz", "latest", tmp_path / "out.xml.bz2", **FAST)
-    message = str(error.value)
+    message = download_error(url, "zz", "latest", tmp_path / "out.xml.bz2")
     assert "'zz'" in message and f"{url}/zzwiki/" in message and "404" in message
 
 

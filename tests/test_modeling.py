@@ -156,6 +156,16 @@ def run_implementation(model, implementation, b, language="en"):
     return out.prediction_logits.detach(), out.loss.detach(), grads
 
 
+def assert_gather_matches_mask(mask, gather):
+    """Logits, loss and every parameter gradient of the two paths (``run_implementation`` results) agree."""
+    (logits_m, loss_m, grads_m), (logits_g, loss_g, grads_g) = mask, gather
+    assert torch.allclose(logits_m, logits_g, atol=1e-5)
+    assert torch.allclose(loss_m, loss_g, atol=1e-6)
+    for name in grads_m:
+        assert torch.allclose(grads_m[name], grads_g[name], atol=1e-6), name
+    return gather
+
+
 def empty_attention_bank(config):
     bank = random_bank(config, p_keep=0.5, seed=4)
     bank["layer.1.qk"][0] = 0  # layer 1 of 'en' keeps no attention unit at all
@@ -170,12 +180,8 @@ def test_gather_path_matches_mask_path_outputs_and_gradients(model, bank_kind):
     model.set_tickets(bank, LANGS)
     model.train()  # dropout probabilities are 0 in the tiny config
     b = batch(seed=1)  # with a padded row
-    logits_m, loss_m, grads_m = run_implementation(model, "mask", b)
-    logits_g, loss_g, grads_g = run_implementation(model, "gather", b)
-    assert torch.allclose(logits_m, logits_g, atol=1e-5)
-    assert torch.allclose(loss_m, loss_g, atol=1e-6)
-    for name in grads_m:
-        assert torch.allclose(grads_m[name], grads_g[name], atol=1e-6), name
+    _, _, grads_g = assert_gather_matches_mask(run_implementation(model, "mask", b),
+                                               run_implementation(model, "gather", b))
     # Units outside the ticket get exactly zero gradient on the gather path too.
     block = model.bert.encoder.layer[0]
     dropped = bank["layer.0.ffn"][0] == 0
@@ -191,7 +197,7 @@ def test_head_width_rounded_for_gpu_kernels_changes_nothing(model, monkeypatch):
     model.set_tickets(bank, LANGS)
     model.train()
     b = batch(seed=1)
-    logits_m, loss_m, grads_m = run_implementation(model, "mask", b)
+    mask = run_implementation(model, "mask", b)
     layouts = [HeadLayout.from_masks(bank[f"layer.{k}.qk"][0], bank[f"layer.{k}.v"][0], 4) for k in range(2)]
     assert min(max(layout.qk_width, layout.v_width) for layout in layouts) < 8  # so rounding changes it
     widths = []
@@ -204,12 +210,9 @@ def test_head_width_rounded_for_gpu_kernels_changes_nothing(model, monkeypatch):
     monkeypatch.setattr(modeling.F, "scaled_dot_product_attention", recording)
     monkeypatch.setitem(modeling._HEAD_WIDTH_MULTIPLE, "cpu", 8)
     assert [head_width(layout, "cpu") for layout in layouts] == [8, 8]
-    logits_g, loss_g, grads_g = run_implementation(model, "gather", b)
+    gather = run_implementation(model, "gather", b)
     assert widths == [(8, 8, 8)] * 2
-    assert torch.allclose(logits_m, logits_g, atol=1e-5)
-    assert torch.allclose(loss_m, loss_g, atol=1e-6)
-    for name in grads_m:
-        assert torch.allclose(grads_m[name], grads_g[name], atol=1e-6), name
+    assert_gather_matches_mask(mask, gather)
 
 
 def test_gather_path_matches_mask_path_in_float64():
