@@ -31,3 +31,35 @@ def test_every_section_appears_once_under_its_parent():
         key = (parent, level, title) if level != "##" else ("", level, title)
         assert key not in seen, f"README.md repeats the section {level} {title!r} under {parent!r}"
         seen.add(key)
+
+
+def documented_snakemake_commands() -> list[tuple[str, str]]:
+    """``(file, command)`` for every snakemake command a user is told to type."""
+    commands = []
+    for name in ("README.md", "config/paper.yaml", "profiles/slurm/config.yaml", "docs/contracts.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        lines = re.findall(r"^(?:    |#   )(.*snakemake .*)$", text, flags=re.MULTILINE)
+        lines += re.findall(r"`(snakemake [^`]+)`", text)
+        commands += [(name, part.strip()) for line in lines for part in line.split("&&")
+                     if part.strip().startswith("snakemake ")]
+    return commands
+
+
+def test_documented_snakemake_commands_parse_as_meant():
+    # `--configfile` swallows every word up to the next option: a target written after it
+    # becomes a config file (the SLURM command did this), so parse each command as Snakemake does.
+    import shlex
+
+    from snakemake.cli import get_argument_parser
+
+    parser = get_argument_parser()
+    commands = documented_snakemake_commands()
+    assert len(commands) >= 5
+    for name, command in commands:
+        args = parser.parse_args(shlex.split(command)[1:])
+        for configfile in args.configfile or []:
+            assert (ROOT / configfile).is_file(), f"{name}: {command!r} reads {configfile} as a config file"
+        for profile in args.profile or []:
+            assert (ROOT / profile / "config.yaml").is_file(), f"{name}: {command!r}: no profile {profile}"
+        assert args.targets or args.lint, f"{name}: {command!r} names no target"
+        assert all(target.startswith("results/") for target in args.targets), f"{name}: {command!r}"
