@@ -1,6 +1,9 @@
 """The command line: every stage is reachable and bad input is one clear line."""
 
+import argparse
 import importlib
+import re
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +28,29 @@ def test_user_error_is_one_message_and_exit_1(tmp_path, caplog):
     assert str(missing) in caplog.text
     assert "Traceback" not in caplog.text
     assert not (tmp_path / "t").exists()
+
+
+def documented_commands() -> list[str]:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "contracts.md").read_text(encoding="utf-8")
+    return [" ".join(command.split()) for command in re.findall(r"`(mtickets [a-z-]+ --[^`]+)`", text)]
+
+
+def stage_options(stage: str) -> tuple[set[str], set[str]]:
+    """All option strings of a stage's subcommand, and those it requires."""
+    parser = cli.build_parser([stage])
+    subparser = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    actions = subparser.choices[stage]._actions
+    every = {option for action in actions for option in action.option_strings}
+    required = {action.option_strings[0] for action in actions if action.required}
+    return every, required
+
+
+def test_documented_stage_commands_match_the_parsers():
+    commands = documented_commands()
+    assert {command.split()[1] for command in commands} >= {"download", "extract", "split", "shards", "merge"}
+    for command in commands:
+        stage = command.split()[1]
+        every, required = stage_options(stage)
+        written = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", command))
+        assert written <= every, f"docs/contracts.md: `mtickets {stage}` has no option {written - every}"
+        assert required <= written, f"docs/contracts.md: `mtickets {stage}` leaves out required {required - written}"
