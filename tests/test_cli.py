@@ -2,7 +2,9 @@
 
 import argparse
 import importlib
+import logging
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,16 @@ def test_user_error_is_one_message_and_exit_1(tmp_path, caplog):
     assert str(missing) in caplog.text
     assert "Traceback" not in caplog.text
     assert not (tmp_path / "t").exists()
+    errors = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert len(errors) == 1
+
+
+def test_the_log_says_which_command_ran(tmp_path, caplog):
+    argv = ["merge", "--scores", str(tmp_path / "a b.safetensors"), "--languages", "en",
+            "--remain-ratio", "0.5", "--out-dir", str(tmp_path / "t")]
+    caplog.set_level(logging.INFO)
+    cli.main(argv)
+    assert caplog.records[0].getMessage() == "mtickets " + shlex.join(argv)
 
 
 def documented_commands() -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import shlex
 import sys
 
 from mtickets.errors import MticketsError
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # The rule logs hold stderr only: this line makes each log say what ran.
+    logging.getLogger("mtickets").info("mtickets %s", shlex.join(argv))
     try:
         args.run(args)
     except MticketsError as error:

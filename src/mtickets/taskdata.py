@@ -33,7 +33,7 @@ def stage_task_data(
     if missing:
         raise MticketsError(
             f"{task} data for language '{lang}' not found: {', '.join(missing)}. "
-            f"Provide the files there (XTREME's download_data.sh layout) or set "
+            f"Provide the raw XTREME files there (README, 'The paper's configuration') or set "
             f"evaluation.tasks.{task}.source in the config."
         )
     counts = {split: len(READERS[fmt](path)) for split, path in sources.items()}

@@ -1,6 +1,7 @@
 """Readers for the XTREME task files: PAN-X (WikiANN) NER and UD CoNLL-U POS.
 
-- PAN-X, as XTREME's ``download_data.sh`` writes it: one token per line,
+- PAN-X, the raw splits of XTREME's ``AmazonPhotos.zip`` (before its preprocessing, which
+  drops the test labels): one token per line,
   ``lang:token<TAB>TAG``, a blank line between sentences. The ``lang:`` prefix is
   stripped (only up to the first colon, so tokens containing colons survive).
 - UD CoNLL-U: ten tab-separated columns per word line; the UPOS column (4th) is the
