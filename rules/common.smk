@@ -1,8 +1,28 @@
 import json
+from pathlib import Path
 
+import yaml
 from snakemake.utils import validate
 
-validate(config, schema="../workflow/schemas/config.schema.yaml")
+from mtickets.configuration import cross_key_problems, schema_problems
+
+SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+
+
+def stop_on(problems):
+    """One line per problem, naming the config file(s) read."""
+    if problems:
+        files = workflow.overwrite_configfiles or ["config/config.yaml"]
+        raise ValueError(
+            f"invalid config ({', '.join(map(str, files))}):\n  "
+            + "\n  ".join(problems)
+        )
+
+
+with open(SCHEMA) as schema:
+    stop_on(schema_problems(config, yaml.safe_load(schema)))
+validate(config, schema=str(SCHEMA))  # fills in the schema's defaults
+stop_on(cross_key_problems(config))
 
 LANGUAGES = config["languages"]
 VARIANTS = config["variants"]
@@ -10,50 +30,6 @@ TASKS = config["evaluation"]["tasks"]
 SEQ_LENGTHS = [stage["length"] for stage in config["pretrain"]["seq_schedule"]]
 SPLITS = ["train", "dev", "test"]
 TASK_EXTENSION = {"panx": "tsv", "conllu": "conllu"}
-
-
-def check_config():
-    """Cross-key checks a JSON schema cannot express; each names the key and the fix."""
-    problems = []
-    for task, spec in TASKS.items():
-        missing = [lang for lang in spec["languages"] if lang not in LANGUAGES]
-        if missing:
-            problems.append(
-                f"evaluation.tasks.{task}.languages: {missing} are not pretraining "
-                "languages; add them to `languages` or remove them from the task"
-            )
-    not_trankit = [
-        lang
-        for lang in config["corpus"]["split"]["trankit_models"]
-        if split_backend(lang) != "trankit"
-    ]
-    if not_trankit:
-        problems.append(
-            f"corpus.split.trankit_models: {not_trankit} do not use the trankit "
-            "backend; set corpus.split.backends for them to trankit, or drop them"
-        )
-    if config["scoring"]["seq_length"] not in SEQ_LENGTHS:
-        problems.append(
-            f"scoring.seq_length: {config['scoring']['seq_length']} is not one of "
-            f"pretrain.seq_schedule's lengths {SEQ_LENGTHS}"
-        )
-    fractions = sum(stage["fraction"] for stage in config["pretrain"]["seq_schedule"])
-    if abs(fractions - 1.0) > 1e-6:
-        problems.append(f"pretrain.seq_schedule: fractions sum to {fractions}, not 1")
-    for variant in VARIANTS:
-        model = variant_model_config(variant)
-        if model["hidden_size"] % model["num_attention_heads"]:
-            problems.append(
-                f"variants.{variant}: hidden_size {model['hidden_size']} is not a "
-                f"multiple of num_attention_heads {model['num_attention_heads']}"
-            )
-        if max(SEQ_LENGTHS) > model["max_position_embeddings"]:
-            problems.append(
-                f"variants.{variant}: max_position_embeddings "
-                f"{model['max_position_embeddings']} < longest sequence {max(SEQ_LENGTHS)}"
-            )
-    if problems:
-        raise ValueError("invalid config:\n  " + "\n  ".join(problems))
 
 
 def variant_model_config(variant):
@@ -189,9 +165,6 @@ def table_inputs(wildcards):
 
 def all_outputs():
     return expand("results/{task}_table.csv", task=list(TASKS))
-
-
-check_config()
 
 
 wildcard_constraints:

@@ -94,7 +94,7 @@ def test_paper_config_plans_whole_dag_without_data(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda c: c["pretrain"].update(stepz=10), "'stepz' was unexpected"),
+        (lambda c: c["pretrain"].update(stepz=10), "pretrain: unknown key 'stepz' (did you mean 'steps'?)"),
         (lambda c: c["pretrain"].update(steps="many"), "'many' is not of type 'integer'"),
         (lambda c: c["variants"]["mtickets"]["ticket"].update(proxy="grasp"), "'grasp' is not one of"),
     ],
@@ -115,6 +115,18 @@ def test_cross_key_error_names_language_and_fix(tmp_path):
     result = snakemake("--dry-run", workdir=tmp_path, check=False)
     assert result.returncode != 0
     assert "evaluation.tasks.ner.languages: ['sw'] are not pretraining languages" in result.stderr + result.stdout
+
+
+def test_slurm_profile_sets_only_rules_that_exist_and_leaves_config_threads_alone():
+    # A misspelt rule name in a profile is silently ignored by Snakemake.
+    rules = set(snakemake("--list-rules").stdout.split())
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    named = set(profile["set-threads"]) | set(profile["set-resources"])
+    assert named <= rules, f"profiles/slurm/config.yaml names no rule {sorted(named - rules)}"
+    rules_text = "".join(path.read_text() for path in (REPO / "rules").glob("*.smk"))
+    config_threads = set(re.findall(r"rule (\w+):(?:(?!\nrule ).)*?threads: config\[", rules_text, re.S))
+    assert config_threads >= {"extract_articles", "split_sentences", "split_sentences_trankit"}
+    assert not config_threads & set(profile["set-threads"]), "the profile would override the config's threads"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,158 @@
+"""The pipeline config's checks: one line per problem, naming the key and the fix.
+
+``schema_problems`` reads the JSON schema's verdict the way a researcher editing YAML
+needs it (the key path first, YAML's own traps explained); ``cross_key_problems``
+checks what a schema cannot express. ``rules/common.smk`` runs both before any job.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+import jsonschema
+
+_YAML_BOOLEAN_HINT = (
+    "YAML reads unquoted yes/no/on/off/true/false as a boolean; quote the value "
+    '(e.g. "no" for Norwegian)'
+)
+_OVERLAY_HINT = (
+    "--configfile replaces config/config.yaml rather than adding to it: start from a "
+    "copy of a whole config, or pass both: --configfile config/config.yaml yours.yaml"
+)
+
+
+def key_path(path: Iterable) -> str:
+    """``["pretrain", "seq_schedule", 0, "length"]`` → ``pretrain.seq_schedule[0].length``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or "the config"
+
+
+def _strict_validator(schema: dict):
+    """The schema's validator, except that 3.0e+2 is not an integer: YAML gives a float,
+    which would reach the stages' command lines as ``300.0``."""
+    base = jsonschema.validators.validator_for(schema)
+    checker = base.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    return jsonschema.validators.extend(base, type_checker=checker)(schema)
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    where = key_path(error.absolute_path)
+    value = error.instance
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(value) - set(allowed))
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hints.append(f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        return f"{where}: " + "; ".join(hints) + f"; allowed: {', '.join(allowed)}"
+    if error.validator == "type":
+        expected = error.validator_value
+        if isinstance(value, bool) and "boolean" not in expected:
+            return f"{where}: {value} is not a {expected}. {_YAML_BOOLEAN_HINT}"
+        if isinstance(value, str) and _is_number(value):
+            return (f"{where}: YAML reads {value} as text; write it with a decimal point "
+                    f"({float(value)!r}) or digits only")
+        if isinstance(value, float) and value.is_integer() and "integer" in expected:
+            return f"{where}: {value!r} must be an integer; write {int(value)}"
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in value]
+        return f"{where}: missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        return _explain(jsonschema.exceptions.best_match(error.context))
+    return f"{where}: {error.message}"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def schema_problems(config: dict, schema: dict) -> list[str]:
+    """Every schema violation of ``config``, one line each, in key order."""
+    errors = sorted(_strict_validator(schema).iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = list(dict.fromkeys(_explain(error) for error in errors))
+    missing_top = [e for e in errors if e.validator == "required" and not e.absolute_path]
+    if missing_top and isinstance(config, dict) and len(config) < len(schema.get("required", [])):
+        problems.append(_OVERLAY_HINT)
+    return problems
+
+
+def _variant_model(config: dict, variant: str) -> dict:
+    return {**config["model"], **config["variants"][variant].get("model", {})}
+
+
+def _model_key(config: dict, variant: str, field: str) -> str:
+    """Where a variant's model field is set: its own override, else the shared `model`."""
+    if field in config["variants"][variant].get("model", {}):
+        return f"variants.{variant}.model.{field}"
+    return f"model.{field}"
+
+
+def cross_key_problems(config: dict) -> list[str]:
+    """Checks across keys, on a config the schema has passed (with its defaults filled in)."""
+    problems = []
+    languages = config["languages"]
+    for task, spec in config["evaluation"]["tasks"].items():
+        missing = [lang for lang in spec["languages"] if lang not in languages]
+        if missing:
+            problems.append(f"evaluation.tasks.{task}.languages: {missing} are not pretraining languages; "
+                            "add them to `languages` or remove them from the task")
+    split = config["corpus"]["split"]
+    backends = split.get("backends", {})
+    strangers = [lang for lang in backends if lang not in languages]
+    if strangers:
+        problems.append(f"corpus.split.backends: {strangers} are not pretraining languages; "
+                        "add them to `languages` or remove them here")
+    not_trankit = [lang for lang in split["trankit_models"]
+                   if backends.get(lang, split["default_backend"]) != "trankit"]
+    if not_trankit:
+        problems.append(f"corpus.split.trankit_models: {not_trankit} do not use the trankit backend; "
+                        "set corpus.split.backends for them to trankit, or drop them")
+    pretrain = config["pretrain"]
+    lengths = [stage["length"] for stage in pretrain["seq_schedule"]]
+    repeated = sorted({length for length in lengths if lengths.count(length) > 1})
+    if repeated:
+        problems.append(f"pretrain.seq_schedule: length {repeated} appears more than once; "
+                        "give each length one entry")
+    fractions = sum(stage["fraction"] for stage in pretrain["seq_schedule"])
+    if abs(fractions - 1.0) > 1e-6:
+        problems.append(f"pretrain.seq_schedule: fractions sum to {fractions:g}, not 1; scale them to sum to 1")
+    if pretrain["warmup_steps"] >= pretrain["steps"]:
+        problems.append(f"pretrain.warmup_steps: {pretrain['warmup_steps']} is not below pretrain.steps "
+                        f"{pretrain['steps']}, so the learning rate never reaches its peak; lower it")
+    if config["scoring"]["seq_length"] not in lengths:
+        problems.append(f"scoring.seq_length: {config['scoring']['seq_length']} is not one of "
+                        f"pretrain.seq_schedule's lengths {lengths}")
+    return problems + _model_problems(config, max(lengths))
+
+
+def _model_problems(config: dict, longest_sequence: int) -> list[str]:
+    """Each model problem once, with the variants it affects (a shared `model` key affects several)."""
+    variants_of: dict[str, list[str]] = {}
+    max_length = config["evaluation"]["max_length"]
+    for variant in config["variants"]:
+        model = _variant_model(config, variant)
+        found = []
+        if model["hidden_size"] % model["num_attention_heads"]:
+            found.append(f"{_model_key(config, variant, 'hidden_size')}: {model['hidden_size']} is not a multiple "
+                         f"of num_attention_heads {model['num_attention_heads']}")
+        positions = model["max_position_embeddings"]
+        where = _model_key(config, variant, "max_position_embeddings")
+        if longest_sequence > positions:
+            found.append(f"{where}: {positions} is below the longest pretraining sequence {longest_sequence}; "
+                         "raise it")
+        if max_length > positions:
+            found.append(f"evaluation.max_length: {max_length} exceeds {where} {positions}; lower it")
+        for problem in found:
+            variants_of.setdefault(problem, []).append(variant)
+    return [f"{problem} (variant{'s' if len(names) > 1 else ''} {', '.join(names)})"
+            for problem, names in variants_of.items()]

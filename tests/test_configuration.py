@@ -1,0 +1,103 @@
+"""Config mistakes a researcher makes in YAML, each reported as one line naming the key and the fix."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from mtickets.configuration import cross_key_problems, key_path, schema_problems
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((ROOT / "config" / name).read_text())
+
+
+def checked(config: dict) -> list[str]:
+    """What the workflow reports: schema problems, else the cross-key ones on the defaulted config."""
+    problems = schema_problems(config, SCHEMA)
+    if problems:
+        return problems
+    validate(config, schema=str(SCHEMA_PATH))
+    return cross_key_problems(config)
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
+def test_shipped_configs_have_no_problems(name):
+    assert checked(load(name)) == []
+
+
+def test_key_path_reads_like_yaml():
+    assert key_path(["pretrain", "seq_schedule", 0, "length"]) == "pretrain.seq_schedule[0].length"
+    assert key_path([]) == "the config"
+
+
+def yaml_text_edit(old: str, new: str):
+    """An edit made to the YAML text, so YAML's own reading of it is what gets checked."""
+    def edit(config):
+        text = yaml.safe_dump(config, sort_keys=False)
+        assert old in text
+        return yaml.safe_load(text.replace(old, new, 1))
+    return edit
+
+
+def setter(*path_and_value):
+    *path, key, value = path_and_value
+
+    def edit(config):
+        node = config
+        for part in path:
+            node = node[part]
+        node[key] = value
+        return config
+    return edit
+
+
+MISTAKES = {
+    "typo in a key": (lambda c: {**{k: v for k, v in c.items() if k != "pretrain"}, "pretrian": c["pretrain"]},
+                      ["the config: unknown key 'pretrian' (did you mean 'pretrain'?)", "the config: missing key pretrain"]),
+    "exponent without a point": (yaml_text_edit("learning_rate: 0.0005", "learning_rate: 5e-4"),
+                                 ["pretrain.learning_rate: YAML reads 5e-4 as text; write it with a decimal point (0.0005)"]),
+    "Norwegian unquoted": (yaml_text_edit("- el\n", "- el\n- no\n"),
+                           ["languages[6]: False is not a string. YAML reads unquoted yes/no/on/off/true/false"]),
+    "integer written as a float": (yaml_text_edit("steps: 300", "steps: 3.0e+2"),
+                                   ["pretrain.steps: 300.0 must be an integer; write 300"]),
+    "ratio above 1": (setter("variants", "mtickets", "ticket", "remain_ratio", 1.5),
+                      ["variants.mtickets.ticket.remain_ratio: 1.5 is greater than the maximum of 1"]),
+    "an overlay instead of a whole config": (lambda c: {"pretrain": c["pretrain"]},
+                                             ["the config: missing keys languages, corpus", "--configfile replaces"]),
+    "warmup longer than training": (setter("pretrain", "warmup_steps", 1000),
+                                    ["pretrain.warmup_steps: 1000 is not below pretrain.steps 300"]),
+    "fine-tuning longer than the positions": (setter("evaluation", "max_length", 4096),
+                                              ["evaluation.max_length: 4096 exceeds model.max_position_embeddings 128; "
+                                               "lower it (variants mbert, mtickets, random)"]),
+    "a length twice": (lambda c: setter("pretrain", "seq_schedule",
+                                        [{**c["pretrain"]["seq_schedule"][0], "fraction": 0.5}] * 2)(c),
+                       ["pretrain.seq_schedule: length [64] appears more than once"]),
+    "a splitter for a language not pretrained": (setter("corpus", "split", "backends", {"zh": "stanza"}),
+                                                 ["corpus.split.backends: ['zh'] are not pretraining languages"]),
+    "heads that do not divide the width": (setter("model", "hidden_size", 66),
+                                           ["model.hidden_size: 66 is not a multiple of num_attention_heads 4 "
+                                            "(variants mbert, mtickets, random)"]),
+    "a variant's own width": (setter("variants", "mtickets", "model", {"hidden_size": 66}),
+                              ["variants.mtickets.model.hidden_size: 66 is not a multiple of num_attention_heads 4 "
+                               "(variant mtickets)"]),
+}
+
+
+@pytest.mark.parametrize("mistake", list(MISTAKES))
+def test_mistake_is_one_line_naming_key_and_fix(mistake):
+    edit, expected = MISTAKES[mistake]
+    config = edit(copy.deepcopy(load("config.yaml")))
+    problems = checked(config)
+    assert len(problems) == len(expected), problems
+    for problem, start in zip(problems, expected):
+        assert problem.startswith(start), problems
+        assert "\n" not in problem
