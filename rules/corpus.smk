@@ -60,9 +60,9 @@ rule split_sentences:
         runtime=720,
     params:
         backend=lambda wildcards: split_backend(wildcards.lang),
-        model_dir=lambda wildcards: config["corpus"]["split"]
-        .get("stanza_model_dir", "resources/stanza")
-        .format(lang=wildcards.lang),
+        model_dir=lambda wildcards: config["corpus"]["split"][
+            "stanza_model_dir"
+        ].format(lang=wildcards.lang),
     shell:
         "mtickets split --articles {input} --lang {wildcards.lang}"
         " --backend {params.backend} --model-dir {params.model_dir}"
@@ -116,7 +116,7 @@ rule train_tokenizer:
         smoothing=config["tokenizer"]["smoothing"],
         sample=config["tokenizer"]["sample_sentences"],
         seed=config["tokenizer"]["seed"],
-        limit_alphabet=config["tokenizer"].get("limit_alphabet", 1000),
+        limit_alphabet=config["tokenizer"]["limit_alphabet"],
         vocab_file=(
             f"--vocab-file {config['tokenizer']['vocab_file']}"
             if config["tokenizer"].get("vocab_file")
@@ -142,7 +142,7 @@ rule make_shards:
         "benchmarks/make_shards/{lang}-seq{seq_length}.tsv"
     conda:
         "../envs/mtickets.yaml"
-    threads: config["shards"].get("threads", 1)
+    threads: config["shards"]["threads"]
     resources:
         mem_mb=8000,
         runtime=720,

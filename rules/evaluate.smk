@@ -15,7 +15,7 @@ rule stage_task_data:
     params:
         source=lambda wildcards: TASKS[wildcards.task]["source"],
         format=lambda wildcards: TASKS[wildcards.task]["format"],
-        min_sentences=lambda wildcards: TASKS[wildcards.task].get("min_sentences", 0),
+        min_sentences=lambda wildcards: TASKS[wildcards.task]["min_sentences"],
     shell:
         "mtickets task-data --task {wildcards.task} --lang {wildcards.lang}"
         " --format {params.format} --source '{params.source}'"
@@ -46,8 +46,8 @@ rule finetune:
         batch_size=config["evaluation"]["batch_size"],
         learning_rate=config["evaluation"]["learning_rate"],
         max_length=config["evaluation"]["max_length"],
-        min_updates=lambda wildcards: TASKS[wildcards.task].get("min_updates", 0),
-        device=config["evaluation"].get("device", "auto"),
+        min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
+        device=config["evaluation"]["device"],
     shell:
         "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
         " --tokenizer {input.tokenizer} --variant {wildcards.variant}"

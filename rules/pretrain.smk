@@ -23,9 +23,9 @@ rule pretrain:
         seq_schedule=seq_schedule_option(),
         max_predictions=max_predictions_option(),
         smoothing=config["pretrain"]["smoothing"],
-        mlm_probability=config["pretrain"].get("mlm_probability", 0.15),
-        checkpoint_every=config["pretrain"].get("checkpoint_every", 1000),
-        device=config["pretrain"].get("device", "auto"),
+        mlm_probability=config["pretrain"]["mlm_probability"],
+        checkpoint_every=config["pretrain"]["checkpoint_every"],
+        device=config["pretrain"]["device"],
         seed=config["pretrain"]["seed"],
     shell:
         "OMP_NUM_THREADS={threads} mtickets pretrain --model {input.model} {params.tickets}"

@@ -42,10 +42,10 @@ rule score_units:
         ),
         tokens=config["scoring"]["tokens"],
         batch_size=config["scoring"]["batch_size"],
-        accumulate=config["scoring"].get("accumulate", "abs_of_sum"),
-        dropout=config["scoring"].get("dropout", "off"),
+        accumulate=config["scoring"]["accumulate"],
+        dropout=config["scoring"]["dropout"],
         seed=config["scoring"]["seed"],
-        checkpoint_every=config["scoring"].get("checkpoint_every", 20),
+        checkpoint_every=config["scoring"]["checkpoint_every"],
     shell:
         "OMP_NUM_THREADS={threads} mtickets score --proxy {params.proxy}"
         " --model {input.model} --lang {wildcards.lang} {params.shards}"
@@ -73,7 +73,7 @@ rule merge_tickets:
     params:
         languages=LANGUAGES,
         remain_ratio=lambda wildcards: ticket(wildcards.variant)["remain_ratio"],
-        budget=lambda wildcards: ticket(wildcards.variant).get("budget", "joint"),
+        budget=lambda wildcards: ticket(wildcards.variant)["budget"],
     shell:
         "mtickets merge --scores {input.scores} --languages {params.languages}"
         " --remain-ratio {params.remain_ratio} --budget {params.budget}"
