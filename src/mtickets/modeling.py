@@ -34,8 +34,9 @@ Two implementations of a ticket forward pass give the same outputs and gradients
   columns, W_1 on its kept rows. Custom autograd functions gather the weights once per
   forward and write full-size gradients (zero outside the ticket) with index copies.
   The index plans are built once per language and cached until the bank changes or
-  moves. Use it for BERT-base-sized models (``bench/tickets.py``: 16 layers at r = 0.75
-  train at 1.13–1.22× the dense 12-layer time on 2 CPU cores, masked 1.31–1.46×); at
+  moves. Use it for BERT-base-sized models (``bench/tickets.py``, figures in the README:
+  16 layers at r = 0.75 train at 1.1–1.3× the dense 12-layer time on 2 CPU cores,
+  masked 1.3–1.5×); at
   the demo's tiny sizes its fixed per-op cost makes it a few percent slower than
   ``"mask"``. Without autograd on CPU, attention runs head by head on the kept dims
   instead of padding (``attend_per_head``).
