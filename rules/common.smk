@@ -1,28 +1,20 @@
 import json
 from pathlib import Path
 
-import yaml
-from snakemake.utils import validate
-
-from mtickets.configuration import cross_key_problems, schema_problems
+from mtickets import configuration
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
 
-def stop_on(problems):
-    """One line per problem, naming the config file(s) read."""
-    if problems:
-        files = workflow.overwrite_configfiles or ["config/config.yaml"]
-        raise ValueError(
-            f"invalid config ({', '.join(map(str, files))}):\n  "
-            + "\n  ".join(problems)
-        )
-
-
-with open(SCHEMA) as schema:
-    stop_on(schema_problems(config, yaml.safe_load(schema)))
-validate(config, schema=str(SCHEMA))  # fills in the schema's defaults
-stop_on(cross_key_problems(config))
+# One line per problem, naming the config file(s) read; on success the schema's
+# defaults are filled in.
+CONFIG_PROBLEMS = configuration.config_problems(config, SCHEMA)
+if CONFIG_PROBLEMS:
+    files = workflow.overwrite_configfiles or ["config/config.yaml"]
+    raise ValueError(
+        f"invalid config ({', '.join(map(str, files))}):\n  "
+        + "\n  ".join(CONFIG_PROBLEMS)
+    )
 
 LANGUAGES = config["languages"]
 VARIANTS = config["variants"]
@@ -33,8 +25,7 @@ TASK_EXTENSION = {"panx": "tsv", "conllu": "conllu"}
 
 
 def variant_model_config(variant):
-    """The variant's BERT fields: `model` with the variant's overrides."""
-    return {**config["model"], **VARIANTS[variant].get("model", {})}
+    return configuration.variant_model_config(config, variant)
 
 
 def architecture(variant):
@@ -55,8 +46,7 @@ def ticket(variant):
 
 
 def split_backend(lang):
-    split = config["corpus"]["split"]
-    return split.get("backends", {}).get(lang, split["default_backend"])
+    return configuration.split_backend(config, lang)
 
 
 def split_languages_pattern(trankit):

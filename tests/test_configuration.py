@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.utils import validate
 
-from mtickets.configuration import cross_key_problems, key_path, schema_problems
+from mtickets.configuration import config_problems, key_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
-SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())
 
 
 def load(name: str) -> dict:
@@ -21,12 +19,7 @@ def load(name: str) -> dict:
 
 
 def checked(config: dict) -> list[str]:
-    """What the workflow reports: schema problems, else the cross-key ones on the defaulted config."""
-    problems = schema_problems(config, SCHEMA)
-    if problems:
-        return problems
-    validate(config, schema=str(SCHEMA_PATH))
-    return cross_key_problems(config)
+    return config_problems(config, SCHEMA_PATH)
 
 
 @pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])

@@ -2,15 +2,20 @@
 
 ``schema_problems`` reads the JSON schema's verdict the way a researcher editing YAML
 needs it (the key path first, YAML's own traps explained); ``cross_key_problems``
-checks what a schema cannot express. ``rules/common.smk`` runs both before any job.
+checks what a schema cannot express. ``rules/common.smk`` runs ``config_problems``
+(both, with the schema's defaults filled in between) before any job, and takes
+``variant_model_config`` and ``split_backend`` from here.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from pathlib import Path
 
 import jsonschema
+import yaml
+from snakemake.utils import validate
 
 _YAML_BOOLEAN_HINT = (
     "YAML reads unquoted yes/no/on/off/true/false as a boolean; quote the value "
@@ -86,8 +91,24 @@ def schema_problems(config: dict, schema: dict) -> list[str]:
     return problems
 
 
-def _variant_model(config: dict, variant: str) -> dict:
+def config_problems(config: dict, schema_path: Path) -> list[str]:
+    """The schema's problems; if there are none, the cross-key ones. Fills in the schema's
+    defaults (in place) when the schema passes."""
+    problems = schema_problems(config, yaml.safe_load(schema_path.read_text(encoding="utf-8")))
+    if problems:
+        return problems
+    validate(config, schema=str(schema_path))
+    return cross_key_problems(config)
+
+
+def variant_model_config(config: dict, variant: str) -> dict:
+    """The variant's BERT fields: `model` with the variant's overrides."""
     return {**config["model"], **config["variants"][variant].get("model", {})}
+
+
+def split_backend(config: dict, lang: str) -> str:
+    split = config["corpus"]["split"]
+    return split.get("backends", {}).get(lang, split["default_backend"])
 
 
 def _model_key(config: dict, variant: str, field: str) -> str:
@@ -112,8 +133,7 @@ def cross_key_problems(config: dict) -> list[str]:
     if strangers:
         problems.append(f"corpus.split.backends: {strangers} are not pretraining languages; "
                         "add them to `languages` or remove them here")
-    not_trankit = [lang for lang in split["trankit_models"]
-                   if backends.get(lang, split["default_backend"]) != "trankit"]
+    not_trankit = [lang for lang in split["trankit_models"] if split_backend(config, lang) != "trankit"]
     if not_trankit:
         problems.append(f"corpus.split.trankit_models: {not_trankit} do not use the trankit backend; "
                         "set corpus.split.backends for them to trankit, or drop them")
@@ -140,7 +160,7 @@ def _model_problems(config: dict, longest_sequence: int) -> list[str]:
     variants_of: dict[str, list[str]] = {}
     max_length = config["evaluation"]["max_length"]
     for variant in config["variants"]:
-        model = _variant_model(config, variant)
+        model = variant_model_config(config, variant)
         found = []
         if model["hidden_size"] % model["num_attention_heads"]:
             found.append(f"{_model_key(config, variant, 'hidden_size')}: {model['hidden_size']} is not a multiple "
