@@ -58,7 +58,8 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
     ``server.script`` maps a URL path to a list of actions used up one per request:
     ``"drop"`` sends the headers of the whole answer but only half of its bytes and
     closes the connection; ``"503"`` answers Service Unavailable; ``"norange"`` ignores
-    the Range header (answers 200 with the whole file).
+    the Range header (answers 200 with the whole file); ``"norange-drop"`` does both, so
+    it breaks off at the middle of the file whatever was asked for.
     """
 
     def log_message(self, *args):
@@ -79,7 +80,8 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
         etag = '"' + hashlib.md5(data).hexdigest()[:16] + '"'
         start, status = 0, 200
         match = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range") or "")
-        if match and action != "norange" and self.headers.get("If-Range") in (None, etag):
+        if match and action not in ("norange", "norange-drop") and \
+                self.headers.get("If-Range") in (None, etag):
             start = int(match.group(1))
             if start >= len(data):
                 self.send_response(416)
@@ -95,7 +97,7 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         self.end_headers()
-        if action == "drop":
+        if action in ("drop", "norange-drop"):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
@@ -232,6 +234,53 @@ def test_retries_exhausted_is_a_clear_error(tmp_path, http_mirror, monkeypatch):
     assert "failed 4 times" in message and "503" in message and url + dump_path() in message
     assert delays == [0.5, 1.0, 2.0]  # exponential backoff
     assert not out.exists()
+
+
+def retry_attempts(log_text: str) -> list[str]:
+    """The "attempt N of M" of each retry message, in order."""
+    return re.findall(r"attempt (\d+ of \d+)", log_text)
+
+
+# Bytes received are not progress when they are the ones the partial already had: a
+# server that ignores Range and always breaks off at the middle (or only sometimes
+# honours Range, so the download never gets past three quarters) is given up on after
+# retries + 1 attempts, with the documented backoff.
+@pytest.mark.parametrize("script, delays", [
+    (["norange-drop"] * 10, [0.5, 1.0, 2.0]),
+    (["norange-drop", "drop"] * 5, [0.5, 0.5, 1.0, 2.0]),
+], ids=["always-ignores-range", "sometimes-ignores-range"])
+def test_no_further_each_time_gives_up(tmp_path, http_mirror, monkeypatch, caplog, script,
+                                       delays):
+    root, url, server = http_mirror
+    make_mirror(root)
+    server.script[dump_path()] = script  # ten answers: then it would serve the file
+    slept = []
+    monkeypatch.setattr("mtickets.download.time.sleep", slept.append)
+    out = tmp_path / "out" / "dump.xml.bz2"
+    with caplog.at_level(logging.WARNING, logger="mtickets.download"), \
+            pytest.raises(MticketsError) as error:
+        download_dump(url, "xx", DATE, out, retries=3, retry_delay=0.5)
+    assert "failed 4 times in a row" in str(error.value)
+    assert f"broke off at byte {len(PAYLOAD) // 2} of {len(PAYLOAD)}" in str(error.value)
+    assert slept == delays  # the first retry after the furthest attempt waits retry_delay
+    assert retry_attempts(caplog.text) == ["2 of 4"] * (len(delays) - 2) + ["3 of 4", "4 of 4"]
+    assert len([p for p, _, _ in server.requests if p == dump_path()]) == len(delays) + 1
+    assert partial_path(out).stat().st_size == len(PAYLOAD) // 2 and not out.exists()
+
+
+def test_getting_further_each_time_never_gives_up(tmp_path, http_mirror, monkeypatch, caplog):
+    root, url, server = http_mirror
+    make_mirror(root)
+    server.script[dump_path()] = ["drop"] * 8  # each resume gets half of what is left
+    slept = []
+    monkeypatch.setattr("mtickets.download.time.sleep", slept.append)
+    out = tmp_path / "out" / "dump.xml.bz2"
+    with caplog.at_level(logging.WARNING, logger="mtickets.download"):
+        download_dump(url, "xx", DATE, out, retries=1, retry_delay=0.5)
+    assert out.read_bytes() == PAYLOAD
+    # Every break is the first failure of a new run: the first retry's delay and number.
+    assert slept == [0.5] * 8
+    assert retry_attempts(caplog.text) == ["2 of 2"] * 8
 
 
 def test_md5_mismatch_deletes_and_names_both_sums(tmp_path, http_mirror):

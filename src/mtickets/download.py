@@ -10,9 +10,12 @@ dumps site, a hyphen of the language code becomes an underscore there (``bat-smg
 
 The dump is streamed into ``{out}.partial``; a broken connection is retried with
 exponential backoff and continues where it stopped (HTTP ``Range``, guarded by
-``If-Range``), and so does a rerun after the job was killed. Only when the md5 (and
-the sha1, if ``dumpstatus.json`` gives one) match is the file renamed onto
-``--out``; a mismatch deletes it.
+``If-Range``), and so does a rerun after the job was killed. ``--retries`` bounds the
+failed attempts in a row that get no further into the file than the partial has been;
+one that gets further starts the count again. So a long download over a flaky line
+keeps going, but a server that ignores ``Range`` and breaks off at the same byte each
+time is given up on. Only when the md5 (and the sha1, if ``dumpstatus.json`` gives
+one) match is the file renamed onto ``--out``; a mismatch deletes it.
 
 ``--date latest`` picks the newest date whose pages-articles dump is complete on the
 mirror and records it in ``{lang}wiki-latest.resolved.json`` beside ``--out``; later
@@ -486,8 +489,9 @@ def _fetch(mirror: _Mirror, location: str, partial: Path, expected: Checksums,
     """Fill ``partial`` with the file at ``location``, resuming and retrying; returns its hashes.
 
     ``{partial}.json`` remembers which file and which version (validator) the partial
-    holds, so a rerun resumes only the same file. An attempt that made progress resets
-    the retry count: a long download over a flaky line keeps going.
+    holds, so a rerun resumes only the same file. An attempt that breaks off further
+    into the file than the partial has ever reached is the first failure of a new run
+    of them; any other failed attempt counts towards ``mirror.retries``.
     """
     meta_path = _meta_path(partial)
     meta = _read_meta(meta_path)
@@ -496,6 +500,9 @@ def _fetch(mirror: _Mirror, location: str, partial: Path, expected: Checksums,
         partial.unlink()
     hashes = _Hashes(sha1=expected.sha1 is not None)
     failures = 0
+    # The most bytes the partial has held. Bytes received are not progress by themselves:
+    # a server that ignores Range sends the start of the file again on every attempt.
+    furthest = partial.stat().st_size if partial.exists() else 0
 
     def retry_or_give_up(error: Exception) -> None:
         if failures > mirror.retries:
@@ -540,7 +547,8 @@ def _fetch(mirror: _Mirror, location: str, partial: Path, expected: Checksums,
         size = body.start + received
         if error is None and (body.total is None or size == body.total):
             return hashes
-        failures = 0 if received else failures + 1
+        failures = 1 if size > furthest else failures + 1
+        furthest = max(furthest, size)
         retry_or_give_up(_Transient(f"download of {location} broke off at byte {size} of "
                                     f"{body.total or '?'}" + (f": {error!r}" if error else "")))
 
