@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import json
+import os
+import re
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +20,7 @@ import pytest
 from mtickets import cli
 from mtickets.errors import MticketsError
 from mtickets.extract import DisambiguationRules, extract_articles
+from mtickets.synthetic import generate_dump
 
 SITEINFO = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/"
     version="0.10" xml:lang="{lang}">
@@ -244,4 +250,81 @@ def test_a_wikiextractor_that_crashes_and_hangs_is_stopped(tmp_path, monkeypatch
     with pytest.raises(MticketsError, match=r"(?s)crashed and hung.*ValueError: boom"):
         extract_articles(dump, "en", out)
     assert time.monotonic() - started < 10
+    _assert_clean_failure(tmp_path, out)
+
+
+def _descendants(root: int) -> set[int]:
+    """The living processes below ``root``, from /proc (a zombie counts as dead)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # it exited meanwhile
+            continue
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [root]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found.update(children)
+        todo += children
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_wikiextractor_dies_with_a_killed_extract(tmp_path):
+    # kill -9 gives `mtickets extract` no chance to clean up: WikiExtractor and its
+    # reduce and worker processes must still die with it, not live on under init.
+    pages = [page_xml(i, f"Page {i}", f"Page {i} is an article. " * 20) for i in range(1, 5_000)]
+    dump = write_dump(tmp_path / "dump.xml.bz2", pages)
+    extract = subprocess.Popen(
+        [sys.executable, "-m", "mtickets.cli", "extract", "--dump", str(dump), "--lang", "en",
+         "--threads", "2", "--out", str(tmp_path / "articles.jsonl.gz")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 15
+        # WikiExtractor, its reduce process and 2 workers.
+        while len(children) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            children = _descendants(extract.pid)
+        assert len(children) >= 4 and extract.poll() is None, "WikiExtractor did not start"
+        extract.kill()
+        extract.wait()
+        deadline = time.monotonic() + 5
+        while any(map(_alive, children)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in children if _alive(pid)]
+    finally:
+        extract.kill()
+        for pid in children:  # leave nothing behind when the test fails
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("remove, message", [
+    # Only the Template namespace is missing: the error names it.
+    (r'\s*<namespace key="10"[^\n]*', r"namespace list lacks namespace 10 \(Template\)"),
+    # No namespace list at all.
+    (r"\s*<namespaces>.*</namespaces>", r"yields no articles.*with a <siteinfo> namespace list"),
+])
+def test_siteinfo_without_the_template_namespace(tmp_path, remove, message):
+    full = generate_dump(tmp_path / "full.xml.bz2", "de", 30).path
+    xml = bz2.decompress(full.read_bytes()).decode("utf-8")
+    trimmed = re.sub(remove, "", xml, count=1, flags=re.DOTALL)
+    assert trimmed != xml
+    dump = tmp_path / "dewiki-20240101-pages-articles.xml.bz2"
+    dump.write_bytes(bz2.compress(trimmed.encode("utf-8")))
+    out = tmp_path / "out" / "articles.jsonl.gz"
+    out.parent.mkdir()
+    with pytest.raises(MticketsError, match=message) as error:
+        extract_articles(dump, "de", out)
+    assert str(dump) in str(error.value) and "\n" not in str(error.value)
     _assert_clean_failure(tmp_path, out)

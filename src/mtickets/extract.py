@@ -16,6 +16,7 @@ import argparse
 import bz2
 import collections
 import contextlib
+import ctypes
 import gzip
 import html
 import io
@@ -332,9 +333,37 @@ SCAN_AHEAD = 2_000
 CRASH_GRACE_S = 2.0
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when ``parent`` dies, and each process it
+    forks (at any depth) when that one's own parent dies.
+
+    WikiExtractor runs under this so that it and its reduce and worker processes die
+    with us even on kill -9, when we cannot clean up after them. Fork clears
+    PR_SET_PDEATHSIG, so an at-fork hook sets it again in every forked child (its
+    multiprocessing "fork" context runs the hook): our death cascades down the tree.
+    The getppid() check catches a parent that died before prctl took effect.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    forker = parent
+
+    def arm() -> None:
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0 or os.getppid() != forker:
+            os._exit(1)
+
+    def before_fork() -> None:
+        nonlocal forker
+        forker = os.getpid()
+
+    arm()
+    os.register_at_fork(before=before_fork, after_in_child=arm)
+
+
 class _WikiExtractorRun:
     """WikiExtractor as a child process in its own process group writing JSON lines to
-    stdout; its stderr goes to our log."""
+    stdout; its stderr goes to our log. It dies with us (``die_with_parent``)."""
 
     def __init__(self, dump: Path, threads: int):
         command = self.command(dump, threads)
@@ -350,8 +379,11 @@ class _WikiExtractorRun:
 
     @staticmethod
     def command(dump: Path, threads: int) -> list[str]:
+        run = ("import sys; from mtickets.extract import die_with_parent; "
+               "die_with_parent(int(sys.argv.pop(1))); "
+               "from wikiextractor.WikiExtractor import main; main()")
         return [
-            sys.executable, "-m", "wikiextractor.WikiExtractor", str(dump),
+            sys.executable, "-c", run, str(os.getpid()), str(dump),
             "--json", "--no-templates", "--processes", str(max(1, threads)), "--output", "-",
             # Its default html-escapes the text ("&" -> "&amp;"), meant for the <doc>
             # format; an empty value is the only way to turn that off from its CLI.
@@ -491,6 +523,24 @@ def _extract(dump: Path, lang: str, sink: IO[str], threads: int) -> ExtractStats
     return stats
 
 
+_TEMPLATE_NAMESPACE_RE = re.compile(r'<namespace\b[^>]*\bkey="10"')
+
+
+def _siteinfo(dump: Path) -> str:
+    """The dump's text before its first page, read up to ``</siteinfo>`` (at most 1 MiB)."""
+    head = ""
+    try:
+        with open(dump, "rb") as raw, _decompressing(raw, dump) as stream:
+            while "</siteinfo>" not in head and "<page>" not in head and len(head) < 1 << 20:
+                chunk = stream.read(1 << 16)
+                if not chunk:
+                    break
+                head += chunk
+    except (EOFError, OSError, UnicodeDecodeError) as error:
+        raise _corrupt(dump, error) from None
+    return head.partition("<page>")[0]
+
+
 def extract_articles(dump: str | os.PathLike, lang: str, out: str | os.PathLike,
                      threads: int = 1) -> ExtractStats:
     """Extract the articles of ``dump`` into the gzip JSON lines file ``out``."""
@@ -498,6 +548,17 @@ def extract_articles(dump: str | os.PathLike, lang: str, out: str | os.PathLike,
     if not dump.is_file():
         raise MticketsError(
             f"dump {dump} for language '{lang}' does not exist; run `mtickets download` first"
+        )
+    siteinfo = _siteinfo(dump)
+    # WikiExtractor drops pages whose title starts with the Template namespace's name,
+    # which without namespace 10 is "": every page. Found here, before a whole pass.
+    if "<namespaces" in siteinfo and not _TEMPLATE_NAMESPACE_RE.search(siteinfo):
+        raise MticketsError(
+            f"dump {dump} (language '{lang}'): its <siteinfo> namespace list lacks namespace "
+            f"10 (Template), without which WikiExtractor drops every page; download the dump "
+            f"again (mtickets download), or add "
+            f'<namespace key="10" case="first-letter">Template</namespace>, with the wiki\'s '
+            f"own name for Template, to its <namespaces>"
         )
     with gzip_text_writer(out) as sink:
         stats = _extract(dump, lang, sink, threads)
