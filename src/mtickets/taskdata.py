@@ -1,9 +1,10 @@
 """Stage one language's XTREME task files (train/dev/test) into results/data, checked.
 
 The source is a path template with {lang} and {split}, pointing into XTREME's layout
-(PAN-X `lang:token<TAB>TAG` files or UD CoNLL-U). Each split is parsed before it is
-copied, so a malformed or missing file stops here, naming itself, instead of inside
-a fine-tuning job; a language with too few sentences stops too (paper footnote 6).
+(PAN-X `lang:token<TAB>TAG` files or UD CoNLL-U). All splits are parsed before any is
+copied, so a missing file, a malformed line or a tag outside the task's labels (the set
+fine-tuning uses) stops here, naming the file and line, instead of inside a fine-tuning
+job; a language with too few sentences stops too (paper footnote 6).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from mtickets.atomic import atomic_path
 from mtickets.errors import MticketsError
-from mtickets.xtreme import read_conllu, read_panx
+from mtickets.xtreme import LABELS, read_conllu, read_panx
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def stage_task_data(
             f"Provide the raw XTREME files there (README, 'The paper's configuration') or set "
             f"evaluation.tasks.{task}.source in the config."
         )
-    counts = {split: len(READERS[fmt](path)) for split, path in sources.items()}
+    counts = {split: len(READERS[fmt](path, LABELS[task])) for split, path in sources.items()}
     for split in ("train", "test"):
         if counts[split] <= min_sentences:
             raise MticketsError(
@@ -52,7 +53,7 @@ def stage_task_data(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", required=True, help="task name (ner, pos)")
+    parser.add_argument("--task", required=True, choices=sorted(LABELS))
     parser.add_argument("--lang", required=True, help="language code")
     parser.add_argument("--format", required=True, choices=sorted(READERS))
     parser.add_argument("--source", required=True, help="path template with {lang} and {split}")

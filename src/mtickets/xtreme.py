@@ -9,12 +9,14 @@
   (``1.1``) are skipped.
 
 Both return ``list[(tokens, tags)]``. Malformed input raises ``MticketsError`` naming
-the file and the line number.
+the file and the line number; so does a tag outside ``labels`` when it is given (e.g.
+``LABELS[task]``, the set fine-tuning accepts).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from mtickets.errors import MticketsError
@@ -39,9 +41,17 @@ def _lines(path: Path):
         raise MticketsError(f"{path}: not UTF-8 text ({error}); expected an XTREME task file") from None
 
 
-def read_panx(path: str | os.PathLike) -> list[Sentence]:
+def _bad_label(path: Path, number: int, tag: str, labels: Sequence[str]) -> MticketsError:
+    return MticketsError(
+        f"{path}, line {number}: tag {tag!r} is not one of the task's labels "
+        f"({', '.join(labels)}); correct it in this file (XTREME's raw files use only these)"
+    )
+
+
+def read_panx(path: str | os.PathLike, labels: Sequence[str] | None = None) -> list[Sentence]:
     """Read a PAN-X file: ``lang:token<TAB>TAG`` lines, blank line between sentences."""
     path = Path(path)
+    allowed = frozenset(labels) if labels is not None else None
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
@@ -64,6 +74,8 @@ def read_panx(path: str | os.PathLike) -> list[Sentence]:
                 f"{path}, line {number}: token {prefixed[:60]!r} lacks the 'lang:' prefix "
                 f"of XTREME's PAN-X files (e.g. 'en:Paris<TAB>B-LOC')"
             )
+        if allowed is not None and tag not in allowed:
+            raise _bad_label(path, number, tag, labels)
         tokens.append(token)
         tags.append(tag)
     if tokens:
@@ -71,9 +83,10 @@ def read_panx(path: str | os.PathLike) -> list[Sentence]:
     return sentences
 
 
-def read_conllu(path: str | os.PathLike) -> list[Sentence]:
+def read_conllu(path: str | os.PathLike, labels: Sequence[str] | None = None) -> list[Sentence]:
     """Read a UD CoNLL-U file into (words, UPOS tags) per sentence."""
     path = Path(path)
+    allowed = frozenset(labels) if labels is not None else None
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
@@ -99,6 +112,8 @@ def read_conllu(path: str | os.PathLike) -> list[Sentence]:
         upos = fields[3]
         if not upos or upos == "_":
             raise MticketsError(f"{path}, line {number}: word {fields[1]!r} has no UPOS tag")
+        if allowed is not None and upos not in allowed:
+            raise _bad_label(path, number, upos, labels)
         tokens.append(fields[1])
         tags.append(upos)
     if tokens:
