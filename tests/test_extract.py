@@ -279,7 +279,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_wikiextractor_dies_with_a_killed_extract(tmp_path):
+def test_wikiextractor_dies_with_a_killed_extract_and_a_rerun_removes_its_temporary(tmp_path):
     # kill -9 gives `mtickets extract` no chance to clean up: WikiExtractor and its
     # reduce and worker processes must still die with it, not live on under init.
     pages = [page_xml(i, f"Page {i}", f"Page {i} is an article. " * 20) for i in range(1, 5_000)]
@@ -307,6 +307,11 @@ def test_wikiextractor_dies_with_a_killed_extract(tmp_path):
         for pid in children:  # leave nothing behind when the test fails
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+    # The killed run's temporary output is removed by the next run of the same output.
+    (left,) = tmp_path.glob(".articles.jsonl.gz.*.tmp")
+    extract_articles(dump, "en", tmp_path / "articles.jsonl.gz", threads=2)
+    assert not left.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["articles.jsonl.gz", "dump.xml.bz2"]
 
 
 @pytest.mark.parametrize("remove, message", [

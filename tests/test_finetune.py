@@ -176,3 +176,20 @@ def test_finetune_on_compact_export_checks_its_language(setup, tmp_path):
     with pytest.raises(MticketsError, match=r"compact export of language 'en'.*mtickets export --lang de"):
         ft.main(build_parser(argv).parse_args(argv))
     assert not (tmp_path / "de.json").exists()
+
+
+def test_tokenizer_and_model_of_other_special_token_ids_are_one_error(setup, tmp_path):
+    from transformers import BertTokenizerFast
+
+    from mtickets.cli import build_parser
+
+    root, files = setup
+    vocab = [*WORDS[:2], "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS[2:]]  # same size, other ids
+    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=False).save_pretrained(
+        str(tmp_path / "tok"))
+    argv = finetune_argv(root, files, "ner", "dense", out=tmp_path / "m.json")
+    argv[argv.index("--tokenizer") + 1] = str(tmp_path / "tok")
+    with pytest.raises(MticketsError, match=r"--tokenizer .*tok and --model .*dense disagree on special token ids "
+                                            r"\(\[PAD\] 2 vs 0, \[UNK\] 3 vs 1"):
+        ft.main(build_parser(argv).parse_args(argv))
+    assert not (tmp_path / "m.json").exists()

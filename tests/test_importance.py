@@ -16,6 +16,9 @@ from mtickets.errors import MticketsError
 from mtickets.importance import PROXIES, ScoreRequest, score_units, token_batches
 from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
 from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining, ticket_dims
+from mtickets.special_tokens import SpecialTokens
+
+OUR_SPECIALS = SpecialTokens(pad=0, unk=1, cls=2, sep=3, mask=4)  # the project's trained tokenizer's
 
 
 def tiny_model(seed=0, layers=2):
@@ -49,7 +52,8 @@ def write_shards(directory, language="en", examples=40, seed=0, per_file=15, voc
         shards.append({"file": name, "examples": len(part)})
     tokens = sum(len(r[0]) for r in rows)
     manifest = {"language": language, "seq_length": 32, "documents": 1, "sentences": 1, "tokens": tokens,
-                "examples": examples, "vocab_size": vocab_size, "seed": seed, "shards": shards}
+                "examples": examples, "vocab_size": vocab_size, "seed": seed, "shards": shards,
+                "special_tokens": OUR_SPECIALS.to_manifest()}
     (directory / "manifest.json").write_text(json.dumps(manifest))
     return rows
 
@@ -80,8 +84,9 @@ def brute_force_snip(model, rows, request, accumulate):
                 break
             chunk.append(row)
             seen += len(row[0])
-        ids, types, attention = pad_batch([r[0] for r in chunk], [r[1] for r in chunk])
-        masked, labels = mask_tokens(ids, special_tokens_mask(ids, attention), 100, 0.15, generator)
+        ids, types, attention = pad_batch([r[0] for r in chunk], [r[1] for r in chunk], OUR_SPECIALS.pad)
+        masked, labels = mask_tokens(ids, special_tokens_mask(ids, attention, OUR_SPECIALS.never_masked), 100,
+                                     0.15, generator, mask_token_id=OUR_SPECIALS.mask)
         output = model(masked, attention, types)
         logits, nsp_logits = output.prediction_logits, output.seq_relationship_logits
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 100), labels.reshape(-1), ignore_index=-100)
@@ -217,8 +222,9 @@ def test_mask_tokens_80_10_10_and_cap():
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(5, 1000, (64, 128), generator=generator)
     ids[:, 0], ids[:, -1] = 2, 3
-    special = special_tokens_mask(ids)
-    masked, labels = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1))
+    special = special_tokens_mask(ids, None, OUR_SPECIALS.never_masked)
+    masked, labels = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1),
+                                 mask_token_id=OUR_SPECIALS.mask)
     selected = labels != -100
     assert not bool(selected[:, 0].any()) and not bool(selected[:, -1].any())
     assert torch.equal(labels[selected], ids[selected]) and torch.equal(masked[~selected], ids[~selected])
@@ -227,14 +233,15 @@ def test_mask_tokens_80_10_10_and_cap():
     as_mask = (masked[selected] == 4).float().mean().item()
     unchanged = (masked[selected] == ids[selected]).float().mean().item()
     assert 0.75 < as_mask < 0.85 and 0.07 < unchanged < 0.13
-    again = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1))
+    again = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1), mask_token_id=4)
     assert torch.equal(again[0], masked) and torch.equal(again[1], labels)
-    _, capped = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1), max_predictions=5)
+    _, capped = mask_tokens(ids, special, 1000, 0.15, torch.Generator().manual_seed(1), max_predictions=5,
+                            mask_token_id=4)
     assert int((capped != -100).sum(dim=1).max()) == 5
 
 
 def test_pad_batch():
-    ids, types, attention = pad_batch([[2, 7, 3], [2, 3]], [[0, 0, 0], [0, 1]])
+    ids, types, attention = pad_batch([[2, 7, 3], [2, 3]], [[0, 0, 0], [0, 1]], OUR_SPECIALS.pad)
     assert ids.tolist() == [[2, 7, 3], [2, 3, 0]]
     assert types.tolist() == [[0, 0, 0], [0, 1, 0]]
     assert attention.tolist() == [[1, 1, 1], [1, 1, 0]]
@@ -307,6 +314,33 @@ def test_snip_partial_of_another_request_is_ignored(tmp_path, monkeypatch, caplo
     with caplog.at_level(logging.WARNING):  # a model with other weights does not resume either
         score_units(tiny_model(seed=7), "snip", ScoreRequest(seed=2, **base))
     assert "another request" in caplog.text and "model" in caplog.text
+
+
+@pytest.mark.parametrize("change", ["model", "shards"])
+def test_snip_partial_of_other_content_is_ignored(tmp_path, monkeypatch, caplog, change):
+    """Weights that differ inside a tensor, or shards that differ in one token, are other inputs."""
+    rows = write_shards(tmp_path / "shards", examples=30)
+    partial = tmp_path / "partial"
+    request = ScoreRequest(language="en", shards=tmp_path / "shards", tokens=300, batch_size=4, checkpoint=partial,
+                           checkpoint_every=1)
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 3)
+        with pytest.raises(Interrupt):
+            score_units(tiny_model(), "snip", request)
+    model = tiny_model()
+    if change == "model":
+        with torch.no_grad():
+            model.bert.encoder.layer[0].intermediate.dense.weight[5, 7] += 0.5
+    else:
+        path = tmp_path / "shards" / "part-00000.parquet"
+        table = pq.read_table(path).to_pydict()
+        table["input_ids"][1][1] = 5 if rows[1][0][1] != 5 else 6
+        pq.write_table(pa.Table.from_pydict(table, schema=pq.read_schema(path)), path)
+    with caplog.at_level(logging.WARNING):
+        scores, _ = score_units(model, "snip", request)
+    assert "another request" in caplog.text and f"differs in {change}" in caplog.text, caplog.text
+    fresh, _ = score_units(model, "snip", ScoreRequest(**{**request.__dict__, "checkpoint": None}))
+    assert all(torch.equal(scores[key], fresh[key]) for key in fresh)
 
 
 def test_score_cli_resumes_and_removes_the_partial(tmp_path, monkeypatch, caplog):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -52,6 +54,7 @@ def write_shards(root: Path, lang: str, seq_length: int, examples: int, tokens: 
     manifest = {
         "language": lang, "seq_length": seq_length, "documents": 3, "sentences": 30, "tokens": tokens,
         "examples": examples, "vocab_size": VOCAB, "seed": seed, "shards": shards,
+        "special_tokens": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4},
     }
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return directory
@@ -287,3 +290,144 @@ def test_gathered_losses_equal_full_forward(corpus):
     for a, b in zip(gathered, full):
         assert torch.allclose(a, b, atol=1e-5)
     assert torch.allclose(gathered[0] + gathered[1], reference.loss, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- resume safety
+
+
+RESUME_STEPS = 30
+
+
+def resume_config(model, shards, tmp_path, tickets, name, **overrides) -> pt.PretrainConfig:
+    settings = dict(
+        model=model, shards=list(shards), out=tmp_path / name, checkpoint_dir=tmp_path / "ck", tickets=tickets,
+        steps=RESUME_STEPS, batch_size=8, learning_rate=2e-3, warmup_steps=5, seq_schedule="32:0.8,64:0.2",
+        max_predictions="6,12", seed=7, checkpoint_every=10, keep_checkpoints=3, device="cpu",
+    )
+    return pt.PretrainConfig(**{**settings, **overrides})
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tmp_path_factory):
+    """An uninterrupted run with tickets: its weights and log."""
+    _, shards, model = corpus
+    root = tmp_path_factory.mktemp("reference")
+    tickets = write_tickets(root / "tickets.safetensors", ["de", "en"], seed=1)
+    pt.pretrain(resume_config(model, shards, root, tickets, "final"))
+    return tickets, (root / "final/model.safetensors").read_bytes(), (root / "final" / pt.LOG_NAME).read_text()
+
+
+def interrupted_at_20(corpus, tmp_path, tickets) -> Path:
+    _, shards, model = corpus
+    assert pt.pretrain(resume_config(model, shards, tmp_path, tickets, "final", stop_after=20)) == {"stopped_at": 20}
+    return tmp_path / "ck"
+
+
+def finish(corpus, tmp_path, tickets) -> dict:
+    _, shards, model = corpus
+    return pt.pretrain(resume_config(model, shards, tmp_path, tickets, "final"))
+
+
+def bank_of(directory: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    prefix = "bert.tickets."
+    return {k[len(prefix):]: v for k, v in load_file(str(directory / "model.safetensors")).items()
+            if k.startswith(prefix)}
+
+
+@pytest.mark.parametrize("change", ["tickets", "model", "shard content"])
+def test_a_changed_input_never_resumes(corpus, tmp_path, reference, caplog, change):
+    """A finished run's checkpoints outlive a Snakemake rerun: new inputs must start over."""
+    from safetensors.torch import load_file
+
+    root, shards, model = corpus
+    tickets, _, _ = reference
+    interrupted_at_20(corpus, tmp_path, tickets)
+    if change == "tickets":
+        tickets = write_tickets(tmp_path / "other.safetensors", ["de", "en"], seed=2)
+    elif change == "model":
+        model = tiny_model(tmp_path / "other-init", seed=1)
+    else:  # same file names, row counts and manifest, one token different
+        copies = [tmp_path / "shards" / d.relative_to(root / "shards") for d in shards]
+        for source, copy in zip(shards, copies):
+            shutil.copytree(source, copy)
+        table = pq.read_table(copies[0] / "part-00000.parquet").to_pydict()
+        table["input_ids"][0][1] += 1
+        pq.write_table(pa.Table.from_pydict(table, schema=pq.read_schema(copies[0] / "part-00000.parquet")),
+                       copies[0] / "part-00000.parquet")
+        shards = copies
+    caplog.set_level("WARNING", logger="mtickets.pretrain")
+    summary = pt.pretrain(resume_config(model, shards, tmp_path, tickets, "final"))
+    assert summary["resumed_from_step"] == 0
+    message = {"tickets": "tickets", "model": "model", "shard content": "shards en/seq32"}[change]
+    assert re.search(rf"starting over: checkpoint .*checkpoint-000000020.pt was made from other inputs or "
+                     rf"settings \({re.escape(message)} differ\)", caplog.text), caplog.text
+    rows = [json.loads(line) for line in (tmp_path / "final" / pt.LOG_NAME).read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, RESUME_STEPS + 1))
+    expected = load_file(str(tickets))
+    assert {k: v.tolist() for k, v in bank_of(tmp_path / "final").items()} == \
+        {k: v.tolist() for k, v in expected.items()}
+
+
+def test_unchanged_inputs_resume_to_the_uninterrupted_result(corpus, tmp_path, reference, caplog):
+    tickets, weights, log_text = reference
+    interrupted_at_20(corpus, tmp_path, tickets)
+    caplog.set_level("INFO", logger="mtickets.pretrain")
+    assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 20
+    assert "resuming from" in caplog.text and "starting over" not in caplog.text
+    assert (tmp_path / "final/model.safetensors").read_bytes() == weights
+    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty newer file"])
+def test_a_corrupt_latest_checkpoint_falls_back_to_the_one_before(corpus, tmp_path, reference, caplog, damage):
+    tickets, weights, log_text = reference
+    ck = interrupted_at_20(corpus, tmp_path, tickets)
+    if damage == "truncated":
+        bad = pt.checkpoint_path(ck, 20)
+        bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])
+        resumed_from = 10
+    else:
+        bad = pt.checkpoint_path(ck, 25)
+        bad.write_bytes(b"")
+        resumed_from = 20
+    caplog.set_level("INFO", logger="mtickets.pretrain")
+    assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == resumed_from
+    assert re.search(rf"skipping checkpoint .*{bad.name}: it cannot be loaded \(\w+", caplog.text), caplog.text
+    assert (tmp_path / "final/model.safetensors").read_bytes() == weights
+    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+
+
+def test_no_loadable_checkpoint_is_one_clear_error(corpus, tmp_path, reference):
+    tickets, _, _ = reference
+    ck = interrupted_at_20(corpus, tmp_path, tickets)
+    for _, path in pt.list_checkpoints(ck):
+        path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(MticketsError, match=rf"no checkpoint in {re.escape(str(ck))} can be loaded "
+                                            r"\(checkpoint-000000020.pt: \w+.*checkpoint-000000010.pt: .*\); "
+                                            rf"delete {re.escape(str(ck))} to start pretraining over"):
+        finish(corpus, tmp_path, tickets)
+    assert len(pt.list_checkpoints(ck)) == 2 and not (tmp_path / "final").exists()
+
+
+def test_a_torn_last_log_row_is_ignored_with_a_warning(corpus, tmp_path, reference, caplog):
+    tickets, weights, log_text = reference
+    ck = interrupted_at_20(corpus, tmp_path, tickets)
+    with open(ck / pt.LOG_NAME, "a", encoding="utf-8") as handle:
+        handle.write('{"step": 21, "language": "en", "seq_le')  # a full disk cut the row
+    caplog.set_level("WARNING", logger="mtickets.pretrain")
+    assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 20
+    assert "ignoring its torn last line 21" in caplog.text
+    assert (tmp_path / "final/model.safetensors").read_bytes() == weights
+    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+
+
+def test_a_torn_row_before_the_last_is_an_error_naming_the_line(corpus, tmp_path, reference):
+    tickets, _, _ = reference
+    ck = interrupted_at_20(corpus, tmp_path, tickets)
+    lines = (ck / pt.LOG_NAME).read_text().splitlines()
+    lines[4] = lines[4][:10]
+    (ck / pt.LOG_NAME).write_text("\n".join(lines) + "\n")
+    with pytest.raises(MticketsError, match=r"training_log.jsonl, line 5: not a JSON log row"):
+        finish(corpus, tmp_path, tickets)

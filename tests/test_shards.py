@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from killed_writer import leave_temporary
 from mtickets import cli
 from mtickets.errors import MticketsError
 from mtickets.shards import (Instances, TokenizedCorpus, create_instances, load_tokenizer,
@@ -104,6 +105,8 @@ def test_layout_and_manifest(corpus, tmp_path, layout):
     assert [s["file"] for s in manifest["shards"]] == files == \
         [f"part-{i:05d}.parquet" for i in range(len(files))]
     assert all(s["examples"] == 50 for s in manifest["shards"][:-1])
+    assert all(s["sha256"] == hashlib.sha256((out / s["file"]).read_bytes()).hexdigest() for s in manifest["shards"])
+    assert manifest["special_tokens"] == {"[PAD]": 0, "[UNK]": 1, "[CLS]": CLS, "[SEP]": SEP, "[MASK]": 4}
     assert 0 < manifest["shards"][-1]["examples"] <= 50
     schema = pq.read_schema(out / files[0])
     assert [f.name for f in schema] == ["input_ids", "token_type_ids", "next_sentence_label",
@@ -341,3 +344,10 @@ def test_documents_are_blank_line_separated(corpus, tmp_path):
     assert tokenized.sentence_offsets.tolist() == [0, 2, 3, 4, 7]
     assert tokenized.document_offsets.tolist() == [0, 2, 3, 4]
     assert [corpus["vocab"][t] for t in tokenized.tokens[:3]] == ["d0w0", "d0w1", "d0w2"]
+
+
+def test_a_rerun_removes_the_temporary_directory_of_a_killed_run(corpus, tmp_path):
+    out = tmp_path / "seq32"
+    left = leave_temporary(out, "dir")  # what kill -9 of a shards job leaves: .seq32.XXXXXXXX.tmp
+    make(corpus, out)
+    assert not left.exists() and [p.name for p in tmp_path.iterdir()] == ["seq32"]

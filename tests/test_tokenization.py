@@ -134,7 +134,6 @@ def test_vocab_file(tmp_path):
 
 @pytest.mark.parametrize("lines, message", [
     (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"], "lacks the special token.*MASK"),
-    (["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"], r"\[PAD\] on line 2"),
     (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "a"], "twice"),
 ])
 def test_bad_vocab_file(tmp_path, lines, message):
@@ -143,6 +142,26 @@ def test_bad_vocab_file(tmp_path, lines, message):
     with pytest.raises(MticketsError, match=message):
         build_tokenizer([], tmp_path / "tok", vocab_file=vocab_file)
     assert not (tmp_path / "tok").exists()
+
+
+def test_vocab_file_keeps_its_special_token_ids(tmp_path):
+    from transformers import BertTokenizerFast
+
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("\n".join(["[UNK]", "a", "[PAD]", "[CLS]", "[SEP]", "[MASK]", "b"]) + "\n")
+    build_tokenizer([], tmp_path / "tok", vocab_file=vocab_file)
+    tokenizer = BertTokenizerFast.from_pretrained(tmp_path / "tok")
+    assert (tokenizer.unk_token_id, tokenizer.pad_token_id, tokenizer.mask_token_id) == (0, 2, 5)
+
+
+def test_a_file_outside_the_corpus_layout_is_named_as_a_file(tmp_path, corpus):
+    empty = tmp_path / "empty.txt.gz"
+    with gzip.open(empty, "wt") as handle:
+        handle.write("\n")
+    with pytest.raises(MticketsError) as error:
+        build_tokenizer([corpus[0], empty], tmp_path / "tok")
+    assert str(error.value).startswith(f"{empty} holds no sentences")
+    assert "language" not in str(error.value)
 
 
 def test_empty_or_missing_sentences(tmp_path, corpus):

@@ -36,6 +36,7 @@ import torch
 from mtickets.atomic import write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
+from mtickets.special_tokens import SpecialTokens, check_agree
 from mtickets.xtreme import LABELS, READERS
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,9 @@ def finetune(args: argparse.Namespace) -> dict:
             f"--tokenizer {tokenizer_dir} has {len(tokenizer)} tokens but the model {args.model} has "
             f"vocab_size {model.config.vocab_size}; pass the tokenizer the model was pretrained with"
         )
+    specials = SpecialTokens.from_vocab(tokenizer.get_vocab(), f"--tokenizer {tokenizer_dir}")
+    model_specials = SpecialTokens.from_config(model.config, f"--model {args.model}")
+    check_agree(specials, f"--tokenizer {tokenizer_dir}", model_specials, f"--model {args.model}")
     if args.max_length > model.config.max_position_embeddings:
         raise MticketsError(
             f"--max-length {args.max_length} exceeds the model's max_position_embeddings "
@@ -239,7 +243,7 @@ def finetune(args: argparse.Namespace) -> dict:
     )
     generator = torch.Generator().manual_seed(args.seed)
     eval_batch = max(args.batch_size, 64)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    pad_id = specials.pad
 
     best = {"dev_f1": -1.0, "epoch": 0, "state": None}
     dev_history = []

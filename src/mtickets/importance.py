@@ -16,8 +16,9 @@ score per ticket key (``layer.{k}.qk``, ``layer.{k}.v``, ``layer.{k}.ffn``) plus
   probabilities (seeded with ``--seed``), closer to the pretraining loss.
   Resumable: every ``--checkpoint-every`` batches the partial sums, tokens seen, the
   batch position and the RNG states are written atomically to ``{out}.partial``; a
-  rerun with the same request resumes from it (a partial of another request is ignored
-  with a warning) and the result equals an uninterrupted run's. It is deleted once the
+  rerun with the same request, the same model weights and the same shard content
+  resumes from it and the result equals an uninterrupted run's (a partial of anything
+  else is ignored with a warning naming what differs). It is deleted once the
   output is written.
 - ``random``: seeded uniform scores; the seed is mixed with the language so languages
   differ and each is reproducible.
@@ -33,7 +34,6 @@ proxy, tokens_seen, batches, accumulate, seed, ...).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import zlib
@@ -45,7 +45,9 @@ import torch
 
 from mtickets.atomic import partial_path
 from mtickets.errors import MticketsError
+from mtickets.fingerprint import shards_sha256, state_dict_sha256
 from mtickets.shards import read_manifest, shard_files
+from mtickets.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,9 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
             f"--shards {request.shards} was made with a {manifest['vocab_size']}-token vocabulary but the model "
             f"has vocab_size {vocab_size}; use shards and model built from the same tokenizer"
         )
+    specials = SpecialTokens.from_manifest(manifest, str(Path(request.shards) / "manifest.json"))
+    check_agree(specials, f"--shards {request.shards}", SpecialTokens.from_config(model.config, "--model"),
+                "the model")
 
     device = torch.device(request.device)
     model.to(device)
@@ -180,9 +185,10 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     for position, batch in enumerate(token_batches(request.shards, request.batch_size, request.tokens)):
         if position < batches:  # already summed before the interruption
             continue
-        ids, types, attention = pad_batch([e[0] for e in batch], [e[1] for e in batch])
+        ids, types, attention = pad_batch([e[0] for e in batch], [e[1] for e in batch], specials.pad)
         masked, labels = mask_tokens(
-            ids, special_tokens_mask(ids, attention), vocab_size, request.mlm_probability, generator
+            ids, special_tokens_mask(ids, attention, specials.never_masked), vocab_size, request.mlm_probability,
+            generator, mask_token_id=specials.mask,
         )
         nsp = torch.tensor([int(e[2]) for e in batch], dtype=torch.long)
         loss = pretraining_loss(
@@ -242,19 +248,12 @@ def pretraining_loss(model, input_ids, attention_mask, token_type_ids, labels, n
 
 
 def _fingerprint(model, request: ScoreRequest, manifest: dict) -> dict[str, str]:
-    """What must match for a partial result to be resumed: the request, the shards, the model's weights."""
-    checksum = 0
-    for name, tensor in model.state_dict().items():  # a cheap weights signature
-        if tensor.numel():
-            flat = tensor.detach().reshape(-1)
-            checksum = zlib.crc32(f"{name}:{float(flat[0]):.9g}:{float(flat[-1]):.9g}".encode(), checksum)
+    """What must match for a partial result to be resumed: the request and the content of model and shards."""
     return {
-        "language": request.language, "shards": str(Path(request.shards).resolve()) if request.shards else "",
-        "tokens": str(request.tokens), "batch_size": str(request.batch_size), "seed": str(request.seed),
-        "accumulate": request.accumulate, "dropout": str(bool(request.dropout)),
-        "mlm_probability": repr(float(request.mlm_probability)), "model": str(checksum),
-        "shard_manifest": json.dumps({k: manifest.get(k) for k in ("examples", "tokens", "seed", "shards")},
-                                     sort_keys=True),
+        "language": request.language, "tokens": str(request.tokens), "batch_size": str(request.batch_size),
+        "seed": str(request.seed), "accumulate": request.accumulate, "dropout": str(bool(request.dropout)),
+        "mlm_probability": repr(float(request.mlm_probability)), "model": state_dict_sha256(model),
+        "shards": shards_sha256(request.shards, manifest),
     }
 
 

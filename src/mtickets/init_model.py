@@ -1,8 +1,8 @@
 """Initialise a TicketBertForPreTraining (random BERT init, seeded) and save it.
 
 ``--model-config`` is a JSON object of ``TicketBertConfig`` fields (inline JSON or a
-path to a .json file); ``vocab_size`` comes from the tokenizer directory. The same
-config and seed give identical weights.
+path to a .json file); ``vocab_size`` and the special token ids come from the
+tokenizer directory. The same config and seed give identical weights.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import torch
 
 from mtickets.atomic import atomic_dir
 from mtickets.errors import MticketsError
+from mtickets.special_tokens import SpecialTokens
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ def read_model_config(spec: str) -> dict:
     return fields
 
 
-def tokenizer_vocab_size(directory: str | Path) -> int:
+def read_tokenizer(directory: str | Path) -> tuple[int, SpecialTokens]:
+    """The vocabulary size and special token ids of a tokenizer directory."""
     from transformers import BertTokenizerFast
 
     directory = Path(directory)
@@ -49,11 +51,14 @@ def tokenizer_vocab_size(directory: str | Path) -> int:
         tokenizer = BertTokenizerFast.from_pretrained(str(directory))
     except (OSError, ValueError) as error:
         raise MticketsError(f"--tokenizer {directory}: cannot load a BertTokenizerFast ({error})") from None
-    return len(tokenizer)
+    return len(tokenizer), SpecialTokens.from_vocab(tokenizer.get_vocab(), f"--tokenizer {directory}")
 
 
-def build_config(fields: dict, vocab_size: int, source: str = "--model-config"):
-    """A TicketBertConfig from user fields; unknown fields and a disagreeing vocab_size are errors."""
+def build_config(fields: dict, vocab_size: int, special_tokens: SpecialTokens, source: str = "--model-config"):
+    """A TicketBertConfig from user fields and the tokenizer's vocabulary size and special token ids.
+
+    Unknown fields, and a vocab_size or special token id that disagrees with the tokenizer, are errors.
+    """
     from mtickets.modeling import TicketBertConfig
 
     known = {f.name for f in dataclasses.fields(TicketBertConfig)}
@@ -66,7 +71,13 @@ def build_config(fields: dict, vocab_size: int, source: str = "--model-config"):
             "make them agree (in the pipeline: tokenizer.vocab_size in the config), or drop vocab_size "
             "to take the tokenizer's"
         )
-    fields = {**fields, "vocab_size": vocab_size}
+    tokenizer_ids = special_tokens.to_config()
+    differ = [f"{key} {fields[key]} (the tokenizer's: {value})" for key, value in tokenizer_ids.items()
+              if key in fields and fields[key] != value]
+    if differ:
+        raise MticketsError(f"{source}: {', '.join(differ)} disagree with the tokenizer; drop them to take "
+                            "the tokenizer's")
+    fields = {**fields, "vocab_size": vocab_size, **tokenizer_ids}
     hidden, heads = int(fields.get("hidden_size", 768)), int(fields.get("num_attention_heads", 12))
     if heads <= 0 or hidden % heads:
         raise MticketsError(f"{source}: hidden_size {hidden} is not a multiple of num_attention_heads {heads}")
@@ -90,8 +101,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> None:
     fields = read_model_config(args.model_config)
-    vocab_size = tokenizer_vocab_size(args.tokenizer)
-    config = build_config(fields, vocab_size)
+    vocab_size, special_tokens = read_tokenizer(args.tokenizer)
+    config = build_config(fields, vocab_size, special_tokens)
     model = init_model(config, args.seed)
     with atomic_dir(args.out) as tmp:
         model.save_pretrained(str(tmp))

@@ -1,8 +1,8 @@
 """Batching of shard examples and dynamic MLM masking (BERT's 80/10/10), shared by
 ticket scoring and pretraining.
 
-Special token ids follow the tokenizer contract: ``[PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3
-[MASK]=4``.
+Special token ids are the caller's (``mtickets.special_tokens``): they come from the
+tokenizer through the shard manifest, never from constants.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID = 0, 1, 2, 3, 4
-
 
 def pad_batch(
     input_ids: Sequence[Sequence[int]],
-    token_type_ids: Sequence[Sequence[int]] | None = None,
-    pad_token_id: int = PAD_ID,
+    token_type_ids: Sequence[Sequence[int]] | None,
+    pad_token_id: int,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Right-pad unpadded examples to the batch maximum.
 
@@ -42,10 +40,10 @@ def pad_batch(
 
 def special_tokens_mask(
     input_ids: torch.Tensor,
-    attention_mask: torch.Tensor | None = None,
-    special_ids: Sequence[int] = (PAD_ID, CLS_ID, SEP_ID),
+    attention_mask: torch.Tensor | None,
+    special_ids: Sequence[int],
 ) -> torch.Tensor:
-    """True at positions never chosen for MLM: [PAD], [CLS], [SEP] and padding."""
+    """True at positions never chosen for MLM: ``special_ids`` ([PAD], [CLS], [SEP]) and padding."""
     special = torch.isin(input_ids, torch.as_tensor(list(special_ids), device=input_ids.device))
     if attention_mask is not None:
         special = special | (attention_mask == 0)
@@ -59,7 +57,8 @@ def mask_tokens(
     mlm_probability: float,
     generator: torch.Generator | None = None,
     max_predictions: int | None = None,
-    mask_token_id: int = MASK_ID,
+    *,
+    mask_token_id: int,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """BERT dynamic masking; returns ``(masked_input_ids, labels)``.
 

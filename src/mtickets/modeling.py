@@ -89,7 +89,13 @@ class TicketBertConfig(PretrainedConfig):
     initializer_range: float = 0.02
     layer_norm_eps: float = 1e-12
     classifier_dropout: float | None = None
+    # Special token ids of the tokenizer the model was built for (`mtickets init` sets
+    # them; the defaults are the project's trained tokenizer's, mtickets.special_tokens).
     pad_token_id: int | None = 0
+    unk_token_id: int | None = 1
+    cls_token_id: int | None = 2
+    sep_token_id: int | None = 3
+    mask_token_id: int | None = 4
     tie_word_embeddings: bool = True
     languages: list[str] = field(default_factory=list)
     # "mask" (the reference; the default, faster at demo sizes) or "gather" (FLOPs and time follow

@@ -15,8 +15,10 @@ seed; each dataset's examples are visited in seeded per-epoch permutations; the
 masking generator and torch's global RNG (dropout) are re-seeded from
 ``(seed, step)`` at every step. A checkpoint (model, optimizer, scheduler, RNG
 states, data cursors, step) is written atomically every ``--checkpoint-every`` steps
-and at the end; a restarted job continues from the latest one and, on CPU, ends with
-the same weights as an uninterrupted run.
+and at the end; a restarted job continues from the latest one that loads and, on CPU,
+ends with the same weights as an uninterrupted run. A checkpoint records a digest of
+the settings and of every input's content (model, tickets, shards): a run with any
+of them changed starts over instead, and logs why.
 
 Output (``--out``, written atomically): the ``save_pretrained`` model (ticket bank
 included), ``training_log.jsonl`` (step, language, seq_length, loss, mlm_loss,
@@ -43,7 +45,9 @@ import torch
 from mtickets.atomic import atomic_dir, atomic_path, write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
+from mtickets.fingerprint import directory_sha256, file_sha256, shards_sha256
 from mtickets.shards import read_manifest, shard_files
+from mtickets.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,8 @@ class ShardData:
     seq_length: int
     tokens: int
     vocab_size: int
+    special_tokens: SpecialTokens
+    digest: str  # of the content (fingerprint.shards_sha256)
     ids: np.ndarray  # flat int32
     types: np.ndarray  # flat int8
     offsets: np.ndarray  # int64, len = examples + 1
@@ -126,6 +132,8 @@ def load_shard_dir(directory: str | Path) -> ShardData:
         seq_length=int(manifest["seq_length"]),
         tokens=int(manifest["tokens"]),
         vocab_size=int(manifest["vocab_size"]),
+        special_tokens=SpecialTokens.from_manifest(manifest, str(directory / "manifest.json")),
+        digest=shards_sha256(directory, manifest),
         ids=ids,
         types=types,
         offsets=offsets,
@@ -358,14 +366,16 @@ def make_batch(
     from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
 
     ids, types, nsp = data.get(indices)
-    input_ids, token_type_ids, attention_mask = pad_batch(ids, types)
+    specials = data.special_tokens
+    input_ids, token_type_ids, attention_mask = pad_batch(ids, types, specials.pad)
     masked, labels = mask_tokens(
         input_ids,
-        special_tokens_mask(input_ids, attention_mask),
+        special_tokens_mask(input_ids, attention_mask, specials.never_masked),
         data.vocab_size,
         mlm_probability,
         generator,
         max_predictions=max_predictions,
+        mask_token_id=specials.mask,
     )
     return {
         "input_ids": masked,
@@ -391,6 +401,47 @@ def list_checkpoints(directory: Path) -> list[tuple[int, Path]]:
             if stem.isdigit():
                 found.append((int(stem), path))
     return sorted(found)
+
+
+def resumable_checkpoint(directory: Path, fingerprint: dict) -> tuple[Path, dict] | None:
+    """The newest checkpoint that loads, if it was made from these inputs and settings.
+
+    An unreadable checkpoint (truncated, empty) is skipped and removed, saying why, and
+    the one before it tried. A checkpoint made from other inputs (model, tickets,
+    shards, any setting) means the run starts over: its checkpoints and log are removed
+    so that nothing of the old run reaches the new one. If checkpoints exist and none
+    loads, that is an error (nothing is removed).
+    """
+    checkpoints = list_checkpoints(directory)
+    unreadable: list[tuple[Path, str]] = []
+    for _, path in reversed(checkpoints):
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:  # torch raises RuntimeError, EOFError, UnpicklingError, ... for a torn file
+            unreadable.append((path, f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"))
+            continue
+        for bad, why in unreadable:
+            log.warning("skipping checkpoint %s: it cannot be loaded (%s); removed, resuming from an older one",
+                        bad, why)
+            bad.unlink(missing_ok=True)
+        stored = state.get("fingerprint") if isinstance(state, dict) else None
+        if stored != fingerprint:
+            stored = stored if isinstance(stored, dict) else {}
+            differ = sorted(k for k in set(stored) | set(fingerprint) if stored.get(k) != fingerprint.get(k))
+            log.warning("starting over: checkpoint %s was made from other inputs or settings (%s differ); "
+                        "removing the checkpoints and training log of that run", path, ", ".join(differ))
+            for _, old in list_checkpoints(directory):
+                old.unlink()
+            (directory / LOG_NAME).unlink(missing_ok=True)
+            return None
+        return path, state
+    if unreadable:
+        raise MticketsError(
+            f"no checkpoint in {directory} can be loaded ("
+            + "; ".join(f"{path.name}: {why}" for path, why in unreadable)
+            + f"); delete {directory} to start pretraining over"
+        )
+    return None
 
 
 def _rng_states() -> dict:
@@ -438,7 +489,11 @@ class PretrainConfig:
     stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
 
     def fingerprint(self, datasets: Mapping[tuple[str, int], ShardData]) -> dict:
+        """Everything a checkpoint's weights depend on: the settings and the content of every input."""
         return {
+            "model": directory_sha256(self.model),
+            "tickets": file_sha256(self.tickets) if self.tickets is not None else None,
+            **{f"shards {lang}/seq{length}": d.digest for (lang, length), d in sorted(datasets.items())},
             "steps": self.steps,
             "batch_size": self.batch_size,
             "learning_rate": self.learning_rate,
@@ -449,7 +504,7 @@ class PretrainConfig:
             "max_predictions": self.max_predictions,
             "seed": self.seed,
             "weight_decay": self.weight_decay,
-            "datasets": sorted(f"{lang}/{length}:{len(d)}:{d.tokens}" for (lang, length), d in datasets.items()),
+            "max_grad_norm": self.max_grad_norm,
         }
 
 
@@ -506,12 +561,14 @@ def pretrain(cfg: PretrainConfig) -> dict:
     except (OSError, ValueError) as error:
         raise MticketsError(f"--model {cfg.model}: cannot load a ticket-bert model ({error})") from None
     config = model.config
+    model_specials = SpecialTokens.from_config(config, f"--model {cfg.model}")
     for (lang, length), data in datasets.items():
         if data.vocab_size != config.vocab_size:
             raise MticketsError(
                 f"{data.path}: shards were made with a {data.vocab_size}-token vocabulary, the model "
                 f"{cfg.model} has vocab_size {config.vocab_size}; rebuild one of them with the same tokenizer"
             )
+        check_agree(data.special_tokens, f"shards {data.path}", model_specials, f"model {cfg.model}")
     if max(lengths) > config.max_position_embeddings:
         raise MticketsError(
             f"--seq-schedule length {max(lengths)} exceeds the model's max_position_embeddings "
@@ -543,16 +600,9 @@ def pretrain(cfg: PretrainConfig) -> dict:
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     log_path = ckpt_dir / LOG_NAME
     start = 0
-    checkpoints = list_checkpoints(ckpt_dir)
-    if checkpoints:
-        step, path = checkpoints[-1]
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if state["fingerprint"] != fingerprint:
-            diff = sorted(k for k in fingerprint if state["fingerprint"].get(k) != fingerprint[k])
-            raise MticketsError(
-                f"{path}: checkpoint was made with different settings ({', '.join(diff)}); "
-                f"delete {ckpt_dir} to start over or rerun with the same arguments"
-            )
+    resumed = resumable_checkpoint(ckpt_dir, fingerprint)
+    if resumed is not None:
+        path, state = resumed
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -561,8 +611,8 @@ def pretrain(cfg: PretrainConfig) -> dict:
         start = int(state["step"])
         log.info("resuming from %s (step %d of %d)", path, start, cfg.steps)
         _truncate_log(log_path, start)
-    elif log_path.exists():
-        log_path.unlink()
+    else:
+        log_path.unlink(missing_ok=True)
 
     def save_checkpoint(step: int) -> None:
         state = {
@@ -631,7 +681,7 @@ def pretrain(cfg: PretrainConfig) -> dict:
         log.info("stopped at step %d of %d (checkpoint in %s)", stop, cfg.steps, ckpt_dir)
         return {"stopped_at": stop}
 
-    rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_log(log_path)
     tail = rows[-max(1, len(rows) // 100) :]
     summary = {
         "steps": cfg.steps,
@@ -659,14 +709,30 @@ def pretrain(cfg: PretrainConfig) -> dict:
     return summary
 
 
+def read_log(path: Path) -> list[dict]:
+    """The rows of ``training_log.jsonl``. A torn last row (a full disk, a power loss: rows
+    are written whole, so a kill cannot tear one) is dropped with a warning; the steps it
+    covered are after the checkpoint being resumed and are trained again."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            if number < len(lines):
+                raise MticketsError(f"{path}, line {number}: not a JSON log row ({error}); delete "
+                                    f"{path.parent} to start pretraining over") from None
+            log.warning("%s: ignoring its torn last line %d (%r)", path, number, line[:80])
+    return rows
+
+
 def _truncate_log(path: Path, step: int) -> None:
     """Drop log rows written after the checkpoint we resume from."""
     if not path.exists():
         return
-    kept = [line for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and json.loads(line)["step"] <= step]
+    kept = [row for row in read_log(path) if row["step"] <= step]
     with atomic_path(path) as tmp:
-        tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        tmp.write_text("".join(json.dumps(row) + "\n" for row in kept), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- CLI

@@ -63,6 +63,9 @@ import numpy as np
 
 from mtickets.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
+from mtickets.fingerprint import file_sha256
+from mtickets.special_tokens import MANIFEST_KEY as SPECIAL_TOKENS_KEY
+from mtickets.special_tokens import SpecialTokens
 
 log = logging.getLogger(__name__)
 
@@ -619,6 +622,9 @@ class PartWriter:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+            # The content digest lets a consumer tell these rows from a rebuild's
+            # without reading every shard (pretraining resumes only on the same data).
+            self.shards[-1]["sha256"] = file_sha256(self.directory / self.shards[-1]["file"])
 
 
 # --------------------------------------------------------------------------- stage
@@ -665,7 +671,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
         raise MticketsError("--group-tokens and the bucket size must be at least 1")
     set_threads(threads)
     tokenizer = load_tokenizer(tokenizer_dir)
-    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    specials = SpecialTokens.from_vocab(tokenizer.get_vocab(with_added_tokens=True),
+                                        f"tokenizer {tokenizer_dir}")
     started = time.perf_counter()
 
     with atomic_dir(out) as tmp:
@@ -702,7 +709,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                 assignment = bucket_rng.integers(plan.buckets, size=len(instances))
                 for lo in range(0, len(instances), MATERIALISE_INSTANCES):
                     rows = slice(lo, lo + MATERIALISE_INSTANCES)
-                    built = materialise(instances.take(rows), corpus.tokens, cls_id, sep_id)
+                    built = materialise(instances.take(rows), corpus.tokens, specials.cls,
+                                        specials.sep)
                     where = assignment[rows]
                     if plan.buckets == 1:
                         buckets.add(0, built)
@@ -740,7 +748,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
             "language": lang, "seq_length": seq_length, "documents": store.documents,
             "sentences": store.sentences, "tokens": store.tokens, "examples": examples,
             "example_tokens": example_tokens, "random_next": random_next,
-            "vocab_size": tokenizer.get_vocab_size(with_added_tokens=True), "seed": seed,
+            "vocab_size": tokenizer.get_vocab_size(with_added_tokens=True),
+            SPECIAL_TOKENS_KEY: specials.to_manifest(), "seed": seed,
             "dupe_factor": dupe_factor, "short_seq_prob": short_seq_prob,
             "nsp_random_prob": nsp_random_prob, "groups": plan.groups,
             "group_tokens": group_tokens, "shards": writer.shards,

@@ -6,8 +6,10 @@ mBERT's exponential smoothing), ``--sample-sentences`` in all (at most the corpu
 size; a language whose share exceeds its size is repeated, i.e. upsampled). The
 sample is drawn with ``--seed``. With ``--vocab-file`` a given ``vocab.txt`` is used
 instead of training. The output is a ``transformers.BertTokenizerFast``
-``save_pretrained`` directory plus ``vocab.txt`` and ``sampling.json``; special
-tokens are ``[PAD]=0 [UNK] [CLS] [SEP] [MASK]``.
+``save_pretrained`` directory plus ``vocab.txt`` and ``sampling.json``. A trained
+vocabulary starts ``[PAD]=0 [UNK] [CLS] [SEP] [MASK]``; a given one keeps its own ids
+(mBERT's: ``[PAD]=0 [UNK]=100 [CLS]=101 [SEP]=102 [MASK]=103``), which the later stages
+read from the tokenizer (``mtickets.special_tokens``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 WORDPIECE_PREFIX = "##"
+SENTENCES_NAMES = ("sentences.txt.gz", "sentences.txt")  # the split stage's output, in {lang}/
 MODEL_MAX_LENGTH = 512
 BATCH_SENTENCES = 1000
 DEFAULT_VOCAB_SIZE = 30000
@@ -60,10 +63,16 @@ def count_sentences(path: str | os.PathLike) -> int:
     return sum(1 for _ in iter_sentences(path))
 
 
-def language_of(path: str | os.PathLike) -> str:
-    """The language a sentences file belongs to: its directory (``corpus/{lang}/...``)."""
+def language_of(path: str | os.PathLike) -> str | None:
+    """The language of a split stage output (``{lang}/sentences.txt.gz``); None for any other file."""
     path = Path(path)
-    return path.parent.name or path.name
+    return path.parent.name if path.name in SENTENCES_NAMES and path.parent.name else None
+
+
+def describe(path: Path) -> str:
+    """A sentences file for a message: with its language where the path tells it."""
+    language = language_of(path)
+    return f"{path} (language '{language}')" if language else str(path)
 
 
 def sample_sizes(counts: Sequence[int], smoothing: float, total: int) -> list[int]:
@@ -89,7 +98,7 @@ def sample_sizes(counts: Sequence[int], smoothing: float, total: int) -> list[in
 @dataclass
 class LanguageSample:
     path: Path
-    language: str
+    language: str | None
     sentences: int
     sample: int
     repeats: int = 0  # every sentence this many times ...
@@ -105,8 +114,8 @@ def plan_sample(paths: Sequence[str | os.PathLike], smoothing: float, sample_sen
         n = count_sentences(path)
         if n == 0:
             raise MticketsError(
-                f"{path} (language '{language_of(path)}') holds no sentences; rerun "
-                f"`mtickets split` for it or drop the language"
+                f"{describe(path)} holds no sentences; rerun `mtickets split` for it or "
+                f"drop it from --sentences"
             )
         plan.append(LanguageSample(path, language_of(path), n, 0))
     sizes = sample_sizes([p.sentences for p in plan], smoothing, sample_sentences)
@@ -115,7 +124,7 @@ def plan_sample(paths: Sequence[str | os.PathLike], smoothing: float, sample_sen
         item.sample = size
         item.repeats, rest = divmod(size, item.sentences)
         item.extra = np.sort(rng.choice(item.sentences, size=rest, replace=False))
-        log.info("%s: %d sentences, %d in the tokenizer sample (x%.3f)", item.language,
+        log.info("%s: %d sentences, %d in the tokenizer sample (x%.3f)", describe(item.path),
                  item.sentences, size, size / item.sentences)
     return plan
 
@@ -243,10 +252,9 @@ def load_vocab_file(path: str | os.PathLike) -> dict[str, int]:
     missing = [t for t in SPECIAL_TOKENS if t not in vocab]
     if missing:
         raise MticketsError(f"--vocab-file {path} lacks the special token(s) "
-                            f"{', '.join(missing)}; add them (with [PAD] first)")
-    if vocab["[PAD]"] != 0:
-        raise MticketsError(f"--vocab-file {path} has [PAD] on line {vocab['[PAD]'] + 1}; "
-                            f"it must be the first line (id 0)")
+                            f"{', '.join(missing)}; add them")
+    # Their ids may be anywhere (mBERT: [UNK]=100 ... [MASK]=103): they travel with the
+    # tokenizer into the shard manifests and the model config.
     return vocab
 
 
