@@ -44,6 +44,10 @@ from pathlib import Path
 
 import torch
 
+from mtickets.special_tokens import SpecialTokens
+
+SPECIALS = SpecialTokens(pad=0, unk=1, cls=2, sep=3, mask=4)  # the project's trained tokenizer's, the config's defaults
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -230,12 +234,13 @@ def make_batch(args, device, seed=0):
 
     generator = torch.Generator().manual_seed(seed)
     ids = torch.randint(5, args.vocab, (args.batch, args.seq), generator=generator)
-    ids[:, 0] = 2
-    ids[:, -1] = 3
+    ids[:, 0] = SPECIALS.cls
+    ids[:, -1] = SPECIALS.sep
     attention = torch.ones_like(ids)
     types = torch.zeros_like(ids)
     types[:, args.seq // 2:] = 1
-    masked, labels = mask_tokens(ids, special_tokens_mask(ids, attention), args.vocab, 0.15, generator)
+    masked, labels = mask_tokens(ids, special_tokens_mask(ids, attention, SPECIALS.never_masked), args.vocab, 0.15,
+                                 generator, mask_token_id=SPECIALS.mask)
     nsp = torch.randint(0, 2, (args.batch,), generator=generator)
     return {name: tensor.to(device) for name, tensor in
             dict(input_ids=masked, attention_mask=attention, token_type_ids=types, labels=labels,
@@ -270,7 +275,7 @@ def write_shards(directory: Path, args, examples: int) -> None:
     rows = []
     for _ in range(examples):
         body = torch.randint(5, args.vocab, (args.seq - 3,), generator=generator).tolist()
-        ids = [2, *body[:half - 2], 3, *body[half - 2:], 3]
+        ids = [SPECIALS.cls, *body[:half - 2], SPECIALS.sep, *body[half - 2:], SPECIALS.sep]
         rows.append((ids, [0] * half + [1] * (len(ids) - half), int(torch.randint(0, 2, (1,), generator=generator))))
     directory.mkdir(parents=True)
     table = pa.table({
@@ -282,7 +287,8 @@ def write_shards(directory: Path, args, examples: int) -> None:
     pq.write_table(table, directory / "part-00000.parquet")
     manifest = {"language": "en", "seq_length": args.seq, "documents": 1, "sentences": 1,
                 "tokens": sum(len(r[0]) for r in rows), "examples": len(rows), "vocab_size": args.vocab,
-                "seed": 0, "shards": [{"file": "part-00000.parquet", "examples": len(rows)}]}
+                "seed": 0, "shards": [{"file": "part-00000.parquet", "examples": len(rows)}],
+                "special_tokens": SPECIALS.to_manifest()}
     (directory / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -305,8 +311,9 @@ def bench_snip(args, device) -> None:
         prepared = []
         for start in range(0, len(examples), args.batch):
             chunk = examples[start:start + args.batch]
-            ids, types, attention = pad_batch([e[0] for e in chunk], [e[1] for e in chunk])
-            masked, labels = mask_tokens(ids, special_tokens_mask(ids, attention), args.vocab, 0.15, generator)
+            ids, types, attention = pad_batch([e[0] for e in chunk], [e[1] for e in chunk], SPECIALS.pad)
+            masked, labels = mask_tokens(ids, special_tokens_mask(ids, attention, SPECIALS.never_masked), args.vocab,
+                                         0.15, generator, mask_token_id=SPECIALS.mask)
             nsp = torch.tensor([e[2] for e in chunk])
             prepared.append([t.to(device) for t in (masked, attention, types, labels, nsp)])
 
