@@ -296,15 +296,20 @@ def test_snip_resume_equals_uninterrupted(tmp_path, monkeypatch, caplog, dropout
         assert torch.equal(resumed[key], expected[key]), key
 
 
+def leave_partial(monkeypatch, request: ScoreRequest) -> None:
+    """Score with ``request`` until a kill in batch 4, leaving its partial sums behind."""
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 3)
+        with pytest.raises(Interrupt):
+            score_units(tiny_model(), "snip", request)
+
+
 def test_snip_partial_of_another_request_is_ignored(tmp_path, monkeypatch, caplog):
     write_shards(tmp_path / "shards", examples=30)
     partial = tmp_path / "partial"
     base = dict(language="en", shards=tmp_path / "shards", tokens=300, batch_size=4, checkpoint=partial,
                 checkpoint_every=1)
-    with monkeypatch.context() as patch:
-        interrupt_after(patch, 3)
-        with pytest.raises(Interrupt):
-            score_units(tiny_model(), "snip", ScoreRequest(seed=1, **base))
+    leave_partial(monkeypatch, ScoreRequest(seed=1, **base))
     with caplog.at_level(logging.WARNING):
         scores, _ = score_units(tiny_model(), "snip", ScoreRequest(seed=2, **base))  # another seed
     assert "another request" in caplog.text and "seed" in caplog.text
@@ -323,10 +328,7 @@ def test_snip_partial_of_other_content_is_ignored(tmp_path, monkeypatch, caplog,
     partial = tmp_path / "partial"
     request = ScoreRequest(language="en", shards=tmp_path / "shards", tokens=300, batch_size=4, checkpoint=partial,
                            checkpoint_every=1)
-    with monkeypatch.context() as patch:
-        interrupt_after(patch, 3)
-        with pytest.raises(Interrupt):
-            score_units(tiny_model(), "snip", request)
+    leave_partial(monkeypatch, request)
     model = tiny_model()
     if change == "model":
         with torch.no_grad():

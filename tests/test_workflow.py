@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,6 +175,27 @@ def test_changing_remain_ratio_reruns_only_merge_and_after(small_run):
         "make_table": 2,
         "all": 1,
     }
+
+
+@pytest.mark.slow
+def test_pretraining_after_a_remain_ratio_change_starts_over_with_the_new_tickets(small_run):
+    """The old run's checkpoints are not a Snakemake output and outlive the rerun; they must not be resumed."""
+    from safetensors.torch import load_file
+
+    config = small_config()
+    config["variants"]["mtickets"]["ticket"]["remain_ratio"] = 0.5
+    write_config(small_run, config)
+    snakemake("--cores", "2", "results/pretrain/mtickets/final", workdir=small_run)
+    tickets = load_file(str(small_run / "results/tickets/mtickets/tickets.safetensors"))
+    model = load_file(str(small_run / "results/pretrain/mtickets/final/model.safetensors"))
+    bank = {key.removeprefix("bert.tickets."): value for key, value in model.items() if ".tickets." in key}
+    assert bank.keys() == tickets.keys()
+    assert all(torch.equal(bank[key], tickets[key]) for key in tickets)
+    log = (small_run / "logs/pretrain/mtickets.log").read_text()
+    assert re.search(r"starting over: checkpoint \S+checkpoint-000000030.pt was made from other inputs or settings "
+                     r"\(tickets differ\)", log), log
+    summary = json.loads((small_run / "results/pretrain/mtickets/final/pretrain.json").read_text())
+    assert summary["resumed_from_step"] == 0
 
 
 def test_dump_date_latest_plans_with_the_recorded_name(tmp_path):
