@@ -44,7 +44,7 @@ from pathlib import Path
 
 import torch
 
-from mtickets.special_tokens import SpecialTokens
+from mtickets.formats.special_tokens import SpecialTokens
 
 SPECIALS = SpecialTokens(pad=0, unk=1, cls=2, sep=3, mask=4)  # the project's trained tokenizer's, the config's defaults
 

@@ -9,7 +9,7 @@ from pathlib import Path
 WRITER = """
 import sys, time
 from pathlib import Path
-from mtickets.atomic import atomic_dir, atomic_path
+from mtickets.formats.atomic import atomic_dir, atomic_path
 kind, out = sys.argv[1], Path(sys.argv[2])
 with (atomic_dir if kind == "dir" else atomic_path)(out) as tmp:
     (tmp / "part" if kind == "dir" else tmp).write_bytes(b"half of it")

@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from killed_writer import leave_temporary, start_writer
-from mtickets.atomic import atomic_dir, atomic_path, write_json
+from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
 
 
 def mode(path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mtickets import cli
-from mtickets.atomic import partial_path
+from mtickets.formats.atomic import partial_path
 from mtickets.download import download_dump, latest_record_path
 from mtickets.errors import MticketsError
 

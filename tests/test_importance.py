@@ -16,7 +16,7 @@ from mtickets.errors import MticketsError
 from mtickets.importance import PROXIES, ScoreRequest, score_units, token_batches
 from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
 from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining, ticket_dims
-from mtickets.special_tokens import SpecialTokens
+from mtickets.formats.special_tokens import SpecialTokens
 
 OUR_SPECIALS = SpecialTokens(pad=0, unk=1, cls=2, sep=3, mask=4)  # the project's trained tokenizer's
 

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from mtickets.atomic import atomic_path
+from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)

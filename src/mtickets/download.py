@@ -42,7 +42,7 @@ from typing import BinaryIO, Callable, TypeVar
 
 from tqdm import tqdm
 
-from mtickets.atomic import partial_path, write_json
+from mtickets.formats.atomic import partial_path, write_json
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)

@@ -22,19 +22,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 from pathlib import Path
 
 import torch
 
-from mtickets.atomic import atomic_dir
+from mtickets.formats.atomic import atomic_dir
 from mtickets.errors import MticketsError
+from mtickets.formats.model_files import copy_tokenizer_files
 
 log = logging.getLogger(__name__)
-
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json",
-                   "added_tokens.json")
-
 
 def unit_layout(ticket: dict[str, torch.Tensor], config) -> list[dict]:
     """Per layer ``{"qk": [kept dims per head], "v": [...], "ffn": kept units}`` of a ticket row."""
@@ -134,9 +130,7 @@ def main(args: argparse.Namespace) -> None:
     source = Path(args.model)
     with atomic_dir(args.out) as tmp:
         compact.save_pretrained(str(tmp))
-        for name in TOKENIZER_FILES:
-            if (source / name).is_file():
-                shutil.copy2(source / name, tmp / name)
+        copy_tokenizer_files(source, tmp)
     full = count_parameters(model.config)
     kept = count_parameters(compact.config)
     log.info(

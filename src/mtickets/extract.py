@@ -37,7 +37,7 @@ from typing import IO, Callable, Iterator
 
 from tqdm import tqdm
 
-from mtickets.atomic import atomic_path
+from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)

@@ -33,10 +33,10 @@ from pathlib import Path
 
 import torch
 
-from mtickets.atomic import write_json
+from mtickets.formats.atomic import write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
-from mtickets.special_tokens import SpecialTokens, check_agree
+from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.xtreme import LABELS, READERS
 
 log = logging.getLogger(__name__)

@@ -43,11 +43,11 @@ from pathlib import Path
 
 import torch
 
-from mtickets.atomic import partial_path
+from mtickets.formats.atomic import partial_path
 from mtickets.errors import MticketsError
-from mtickets.fingerprint import shards_sha256, state_dict_sha256
+from mtickets.formats.fingerprint import shards_sha256, state_dict_sha256
 from mtickets.shards import read_manifest, shard_files
-from mtickets.special_tokens import SpecialTokens, check_agree
+from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
 

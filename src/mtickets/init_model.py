@@ -15,9 +15,9 @@ from pathlib import Path
 
 import torch
 
-from mtickets.atomic import atomic_dir
+from mtickets.formats.atomic import atomic_dir
 from mtickets.errors import MticketsError
-from mtickets.special_tokens import SpecialTokens
+from mtickets.formats.special_tokens import SpecialTokens
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Batching of shard examples and dynamic MLM masking (BERT's 80/10/10), shared by
 ticket scoring and pretraining.
 
-Special token ids are the caller's (``mtickets.special_tokens``): they come from the
+Special token ids are the caller's (``mtickets.formats.special_tokens``): they come from the
 tokenizer through the shard manifest, never from constants.
 """
 

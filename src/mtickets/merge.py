@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from mtickets.atomic import atomic_path, write_json
+from mtickets.formats.atomic import atomic_path, write_json
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)

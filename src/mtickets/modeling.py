@@ -90,7 +90,7 @@ class TicketBertConfig(PretrainedConfig):
     layer_norm_eps: float = 1e-12
     classifier_dropout: float | None = None
     # Special token ids of the tokenizer the model was built for (`mtickets init` sets
-    # them; the defaults are the project's trained tokenizer's, mtickets.special_tokens).
+    # them; the defaults are the project's trained tokenizer's, mtickets.formats.special_tokens).
     pad_token_id: int | None = 0
     unk_token_id: int | None = 1
     cls_token_id: int | None = 2

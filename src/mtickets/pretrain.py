@@ -42,12 +42,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtickets.atomic import atomic_dir, atomic_path, write_json
+from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
-from mtickets.fingerprint import directory_sha256, file_sha256, shards_sha256
+from mtickets.formats.fingerprint import directory_sha256, file_sha256, shards_sha256
 from mtickets.shards import read_manifest, shard_files
-from mtickets.special_tokens import SpecialTokens, check_agree
+from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
 

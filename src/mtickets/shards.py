@@ -61,11 +61,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mtickets.atomic import atomic_dir, write_json
+from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
-from mtickets.fingerprint import file_sha256
-from mtickets.special_tokens import MANIFEST_KEY as SPECIAL_TOKENS_KEY
-from mtickets.special_tokens import SpecialTokens
+from mtickets.formats.fingerprint import file_sha256
+from mtickets.formats.special_tokens import MANIFEST_KEY as SPECIAL_TOKENS_KEY
+from mtickets.formats.special_tokens import SpecialTokens
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from mtickets.atomic import atomic_dir, write_json
+from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
 from mtickets.extract import open_gzip_text
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mtickets import demo
-from mtickets.atomic import atomic_path
+from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)

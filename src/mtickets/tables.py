@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from mtickets.atomic import atomic_path
+from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)

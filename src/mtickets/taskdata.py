@@ -14,7 +14,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from mtickets.atomic import atomic_path
+from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
 from mtickets.xtreme import LABELS, read_conllu, read_panx
 

@@ -9,7 +9,7 @@ instead of training. The output is a ``transformers.BertTokenizerFast``
 ``save_pretrained`` directory plus ``vocab.txt`` and ``sampling.json``. A trained
 vocabulary starts ``[PAD]=0 [UNK] [CLS] [SEP] [MASK]``; a given one keeps its own ids
 (mBERT's: ``[PAD]=0 [UNK]=100 [CLS]=101 [SEP]=102 [MASK]=103``), which the later stages
-read from the tokenizer (``mtickets.special_tokens``).
+read from the tokenizer (``mtickets.formats.special_tokens``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from mtickets.atomic import atomic_dir, write_json
+from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
 from mtickets.extract import open_gzip_text
 
