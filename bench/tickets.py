@@ -293,7 +293,8 @@ def write_shards(directory: Path, args, examples: int) -> None:
 
 
 def bench_snip(args, device) -> None:
-    from mtickets.importance import ScoreRequest, iter_examples, pretraining_loss, score_units
+    from mtickets.formats.shards import open_shards
+    from mtickets.importance import ScoreRequest, pretraining_loss, score_units
     from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
     from mtickets.modeling import TicketBertForPreTraining
 
@@ -306,7 +307,7 @@ def bench_snip(args, device) -> None:
         shards = Path(tmp) / "shards"
         write_shards(shards, args, batches * args.batch)
         tokens = batches * args.batch * args.seq
-        examples = list(iter_examples(shards))
+        examples = list(open_shards(shards).iter_examples())
         generator = torch.Generator().manual_seed(0)
         prepared = []
         for start in range(0, len(examples), args.batch):

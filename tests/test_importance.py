@@ -13,6 +13,7 @@ import torch
 from safetensors import safe_open
 
 from mtickets.errors import MticketsError
+from mtickets.formats.shards import open_shards
 from mtickets.importance import PROXIES, ScoreRequest, score_units, token_batches
 from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
 from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining, ticket_dims
@@ -110,7 +111,7 @@ def test_snip_equals_brute_force_autograd(tmp_path, accumulate):
     expected, seen = brute_force_snip(tiny_model(), rows, request, accumulate)
     assert int(metadata["tokens_seen"]) == seen >= 400
     assert metadata["proxy"] == "snip" and metadata["accumulate"] == accumulate and metadata["language"] == "en"
-    assert int(metadata["batches"]) == len(list(token_batches(tmp_path / "shards", 8, 400)))
+    assert int(metadata["batches"]) == len(list(token_batches(open_shards(tmp_path / "shards"), 8, 400)))
     for key in expected:
         assert scores[key].dtype == torch.float32 and scores[key].shape == expected[key].shape
         assert torch.allclose(scores[key], expected[key], rtol=1e-4, atol=1e-7), key

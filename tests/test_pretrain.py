@@ -16,6 +16,7 @@ import torch
 
 from mtickets import pretrain as pt
 from mtickets.errors import MticketsError
+from mtickets.formats.shards import open_shards
 
 VOCAB = 64
 
@@ -63,9 +64,9 @@ def write_shards(root: Path, lang: str, seq_length: int, examples: int, tokens: 
 # ----------------------------------------------------------------------------- data side
 
 
-def test_load_shard_dir(tmp_path):
+def test_open_shards(tmp_path):
     directory = write_shards(tmp_path, "en", 32, examples=40, tokens=1000)
-    data = pt.load_shard_dir(directory)
+    data = open_shards(directory)
     assert (data.language, data.seq_length, data.tokens, len(data)) == ("en", 32, 1000, 40)
     ids, types, nsp = data.get([0, 39])
     table = pq.read_table(directory / "part-00002.parquet")
@@ -74,13 +75,13 @@ def test_load_shard_dir(tmp_path):
     assert nsp[1] == table.column("next_sentence_label")[-1].as_py()
 
 
-def test_load_shard_dir_errors(tmp_path):
+def test_open_shards_errors(tmp_path):
     with pytest.raises(MticketsError, match="no manifest.json"):
-        pt.load_shard_dir(tmp_path)
+        open_shards(tmp_path)
     directory = write_shards(tmp_path, "en", 32, examples=20, tokens=10)
     (directory / "part-00001.parquet").unlink()
     with pytest.raises(MticketsError, match="part-00001.parquet: listed"):
-        pt.load_shard_dir(directory)
+        open_shards(directory)
 
 
 def test_sampling_follows_smoothed_token_counts():
@@ -124,7 +125,7 @@ def test_batch_cursor_visits_every_example_once_per_epoch():
 
 
 def test_make_batch_caps_predictions(tmp_path):
-    data = pt.load_shard_dir(write_shards(tmp_path, "en", 64, examples=16, tokens=100))
+    data = open_shards(write_shards(tmp_path, "en", 64, examples=16, tokens=100))
     generator = torch.Generator().manual_seed(0)
     batch = pt.make_batch(data, list(range(16)), mlm_probability=0.5, max_predictions=4, generator=generator)
     selected = batch["labels"] != -100
@@ -277,7 +278,7 @@ def test_gathered_losses_equal_full_forward(corpus):
 
     _, shards, model_dir = corpus
     model = TicketBertForPreTraining.from_pretrained(str(model_dir)).eval()
-    data = pt.load_shard_dir(shards[0])
+    data = open_shards(shards[0])
     batch = pt.make_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
                           generator=torch.Generator().manual_seed(1))
     with torch.no_grad():

@@ -14,6 +14,7 @@ from demo_text import as_documents, demo_sentences
 from mtickets import pretrain as pt
 from mtickets.cli import main
 from mtickets.errors import MticketsError
+from mtickets.formats.shards import open_shards
 from mtickets.tokenization import SPECIAL_TOKENS, build_tokenizer
 
 # mBERT's vocab.txt: [PAD]=0, [unused1..99], then [UNK]=100 [CLS]=101 [SEP]=102 [MASK]=103.
@@ -52,14 +53,14 @@ def test_ids_travel_with_the_shards_and_the_model(mbert_world):
     assert manifest["special_tokens"] == MBERT
     config = json.loads((root / "init/config.json").read_text())
     assert {k: config[f"{k[1:-1].lower()}_token_id"] for k in MBERT} == MBERT
-    data = pt.load_shard_dir(shards)
+    data = open_shards(shards)
     ids, _, _ = data.get(range(len(data)))
     assert all(x[0] == MBERT["[CLS]"] and x[-1] == MBERT["[SEP]"] for x in ids)
 
 
 def test_mlm_masks_with_the_vocabularys_mask_and_never_its_frame(mbert_world):
     _, shards, _ = mbert_world
-    data = pt.load_shard_dir(shards)
+    data = open_shards(shards)
     batch = pt.make_batch(data, list(range(len(data))), mlm_probability=0.3, max_predictions=20,
                           generator=torch.Generator().manual_seed(0))
     selected = batch["labels"] != -100

@@ -37,35 +37,10 @@ from typing import IO, Callable, Iterator
 
 from tqdm import tqdm
 
-from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
+from mtickets.formats.text import gzip_text_writer
 
 log = logging.getLogger(__name__)
-
-# --------------------------------------------------------------------------- gzip I/O
-
-
-@contextlib.contextmanager
-def gzip_text_writer(path: str | os.PathLike, compresslevel: int = 6) -> Iterator[IO[str]]:
-    """Write UTF-8 text to ``path`` as gzip, atomically and byte-reproducibly.
-
-    The gzip header carries no file name and mtime 0, so the same text always gives
-    the same bytes.
-    """
-    with atomic_path(path) as tmp, open(tmp, "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=compresslevel,
-                           mtime=0) as gz:
-            with io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
-                yield text
-
-
-def open_gzip_text(path: str | os.PathLike) -> IO[str]:
-    """Open a gzip UTF-8 text file for reading, with a clear error if it is missing."""
-    path = Path(path)
-    if not path.is_file():
-        raise MticketsError(f"input file {path} does not exist; run the stage that makes it first")
-    return gzip.open(path, "rt", encoding="utf-8", newline="\n")
-
 
 # --------------------------------------------------------------- disambiguation pages
 

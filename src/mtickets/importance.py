@@ -45,8 +45,8 @@ import torch
 
 from mtickets.formats.atomic import partial_path
 from mtickets.errors import MticketsError
-from mtickets.formats.fingerprint import shards_sha256, state_dict_sha256
-from mtickets.shards import read_manifest, shard_files
+from mtickets.formats.fingerprint import state_dict_sha256
+from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
@@ -88,28 +88,12 @@ def register(name: str) -> Callable[[Proxy], Proxy]:
 # --------------------------------------------------------------------------- shard examples
 
 
-def iter_examples(directory: Path) -> Iterator[tuple[list[int], list[int], int]]:
-    """``(input_ids, token_type_ids, next_sentence_label)`` of a shard directory, in file order."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    columns = ["input_ids", "token_type_ids", "next_sentence_label"]
-    for path in shard_files(directory, read_manifest(directory)):
-        try:
-            parquet = pq.ParquetFile(path)
-            for batch in parquet.iter_batches(batch_size=1024, columns=columns):
-                ids, types, nsp = (batch.column(i).to_pylist() for i in range(3))
-                yield from zip(ids, types, nsp)
-        except (pa.ArrowException, OSError, KeyError) as error:
-            raise MticketsError(f"{path}: cannot read shard examples ({error}); rerun the shards stage") from None
-
-
 def token_batches(
-    directory: Path, batch_size: int, tokens: int
+    shards: ShardDirectory, batch_size: int, tokens: int
 ) -> Iterator[list[tuple[list[int], list[int], int]]]:
     """Batches of examples until ``tokens`` non-pad tokens are reached (the last batch may be short)."""
     seen, batch = 0, []
-    for example in iter_examples(directory):
+    for example in shards.iter_examples():
         if seen >= tokens:
             break
         batch.append(example)
@@ -141,18 +125,18 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
         raise MticketsError("--proxy snip needs --shards DIR (the language's shard directory)")
     if request.accumulate not in ACCUMULATE:
         raise MticketsError(f"--accumulate {request.accumulate!r}: expected one of {', '.join(ACCUMULATE)}")
-    manifest = read_manifest(request.shards)
-    if str(manifest["language"]) != request.language:
+    shards = open_shards(request.shards)
+    if shards.language != request.language:
         raise MticketsError(
-            f"--shards {request.shards} holds language '{manifest['language']}', not --lang {request.language}"
+            f"--shards {request.shards} holds language '{shards.language}', not --lang {request.language}"
         )
     vocab_size = int(model.config.vocab_size)
-    if "vocab_size" in manifest and int(manifest["vocab_size"]) != vocab_size:
+    if shards.vocab_size != vocab_size:
         raise MticketsError(
-            f"--shards {request.shards} was made with a {manifest['vocab_size']}-token vocabulary but the model "
+            f"--shards {request.shards} was made with a {shards.vocab_size}-token vocabulary but the model "
             f"has vocab_size {vocab_size}; use shards and model built from the same tokenizer"
         )
-    specials = SpecialTokens.from_manifest(manifest, str(Path(request.shards) / "manifest.json"))
+    specials = shards.special_tokens
     check_agree(specials, f"--shards {request.shards}", SpecialTokens.from_config(model.config, "--model"),
                 "the model")
 
@@ -168,7 +152,7 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     torch.manual_seed(request.seed)  # dropout, when on
 
     seen = batches = 0
-    fingerprint = _fingerprint(model, request, manifest)
+    fingerprint = _fingerprint(model, request, shards)
     resumed = _load_partial(request.checkpoint, fingerprint, dims, device) if request.checkpoint else None
     if resumed is not None:
         partial_totals, seen, batches, rng = resumed
@@ -182,7 +166,7 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
                  batches, seen)
     bar = tqdm(total=request.tokens, initial=seen, desc=f"snip {request.language}", unit="tok", file=sys.stderr,
                mininterval=2.0, disable=None)
-    for position, batch in enumerate(token_batches(request.shards, request.batch_size, request.tokens)):
+    for position, batch in enumerate(token_batches(shards, request.batch_size, request.tokens)):
         if position < batches:  # already summed before the interruption
             continue
         ids, types, attention = pad_batch([e[0] for e in batch], [e[1] for e in batch], specials.pad)
@@ -247,13 +231,13 @@ def pretraining_loss(model, input_ids, attention_mask, token_type_ids, labels, n
 # --------------------------------------------------------------------------- resumable partial sums
 
 
-def _fingerprint(model, request: ScoreRequest, manifest: dict) -> dict[str, str]:
+def _fingerprint(model, request: ScoreRequest, shards: ShardDirectory) -> dict[str, str]:
     """What must match for a partial result to be resumed: the request and the content of model and shards."""
     return {
         "language": request.language, "tokens": str(request.tokens), "batch_size": str(request.batch_size),
         "seed": str(request.seed), "accumulate": request.accumulate, "dropout": str(bool(request.dropout)),
         "mlm_probability": repr(float(request.mlm_probability)), "model": state_dict_sha256(model),
-        "shards": shards_sha256(request.shards, manifest),
+        "shards": shards.digest,
     }
 
 

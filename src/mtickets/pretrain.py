@@ -45,100 +45,17 @@ import torch
 from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
-from mtickets.formats.fingerprint import directory_sha256, file_sha256, shards_sha256
-from mtickets.shards import read_manifest, shard_files
+from mtickets.formats.fingerprint import directory_sha256, file_sha256
+from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_PREFIX = "checkpoint-"
 LOG_NAME = "training_log.jsonl"
-MANIFEST_KEYS = ("language", "seq_length", "tokens", "examples", "vocab_size", "shards")
 
 
 # --------------------------------------------------------------------------- data
-
-
-@dataclass
-class ShardData:
-    """One (language, seq_length) shard directory, loaded into flat numpy arrays.
-
-    ``get(indices)`` returns the unpadded examples at those indices; a streaming
-    implementation only has to provide ``language``, ``seq_length``, ``tokens``,
-    ``__len__`` and ``get``.
-    """
-
-    path: Path
-    language: str
-    seq_length: int
-    tokens: int
-    vocab_size: int
-    special_tokens: SpecialTokens
-    digest: str  # of the content (fingerprint.shards_sha256)
-    ids: np.ndarray  # flat int32
-    types: np.ndarray  # flat int8
-    offsets: np.ndarray  # int64, len = examples + 1
-    nsp: np.ndarray  # int8
-
-    def __len__(self) -> int:
-        return len(self.nsp)
-
-    def get(self, indices: Sequence[int]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-        ids = [self.ids[self.offsets[i] : self.offsets[i + 1]] for i in indices]
-        types = [self.types[self.offsets[i] : self.offsets[i + 1]] for i in indices]
-        return ids, types, self.nsp[np.asarray(indices, dtype=np.int64)]
-
-
-def load_shard_dir(directory: str | Path) -> ShardData:
-    """Load a shard directory (manifest.json + part-*.parquet) into memory."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    directory = Path(directory)
-    manifest = read_manifest(directory, MANIFEST_KEYS)
-    files = shard_files(directory, manifest)
-    if not files:
-        raise MticketsError(f"{directory}: manifest lists no shard files; the corpus of "
-                            f"'{manifest['language']}' is empty")
-    try:
-        table = pa.concat_tables(
-            [pq.read_table(f, columns=["input_ids", "token_type_ids", "next_sentence_label"]) for f in files]
-        )
-    except (pa.ArrowException, OSError) as error:
-        raise MticketsError(f"{directory}: cannot read shard parquet files ({error}); rerun the shards stage") from None
-    input_ids = table.column("input_ids").combine_chunks()
-    token_types = table.column("token_type_ids").combine_chunks()
-    offsets = input_ids.offsets.to_numpy().astype(np.int64)
-    offsets -= offsets[0]
-    ids = input_ids.flatten().to_numpy().astype(np.int32)  # flatten() respects slicing
-    types = token_types.flatten().to_numpy().astype(np.int8)
-    type_offsets = token_types.offsets.to_numpy().astype(np.int64)
-    if len(types) != len(ids) or not np.array_equal(type_offsets - type_offsets[0], offsets):
-        raise MticketsError(f"{directory}: token_type_ids and input_ids differ in length; rerun the shards stage")
-    nsp = table.column("next_sentence_label").to_numpy().astype(np.int8)
-    if len(nsp) != int(manifest["examples"]) or len(nsp) == 0:
-        raise MticketsError(
-            f"{directory}: manifest says {manifest['examples']} examples, the parquet files hold {len(nsp)}"
-        )
-    lengths = np.diff(offsets)
-    if lengths.max() > int(manifest["seq_length"]):
-        raise MticketsError(
-            f"{directory}: an example has {int(lengths.max())} tokens, more than the manifest's "
-            f"seq_length {manifest['seq_length']}"
-        )
-    return ShardData(
-        path=directory,
-        language=str(manifest["language"]),
-        seq_length=int(manifest["seq_length"]),
-        tokens=int(manifest["tokens"]),
-        vocab_size=int(manifest["vocab_size"]),
-        special_tokens=SpecialTokens.from_manifest(manifest, str(directory / "manifest.json")),
-        digest=shards_sha256(directory, manifest),
-        ids=ids,
-        types=types,
-        offsets=offsets,
-        nsp=nsp,
-    )
 
 
 # --------------------------------------------------------------------------- schedules
@@ -355,7 +272,7 @@ def pretraining_losses(model, batch: dict[str, torch.Tensor], language: str | No
 
 
 def make_batch(
-    data: ShardData,
+    data: ShardDirectory,
     indices: Sequence[int],
     *,
     mlm_probability: float,
@@ -488,7 +405,7 @@ class PretrainConfig:
     log_every: int = 1
     stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
 
-    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardData]) -> dict:
+    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory]) -> dict:
         """Everything a checkpoint's weights depend on: the settings and the content of every input."""
         return {
             "model": directory_sha256(self.model),
@@ -508,10 +425,10 @@ class PretrainConfig:
         }
 
 
-def collect_datasets(shard_dirs: Sequence[Path], lengths: Sequence[int]) -> dict[tuple[str, int], ShardData]:
-    datasets: dict[tuple[str, int], ShardData] = {}
+def collect_datasets(shard_dirs: Sequence[Path], lengths: Sequence[int]) -> dict[tuple[str, int], ShardDirectory]:
+    datasets: dict[tuple[str, int], ShardDirectory] = {}
     for directory in shard_dirs:
-        data = load_shard_dir(directory)
+        data = open_shards(directory)
         key = (data.language, data.seq_length)
         if key in datasets:
             raise MticketsError(

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import logging
 import math
 import operator
@@ -64,6 +63,8 @@ import numpy as np
 from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
 from mtickets.formats.fingerprint import file_sha256
+from mtickets.formats.shards import MANIFEST, parquet_schema
+from mtickets.formats.text import open_sentences
 from mtickets.formats.special_tokens import MANIFEST_KEY as SPECIAL_TOKENS_KEY
 from mtickets.formats.special_tokens import SpecialTokens
 
@@ -78,17 +79,6 @@ MIN_SEQ_LENGTH = 5  # [CLS] a [SEP] b [SEP]
 
 # RNG stream keys: np.random.default_rng([seed, KEY, index]).
 _RNG_GROUPS, _RNG_PAIRS, _RNG_BUCKETS, _RNG_SHUFFLE = 1, 2, 3, 4
-
-
-def _schema():
-    import pyarrow as pa
-
-    return pa.schema([
-        pa.field("input_ids", pa.list_(pa.int32())),
-        pa.field("token_type_ids", pa.list_(pa.int8())),
-        pa.field("next_sentence_label", pa.int8()),
-        pa.field("language", pa.string()),
-    ])
 
 
 def _rng(seed: int, key: int, index: int = 0) -> np.random.Generator:
@@ -188,8 +178,6 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
     one read of ``READ_BYTES`` of text.
     """
     from tqdm import tqdm
-
-    from mtickets.tokenization import open_sentences
 
     path = Path(path)
     store = CorpusStore(Path(directory))
@@ -510,7 +498,7 @@ class Examples:
             pa.ListArray.from_arrays(offsets, pa.array(self.token_type_ids(), pa.int8())),
             pa.array(self.labels, pa.int8()),
             pa.repeat(pa.scalar(language, pa.string()), len(self)),
-        ], schema=_schema())
+        ], schema=parquet_schema())
 
     # Bucket records: int64 (rows, values), then lengths, first_segment, labels, ids.
     def append_to(self, path: Path) -> None:
@@ -606,7 +594,7 @@ class PartWriter:
             if self._writer is None:
                 name = f"part-{len(self.shards):05d}.parquet"
                 self._writer = pq.ParquetWriter(
-                    str(self.directory / name), _schema(), compression="zstd",
+                    str(self.directory / name), parquet_schema(), compression="zstd",
                     use_dictionary=["input_ids", "next_sentence_label", "language"],
                     write_statistics=False)
                 self.shards.append({"file": name, "examples": 0})
@@ -754,42 +742,13 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
             "nsp_random_prob": nsp_random_prob, "groups": plan.groups,
             "group_tokens": group_tokens, "shards": writer.shards,
         }
-        write_json(tmp / "manifest.json", manifest)
+        write_json(tmp / MANIFEST, manifest)
     elapsed = time.perf_counter() - started
     log.info("%s: wrote %d examples (%.1f%% random next, %d wordpieces) in %d shard(s) to %s "
              "in %.1fs (%.0f corpus wordpieces/s; %d group(s), %d bucket(s))", lang, examples,
              100 * random_next / examples, example_tokens, len(writer.shards), out, elapsed,
              store.tokens / max(elapsed, 1e-9), plan.groups, plan.buckets)
     return manifest
-
-
-def read_manifest(directory: str | os.PathLike,
-                  required: tuple[str, ...] = ("language", "shards")) -> dict:
-    """The ``manifest.json`` of a shard directory, with ``required`` keys present."""
-    path = Path(directory) / "manifest.json"
-    if not path.is_file():
-        raise MticketsError(f"{directory}: no manifest.json; is this a `mtickets shards` "
-                            f"output directory?")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise MticketsError(f"{path}: not valid JSON ({error}); rerun `mtickets shards` for "
-                            f"it") from None
-    missing = [key for key in required if key not in manifest]
-    if missing:
-        raise MticketsError(f"{path}: manifest lacks {', '.join(missing)}; rerun `mtickets "
-                            f"shards` for it")
-    return manifest
-
-
-def shard_files(directory: str | os.PathLike, manifest: dict) -> list[Path]:
-    """The Parquet parts the manifest lists, each checked to exist."""
-    files = [Path(directory) / entry["file"] for entry in manifest["shards"]]
-    for file in files:
-        if not file.is_file():
-            raise MticketsError(f"{file}: listed in {Path(directory) / 'manifest.json'} but "
-                                f"missing; rerun the shards stage")
-    return files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

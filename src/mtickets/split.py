@@ -29,7 +29,7 @@ from typing import Iterator, Sequence
 from tqdm import tqdm
 
 from mtickets.errors import MticketsError
-from mtickets.extract import gzip_text_writer, open_gzip_text
+from mtickets.formats.text import gzip_text_writer, open_gzip_text
 
 log = logging.getLogger(__name__)
 

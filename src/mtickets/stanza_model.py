@@ -30,7 +30,7 @@ from pathlib import Path
 
 from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
-from mtickets.extract import open_gzip_text
+from mtickets.formats.text import open_gzip_text
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
-from mtickets.extract import open_gzip_text
+from mtickets.formats.text import open_sentences
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,6 @@ DEFAULT_VOCAB_SIZE = 30000
 
 
 # ------------------------------------------------------------------------- sampling
-
-
-def open_sentences(path: Path):
-    """A sentences file (``.gz`` or plain UTF-8) for reading, or one error naming it and the stage to run."""
-    if path.suffix == ".gz":
-        return open_gzip_text(path)
-    if not path.is_file():
-        raise MticketsError(f"input file {path} does not exist; run `mtickets split` first")
-    return open(path, encoding="utf-8", newline="\n")
 
 
 def iter_sentences(path: str | os.PathLike) -> Iterator[str]:
