@@ -342,7 +342,7 @@ def bench_snip(args, device) -> None:
 
 
 def bench_ticket(args, device) -> dict:
-    from mtickets.export import export_ticket
+    from mtickets.modeling.export import export_ticket
     from mtickets.modeling import TicketBertForPreTraining
 
     header(f"3. ticket forward+backward: {args.big_layers} layers r = {args.ratio} vs dense {args.small_layers} "
@@ -369,7 +369,7 @@ def bench_ticket(args, device) -> dict:
     print(f"  timed: ticket '{lang}' keeps {kept:.3f} of the units; units per "
           f"layer {min(per_layer)}..{max(per_layer)} of {2 * args.hidden + args.ffn}; "
           f"layer-0 value dims per head {heads}")
-    from mtickets.accounting import inference_flops
+    from mtickets.modeling.accounting import inference_flops
 
     dense_flops = inference_flops(dense.config, args.seq)
     print(f"  encoder FLOPs of the ticket / dense: {inference_flops(big.config, args.seq, ticket) / dense_flops:.3f}")

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from mtickets.accounting import count_parameters, inference_flops, ticket_row
+from mtickets.modeling.accounting import count_parameters, inference_flops, ticket_row
 from mtickets.errors import MticketsError
-from mtickets.merge import save_safetensors
+from mtickets.formats.tensors import save_safetensors
 from mtickets.modeling import TicketBertConfig, TicketBertModel, ticket_dims
 
 
@@ -131,7 +131,7 @@ def test_ticket_row_from_file_dict_and_model(tmp_path):
 
 
 def test_compact_export_config_is_counted_from_its_layout():
-    from mtickets.export import unit_layout
+    from mtickets.modeling.export import unit_layout
 
     config = tiny_config()
     ticket = random_ticket(config, seed=3)

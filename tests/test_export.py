@@ -7,9 +7,9 @@ import json
 import pytest
 import torch
 
-from mtickets.accounting import count_parameters, inference_flops
+from mtickets.modeling.accounting import count_parameters, inference_flops
 from mtickets.errors import MticketsError
-from mtickets.export import export_ticket, unit_layout
+from mtickets.modeling.export import export_ticket, unit_layout
 from mtickets.modeling import (
     TicketBertConfig,
     TicketBertForPreTraining,
@@ -84,11 +84,11 @@ def test_export_equals_ticket_model(ticket_model, language):
 @pytest.mark.parametrize("language", LANGS)
 def test_inference_without_autograd_equals_the_masked_reference(ticket_model, language, monkeypatch):
     """CPU inference attends head by head on the kept dims (no padding); same outputs as the reference."""
-    from mtickets import modeling
+    from mtickets.modeling import gather
 
     calls = []
-    per_head = modeling.attend_per_head
-    monkeypatch.setattr(modeling, "attend_per_head", lambda *args: calls.append(1) or per_head(*args))
+    per_head = gather.attend_per_head
+    monkeypatch.setattr(gather, "attend_per_head", lambda *args: calls.append(1) or per_head(*args))
     with torch.no_grad():  # peaked attention, so that any error in the scores shows in the outputs
         for layer in ticket_model.bert.encoder.layer:
             for projection in (layer.attention.self.query, layer.attention.self.key):

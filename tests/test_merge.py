@@ -11,7 +11,8 @@ import torch
 from safetensors import safe_open
 
 from mtickets.errors import MticketsError
-from mtickets.merge import keep_count, load_scores, merge_scores, save_safetensors, ticket_summary
+from mtickets.formats.tensors import load_scores, save_safetensors
+from mtickets.merge import keep_count, merge_scores, ticket_summary
 
 LANGS = ["en", "de", "fr"]
 DIMS = {"layer.0.qk": 8, "layer.0.v": 8, "layer.0.ffn": 16, "layer.1.qk": 8, "layer.1.v": 8, "layer.1.ffn": 16}

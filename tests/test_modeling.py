@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from mtickets import modeling
+from mtickets.modeling import gather as gather_module
 from mtickets.errors import MticketsError
 from mtickets.modeling import (
     HeadLayout,
@@ -201,14 +201,14 @@ def test_head_width_rounded_for_gpu_kernels_changes_nothing(model, monkeypatch):
     layouts = [HeadLayout.from_masks(bank[f"layer.{k}.qk"][0], bank[f"layer.{k}.v"][0], 4) for k in range(2)]
     assert min(max(layout.qk_width, layout.v_width) for layout in layouts) < 8  # so rounding changes it
     widths = []
-    attention = modeling.F.scaled_dot_product_attention
+    attention = gather_module.F.scaled_dot_product_attention
 
     def recording(q, k, v, **kwargs):
         widths.append((q.shape[-1], k.shape[-1], v.shape[-1]))
         return attention(q, k, v, **kwargs)
 
-    monkeypatch.setattr(modeling.F, "scaled_dot_product_attention", recording)
-    monkeypatch.setitem(modeling._HEAD_WIDTH_MULTIPLE, "cpu", 8)
+    monkeypatch.setattr(gather_module.F, "scaled_dot_product_attention", recording)
+    monkeypatch.setitem(gather_module._HEAD_WIDTH_MULTIPLE, "cpu", 8)
     assert [head_width(layout, "cpu") for layout in layouts] == [8, 8]
     gather = run_implementation(model, "gather", b)
     assert widths == [(8, 8, 8)] * 2

@@ -110,7 +110,7 @@ def test_table_errors(tmp_path, monkeypatch):
 def test_table_params_and_flops_from_models(tmp_path):
     import torch
 
-    from mtickets.accounting import count_parameters, inference_flops
+    from mtickets.modeling.accounting import count_parameters, inference_flops
     from mtickets.cli import main
     from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining
 

@@ -27,7 +27,7 @@ STAGES = {
     "init": "mtickets.init_model",
     "score": "mtickets.importance",
     "merge": "mtickets.merge",
-    "export": "mtickets.export",
+    "export": "mtickets.modeling.export",
     "pretrain": "mtickets.pretrain",
     "task-data": "mtickets.taskdata",
     "finetune": "mtickets.finetune",

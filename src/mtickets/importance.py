@@ -47,6 +47,7 @@ from mtickets.formats.atomic import partial_path
 from mtickets.errors import MticketsError
 from mtickets.formats.fingerprint import state_dict_sha256
 from mtickets.formats.shards import ShardDirectory, open_shards
+from mtickets.formats.tensors import save_safetensors
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
@@ -214,15 +215,15 @@ def pretraining_loss(model, input_ids, attention_mask, token_type_ids, labels, n
         return model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
                      unit_masks=unit_masks, language=language, labels=labels,
                      next_sentence_label=next_sentence_label).loss
-    from mtickets.modeling import _full_precision
+    from mtickets.modeling import full_precision
 
     encoded = model.bert(input_ids, attention_mask, token_type_ids, language=language, unit_masks=unit_masks)
     selected = labels != -100
     nsp_logits = heads.seq_relationship(encoded.pooler_output)
-    loss = torch.nn.functional.cross_entropy(_full_precision(nsp_logits), next_sentence_label.reshape(-1).long())
+    loss = torch.nn.functional.cross_entropy(full_precision(nsp_logits), next_sentence_label.reshape(-1).long())
     if bool(selected.any()):
         logits = heads.predictions(encoded.last_hidden_state[selected])
-        loss = loss + torch.nn.functional.cross_entropy(_full_precision(logits), labels[selected])
+        loss = loss + torch.nn.functional.cross_entropy(full_precision(logits), labels[selected])
     else:
         loss = loss + encoded.last_hidden_state.sum() * 0.0
     return loss
@@ -243,8 +244,6 @@ def _fingerprint(model, request: ScoreRequest, shards: ShardDirectory) -> dict[s
 
 def _save_partial(path: Path, fingerprint: dict[str, str], totals: dict[str, torch.Tensor], seen: int,
                   batches: int, generator: torch.Generator, device: torch.device) -> None:
-    from mtickets.merge import save_safetensors
-
     tensors = {f"total.{key}": value.detach().cpu() for key, value in totals.items()}
     tensors["rng.mlm"] = generator.get_state()
     tensors["rng.cpu"] = torch.get_rng_state()
@@ -352,12 +351,6 @@ def score_units(model, proxy: str, request: ScoreRequest) -> tuple[dict[str, tor
     return {key: scores[key].float().contiguous() for key in expected}, {k: str(v) for k, v in metadata.items()}
 
 
-def save_scores(path: str | Path, scores: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
-    from mtickets.merge import save_safetensors
-
-    save_safetensors(scores, path, metadata)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from mtickets.device import add_device_argument
 
@@ -399,6 +392,6 @@ def main(args: argparse.Namespace) -> None:
     )
     scores, metadata = score_units(model, args.proxy, request)
     metadata["model"] = str(args.model)
-    save_scores(args.out, scores, metadata)
+    save_safetensors(scores, args.out, metadata)
     partial_path(args.out).unlink(missing_ok=True)
     log.info("%s scores of '%s' (%s tokens) -> %s", args.proxy, args.lang, metadata["tokens_seen"], args.out)

@@ -17,6 +17,7 @@ import torch
 
 from mtickets.formats.atomic import atomic_dir
 from mtickets.errors import MticketsError
+from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.special_tokens import SpecialTokens
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def main(args: argparse.Namespace) -> None:
     model = init_model(config, args.seed)
     with atomic_dir(args.out) as tmp:
         model.save_pretrained(str(tmp))
+        copy_tokenizer_files(args.tokenizer, tmp)  # so that AutoTokenizer.from_pretrained(out) works
     params = sum(p.numel() for p in model.parameters())
     log.info(
         "initialised %d-layer ticket-bert (hidden %d, vocab %d, %d parameters, seed %d) -> %s",

@@ -20,21 +20,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import logging
-import re
 from decimal import Decimal
 from pathlib import Path
 
 import torch
 
-from mtickets.formats.atomic import atomic_path, write_json
 from mtickets.errors import MticketsError
+from mtickets.formats.atomic import atomic_path, write_json
+from mtickets.formats.tensors import COMPONENT_ORDER, KEY, load_scores, save_ticket_bank
 
 log = logging.getLogger(__name__)
 
-KEY = re.compile(r"^layer\.(\d+)\.(qk|v|ffn)$")
-COMPONENT_ORDER = {"qk": 0, "v": 1, "ffn": 2}
 BUDGETS = ("joint", "per_language")
 
 
@@ -183,91 +180,10 @@ def ticket_summary(bank: dict[str, torch.Tensor], languages: list[str], remain_r
 # --------------------------------------------------------------------------- files
 
 
-def load_scores(paths: list[str | Path], languages: list[str]) -> dict[str, dict[str, torch.Tensor]]:
-    """Read one score file per language and check they all have the same keys and shapes."""
-    from safetensors import safe_open
-
-    if len(paths) != len(languages):
-        raise MticketsError(f"--scores gives {len(paths)} files but --languages names {len(languages)} languages")
-    if len(set(languages)) != len(languages):
-        raise MticketsError(f"--languages {' '.join(languages)}: a language is listed twice")
-    scores, reference = {}, None
-    for path, lang in zip(map(Path, paths), languages):
-        if not path.is_file():
-            raise MticketsError(f"score file of '{lang}' not found: {path}; run `mtickets score --lang {lang}`")
-        try:
-            with safe_open(str(path), framework="pt") as handle:
-                metadata = handle.metadata() or {}
-                tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-        except Exception as error:  # safetensors raises its own error types
-            raise MticketsError(
-                f"{path}: not a readable safetensors score file ({error}); rerun `mtickets score`"
-            ) from None
-        if metadata.get("language", lang) != lang:
-            raise MticketsError(
-                f"{path} holds scores of '{metadata['language']}' but is given for '{lang}'; "
-                "list --scores in the order of --languages"
-            )
-        bad = sorted(key for key in tensors if not KEY.match(key))
-        if bad:
-            raise MticketsError(f"{path}: unexpected key {bad[0]} (expected layer.K.qk|v|ffn); rerun `mtickets score`")
-        for key, value in tensors.items():
-            if value.dim() != 1 or not value.is_floating_point():
-                raise MticketsError(f"{path}: {key} must be a 1-D float tensor, got {value.dtype} {tuple(value.shape)}")
-            if not bool(torch.isfinite(value).all()):
-                raise MticketsError(f"{path}: {key} holds non-finite scores; rerun `mtickets score`")
-        shapes = {key: tuple(value.shape) for key, value in tensors.items()}
-        if reference is None:
-            reference = (path, shapes)
-            layers = sorted({int(KEY.match(k).group(1)) for k in shapes})
-            want = {f"layer.{k}.{c}" for k in range(len(layers)) for c in COMPONENT_ORDER}
-            missing = sorted(want - set(shapes))
-            if not shapes or missing:
-                first = missing[0] if missing else "layer.0.qk"
-                raise MticketsError(f"{path}: missing key {first}; rerun `mtickets score`")
-        else:
-            ref_path, ref_shapes = reference
-            for key in sorted(set(ref_shapes) | set(shapes)):
-                if key not in shapes:
-                    raise MticketsError(f"{path}: missing key {key} (present in {ref_path}); rerun `mtickets score`")
-                if key not in ref_shapes:
-                    raise MticketsError(f"{path}: key {key} is not in {ref_path}; were they scored on the same model?")
-                if shapes[key] != ref_shapes[key]:
-                    raise MticketsError(
-                        f"{path}: {key} has shape {shapes[key]} but {ref_shapes[key]} in {ref_path}; "
-                        "were they scored on the same model?"
-                    )
-        scores[lang] = tensors
-    return scores
-
-
-def save_safetensors(tensors: dict[str, torch.Tensor], path: str | Path, metadata: dict[str, str]) -> None:
-    """``safetensors.torch.save_file``, atomically and byte-reproducibly.
-
-    safetensors writes the metadata in hash-map order, which changes from run to run;
-    the header is rewritten with sorted metadata so equal inputs give equal bytes.
-    """
-    import struct
-
-    from safetensors.torch import save_file
-
-    with atomic_path(path) as tmp:
-        save_file({key: value.contiguous() for key, value in tensors.items()}, str(tmp), metadata=metadata)
-        raw = tmp.read_bytes()
-        (length,) = struct.unpack("<Q", raw[:8])
-        header = json.loads(raw[8 : 8 + length])
-        header["__metadata__"] = dict(sorted((header.get("__metadata__") or {}).items()))
-        ordered = {"__metadata__": header.pop("__metadata__"), **header}
-        encoded = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        encoded += b" " * (-len(encoded) % 8)
-        tmp.write_bytes(struct.pack("<Q", len(encoded)) + encoded + raw[8 + length :])
-
-
 def write_outputs(out_dir: str | Path, bank: dict[str, torch.Tensor], summary: dict) -> None:
     out_dir = Path(out_dir)
-    metadata = {"languages": json.dumps(summary["languages"]), "remain_ratio": repr(float(summary["remain_ratio"])),
-                "budget": summary["budget"]}
-    save_safetensors(bank, out_dir / "tickets.safetensors", metadata)
+    save_ticket_bank(out_dir / "tickets.safetensors", bank, summary["languages"], summary["remain_ratio"],
+                     summary["budget"])
     write_json(out_dir / "tickets.json", summary)
     with atomic_path(out_dir / "tickets.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["language", "layer", "component", "kept", "total", "ratio"])

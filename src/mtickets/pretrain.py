@@ -21,7 +21,7 @@ the settings and of every input's content (model, tickets, shards): a run with a
 of them changed starts over instead, and logs why.
 
 Output (``--out``, written atomically): the ``save_pretrained`` model (ticket bank
-included), ``training_log.jsonl`` (step, language, seq_length, loss, mlm_loss,
+included, with the tokenizer files of ``--model``), ``training_log.jsonl`` (step, language, seq_length, loss, mlm_loss,
 nsp_loss, lr) and ``pretrain.json`` (steps per language / length, final loss, ...).
 """
 
@@ -46,7 +46,9 @@ from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
 from mtickets.formats.fingerprint import directory_sha256, file_sha256
+from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
+from mtickets.formats.tensors import load_ticket_bank
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
@@ -178,30 +180,6 @@ class BatchCursor:
 
 
 # --------------------------------------------------------------------------- model
-
-
-def load_ticket_file(path: str | Path) -> tuple[dict[str, torch.Tensor], list[str]]:
-    """Read a merged ticket bank (safetensors [languages, dim] uint8, metadata languages)."""
-    from safetensors import safe_open
-
-    path = Path(path)
-    if not path.is_file():
-        raise MticketsError(f"--tickets {path}: file not found")
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-            masks = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 (safe_open is not iterable)
-    except Exception as error:  # safetensors raises its own error types
-        raise MticketsError(f"{path}: not a readable safetensors ticket file ({error})") from None
-    if "languages" not in metadata:
-        raise MticketsError(f"{path}: metadata lacks 'languages'; rerun `mtickets merge`")
-    languages = json.loads(metadata["languages"])
-    for key, mask in masks.items():
-        if mask.dim() != 2 or mask.shape[0] != len(languages):
-            raise MticketsError(
-                f"{path}: tensor {key} has shape {tuple(mask.shape)}, expected [{len(languages)}, dim]"
-            )
-    return masks, languages
 
 
 def decay_parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
@@ -492,7 +470,7 @@ def pretrain(cfg: PretrainConfig) -> dict:
             f"{config.max_position_embeddings} ({cfg.model})"
         )
     if cfg.tickets is not None:
-        masks, bank = load_ticket_file(cfg.tickets)
+        masks, bank = load_ticket_bank(cfg.tickets)
         model.set_tickets(masks, bank)
     bank = list(getattr(model.config, "languages", None) or [])
     if bank:
@@ -620,6 +598,7 @@ def pretrain(cfg: PretrainConfig) -> dict:
     }
     with atomic_dir(cfg.out) as tmp:
         model.save_pretrained(str(tmp))
+        copy_tokenizer_files(cfg.model, tmp)
         shutil.copyfile(log_path, tmp / LOG_NAME)
         write_json(tmp / "pretrain.json", summary)
     log.info("pretrained %d steps; final loss %.4f -> %s", cfg.steps, summary["final_loss"] or float("nan"), cfg.out)

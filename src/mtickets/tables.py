@@ -95,7 +95,7 @@ def parse_model_pairs(pairs: Sequence[str]) -> dict[str, Path]:
 
 def model_costs(directory: Path, languages: Sequence[str], seq_length: int) -> tuple[int, int]:
     """(params, FLOPs per sequence) of a model dir; mean over ``languages`` for ticket models."""
-    from mtickets.accounting import count_parameters, inference_flops
+    from mtickets.modeling.accounting import count_parameters, inference_flops
 
     config, bank = load_config_and_bank(directory)
     bank_languages = list(getattr(config, "languages", None) or [])

@@ -32,8 +32,7 @@ from pathlib import Path
 import torch
 
 from mtickets.errors import MticketsError
-
-COMPONENTS = ("qk", "v", "ffn")
+from mtickets.modeling import COMPONENTS
 
 
 def kept_units(config, ticket: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:

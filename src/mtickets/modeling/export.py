@@ -15,7 +15,9 @@ at the ticket's FLOPs. It loads with ``from_pretrained`` like any ticket-bert
 directory, runs dense (``language=None`` or its own language) and fine-tunes:
 ``TicketBertForTokenClassification.from_pretrained(out, num_labels=...)`` on an exported
 pretraining model gives a tagger on the compact encoder. Tokenizer files found in
-``--model`` are copied along, so the directory is self-contained. Written atomically.
+``--model`` are copied along, and ``save_pretrained`` adds the model code, so the
+directory is self-contained (``trust_remote_code=True`` loads it without mtickets).
+Written atomically.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from pathlib import Path
 
 import torch
 
-from mtickets.formats.atomic import atomic_dir
 from mtickets.errors import MticketsError
+from mtickets.formats.atomic import atomic_dir
 from mtickets.formats.model_files import copy_tokenizer_files
 
 log = logging.getLogger(__name__)
+
 
 def unit_layout(ticket: dict[str, torch.Tensor], config) -> list[dict]:
     """Per layer ``{"qk": [kept dims per head], "v": [...], "ffn": kept units}`` of a ticket row."""
@@ -123,7 +126,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from mtickets.accounting import count_parameters
+    from mtickets.modeling.accounting import count_parameters
 
     model = load_ticket_model(args.model).eval()
     compact = export_ticket(model, args.lang)

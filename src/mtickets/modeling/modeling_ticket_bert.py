@@ -1,8 +1,8 @@
 """A BERT with a bank of per-language structured subnetworks ("tickets").
 
-The whole model in one file, after Hugging Face's ``modeling_bert.py`` (same module
-and parameter names, so ``state_dict`` keys read like BERT's) and nanoGPT's habit of
-keeping everything readable in one sitting.
+After Hugging Face's ``modeling_bert.py`` (same module and parameter names, so
+``state_dict`` keys read like BERT's) and nanoGPT's habit of keeping the model readable in
+one sitting; heads of uneven width and the gathered ticket path live in ``gather.py``.
 
 Tickets (Lee & Hwang 2023, DESIGN.md §1). For language l and layer k three binary
 vectors switch structured units off:
@@ -26,84 +26,53 @@ Two implementations of a ticket forward pass give the same outputs and gradients
 
 - ``"mask"`` (the reference, and the default) runs the dense computation and
   multiplies the masks in: time follows the scaled model's size.
-- ``"gather"`` computes only the ticket's units, so FLOPs and time follow the ticket
-  size: the kept rows of W_Q, W_K and W_V in one matmul, attention with each head's
-  own kept dims (heads are zero-padded to the layer's widest head only inside the
-  attention product, which changes no score; queries, keys and values share that
-  width so CPU attention stays on its fused kernel), W_O and W_2 on their kept
-  columns, W_1 on its kept rows. Custom autograd functions gather the weights once per
-  forward and write full-size gradients (zero outside the ticket) with index copies.
-  The index plans are built once per language and cached until the bank changes or
-  moves. Use it for BERT-base-sized models (``bench/tickets.py``, figures in the README:
-  16 layers at r = 0.75 train at 1.1–1.3× the dense 12-layer time on 2 CPU cores,
-  masked 1.3–1.5×); at
-  the demo's tiny sizes its fixed per-op cost makes it a few percent slower than
-  ``"mask"``. Without autograd on CPU, attention runs head by head on the kept dims
-  instead of padding (``attend_per_head``).
+- ``"gather"`` computes only the ticket's units (``gather.py``), so FLOPs and time follow
+  the ticket size. The index plans are built once per language and cached until the bank
+  changes or moves. Use it for BERT-base-sized models (``bench/tickets.py``, figures in
+  the README: 16 layers at r = 0.75 train at 1.1–1.3× the dense 12-layer time on 2 CPU
+  cores, masked 1.3–1.5×); at the demo's tiny sizes its fixed per-op cost makes it a few
+  percent slower than ``"mask"``.
 
 A compact model (``mtickets export``, ``config.unit_layout``) holds one language's
 ticket physically: per layer ``{"qk": [dims kept per head], "v": [...], "ffn": units}``,
 Linear layers of those sizes, no bank; it computes what the ticket model computes for
 that language (``config.ticket_language``), through the same attention code.
+
+``save_pretrained`` copies this file with the ones it imports (``configuration_ticket_bert.py``,
+``gather.py``, ``errors.py``) into the model directory and writes ``auto_map`` into its
+config.json, so ``AutoModelForPreTraining.from_pretrained(dir, trust_remote_code=True)``
+loads the model with its ticket bank where mtickets is not installed. Hence relative
+imports only, and nothing of mtickets.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.autograd.function import once_differentiable
-from transformers import PretrainedConfig, PreTrainedModel
+from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.modeling_outputs import BaseModelOutputWithPooling, TokenClassifierOutput
 from transformers.utils import ModelOutput
 
-from mtickets.errors import MticketsError
+from .configuration_ticket_bert import TicketBertConfig
+from .errors import MticketsError
+from .gather import (
+    GatherColumnsLinear,
+    GatherPlan,
+    GatherRowsLinear,
+    HeadLayout,
+    attention,
+    full_precision,
+    layer_plan,
+)
 
 COMPONENTS = ("qk", "v", "ffn")
-
-
-# --------------------------------------------------------------------------- config
-
-
-class TicketBertConfig(PretrainedConfig):
-    """BERT's configuration plus ``languages``, the ordered rows of the ticket bank."""
-
-    model_type = "ticket-bert"
-
-    vocab_size: int = 30522
-    hidden_size: int = 768
-    num_hidden_layers: int = 12
-    num_attention_heads: int = 12
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu"
-    hidden_dropout_prob: float = 0.1
-    attention_probs_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
-    layer_norm_eps: float = 1e-12
-    classifier_dropout: float | None = None
-    # Special token ids of the tokenizer the model was built for (`mtickets init` sets
-    # them; the defaults are the project's trained tokenizer's, mtickets.formats.special_tokens).
-    pad_token_id: int | None = 0
-    unk_token_id: int | None = 1
-    cls_token_id: int | None = 2
-    sep_token_id: int | None = 3
-    mask_token_id: int | None = 4
-    tie_word_embeddings: bool = True
-    languages: list[str] = field(default_factory=list)
-    # "mask" (the reference; the default, faster at demo sizes) or "gather" (FLOPs and time follow
-    # the ticket; faster at BERT-base sizes, see bench/tickets.py).
-    ticket_implementation: str = "mask"
-    # A compact one-language export: per layer {"qk": [per-head dims], "v": [per-head dims], "ffn": units}.
-    unit_layout: list[dict] | None = None
-    ticket_language: str | None = None  # the language a compact model was exported for
 
 
 def ticket_keys(config) -> list[str]:
@@ -183,7 +152,7 @@ class TicketBertEmbeddings(nn.Module):
         return self.dropout(self.LayerNorm(embeddings))
 
 
-# --------------------------------------------------------------------------- per-head layout
+# --------------------------------------------------------------------------- encoder layer
 
 
 def _linear(in_features: int, out_features: int) -> nn.Linear:
@@ -193,324 +162,6 @@ def _linear(in_features: int, out_features: int) -> nn.Linear:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Initializing zero-element tensors")
         return nn.Linear(in_features, out_features)
-
-
-@dataclass(frozen=True)
-class HeadLayout:
-    """How many query/key and value dims each attention head keeps (a ticket row or a compact model).
-
-    The kept dims of all heads are stored back to back (head 0's first), as the rows a
-    ticket keeps appear in W_Q / W_V. Attention runs on a ``[B, heads, T, width]`` tensor
-    whose width is the widest head's count (at least 1; on a GPU rounded up to a multiple
-    of 8, see ``head_width``); narrower heads are zero-padded
-    there, which changes no score (a zero query/key dim adds 0 to q·k) and no output (a
-    zero value dim is dropped again before W_O).
-    """
-
-    qk: tuple[int, ...]
-    v: tuple[int, ...]
-
-    @property
-    def qk_width(self) -> int:
-        return max(1, max(self.qk))
-
-    @property
-    def v_width(self) -> int:
-        return max(1, max(self.v))
-
-    @classmethod
-    def dense(cls, heads: int, head_dim: int) -> HeadLayout:
-        return cls((head_dim,) * heads, (head_dim,) * heads)
-
-    @classmethod
-    def from_masks(cls, qk: torch.Tensor, v: torch.Tensor, heads: int) -> HeadLayout:
-        counts = [tuple(int(c) for c in (m.reshape(heads, -1) != 0).sum(dim=1).tolist()) for m in (qk, v)]
-        return cls(*counts)
-
-
-# The padded head width is a multiple of this per device type (8 where not listed). CUDA's
-# memory-efficient kernel rejects a last dim not divisible by 4 (fp32) or 8 (half) and flash
-# pads it to 8 with a copy of its own; CPU's flash kernel takes any width.
-_HEAD_WIDTH_MULTIPLE = {"cpu": 1}
-
-
-def head_width(layout: HeadLayout, device_type: str) -> int:
-    """The one width of queries, keys and values in padded attention: the widest head's dims,
-    rounded up to the device's multiple (extra zero dims change no score and no output)."""
-    multiple = _HEAD_WIDTH_MULTIPLE.get(device_type, 8)
-    return -(-max(layout.qk_width, layout.v_width) // multiple) * multiple
-
-
-def _uniform(counts: tuple[int, ...], width: int) -> bool:
-    return all(c == width for c in counts)
-
-
-class _PadHeads(torch.autograd.Function):
-    """``[B, T, N]`` holding parts (e.g. q | k | v), each with its heads back to back →
-    one ``[B, T, heads, width]`` tensor per part, zero-padded per head.
-
-    ``parts``: one tuple of per-head counts per part. Forward is one concatenation per
-    part (head slices and broadcast zeros); backward gathers the gradients of all parts
-    into the ``[B, T, N]`` gradient with a single concatenation.
-    """
-
-    @staticmethod
-    def forward(ctx, x, parts, width):
-        ctx.parts, ctx.total = parts, x.shape[-1]
-        outputs, offset = [], 0
-        for counts in parts:
-            size = sum(counts)
-            outputs.append(_pad(x[..., offset:offset + size], counts, width))
-            offset += size
-        return tuple(outputs)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        reference = next(g for g in grads if g is not None)
-        pieces = []
-        for counts, grad in zip(ctx.parts, grads):
-            if grad is None:
-                pieces.append(reference.new_zeros(()).expand(*reference.shape[:-2], sum(counts)))
-            else:
-                pieces.extend(_kept_pieces(grad, counts))
-        if not pieces:  # the layer keeps no query, key or value dim
-            return reference.new_zeros(*reference.shape[:-2], 0), None, None
-        return torch.cat(pieces, dim=-1), None, None
-
-
-class _UnpadHeads(torch.autograd.Function):
-    """``[B, T, heads, width]`` → ``[B, T, Σ counts]``: each head's first ``count`` dims, back to back."""
-
-    @staticmethod
-    def forward(ctx, x, counts):
-        ctx.counts, ctx.width = counts, x.shape[-1]
-        return _unpad(x, counts)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _pad(grad, ctx.counts, ctx.width), None
-
-
-def _pad(x: torch.Tensor, counts: tuple[int, ...], width: int) -> torch.Tensor:
-    """One concatenation of each head's dims and (broadcast) zeros: a single copy kernel."""
-    zero, pieces, offset = x.new_zeros(()), [], 0
-    for count in counts:
-        if count:
-            pieces.append(x[..., offset:offset + count])
-        if count < width:
-            pieces.append(zero.expand(*x.shape[:-1], width - count))
-        offset += count
-    return torch.cat(pieces, dim=-1).unflatten(-1, (len(counts), width))
-
-
-def _kept_pieces(x: torch.Tensor, counts: tuple[int, ...]) -> list[torch.Tensor]:
-    return [x[..., head, :count] for head, count in enumerate(counts) if count]
-
-
-def _unpad(x: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
-    pieces = _kept_pieces(x, counts)
-    if not pieces:
-        return x.new_empty(*x.shape[:-2], 0)
-    return torch.cat(pieces, dim=-1)
-
-
-def to_heads(x: torch.Tensor, parts: tuple[tuple[int, ...], ...], width: int) -> list[torch.Tensor]:
-    """``[B, T, N]`` of parts (see ``_PadHeads``) → one ``[B, heads, T, width]`` per part.
-
-    Views, without copies, when every head of every part keeps ``width`` dims.
-    """
-    if all(_uniform(counts, width) for counts in parts):
-        sizes = [sum(counts) for counts in parts]
-        return [part.unflatten(-1, (len(counts), width)).transpose(1, 2)
-                for part, counts in zip(x.split(sizes, dim=-1), parts)]
-    return [out.transpose(1, 2) for out in _PadHeads.apply(x, parts, width)]
-
-
-def from_heads(context: torch.Tensor, counts: tuple[int, ...]) -> torch.Tensor:
-    """``[B, heads, T, width]`` → ``[B, T, Σ counts]``, the kept value dims of each head."""
-    context = context.transpose(1, 2)  # [B, T, heads, width]
-    if _uniform(counts, context.shape[-1]):
-        return context.flatten(2)
-    return _UnpadHeads.apply(context, counts)
-
-
-def _tensors(projections) -> tuple[torch.Tensor, ...]:
-    return (projections,) if isinstance(projections, torch.Tensor) else tuple(projections)
-
-
-def _requires_grad(projections) -> bool:
-    return torch.is_grad_enabled() and any(t.requires_grad for t in _tensors(projections))
-
-
-def attend_per_head(projections, attention_bias, layout: HeadLayout, scale: float) -> torch.Tensor:
-    """Attention without autograd or dropout, one head at a time on its own kept dims → ``[B, T, Σ v dims]``.
-
-    CPU inference with uneven heads: per-head matmuls on slices of the projections need no
-    padded copies and beat the padded fused kernel (bench/tickets.py, compact export).
-    With autograd the padded kernel is faster (its backward is one kernel), and on a GPU
-    a loop of small kernels is not worth it. ``attention_bias``: additive ``[B, 1, 1, T]``
-    or None.
-    """
-    if isinstance(projections, torch.Tensor):
-        q_all, k_all, v_all = projections.split([sum(layout.qk), sum(layout.qk), sum(layout.v)], dim=-1)
-    else:
-        q_all, k_all, v_all = projections
-    batch, length = q_all.shape[:2]
-    bias = None if attention_bias is None else attention_bias.reshape(batch, 1, length)
-    contexts, qk_start, v_start = [], 0, 0
-    for qk_count, v_count in zip(layout.qk, layout.v):
-        if v_count:  # a head keeping no value dim adds nothing to the output
-            q = q_all[..., qk_start:qk_start + qk_count]
-            k = k_all[..., qk_start:qk_start + qk_count].transpose(1, 2)
-            if bias is None:
-                scores = torch.bmm(q, k).mul_(scale)
-            else:
-                scores = torch.baddbmm(bias, q, k, alpha=scale)
-            values = v_all[..., v_start:v_start + v_count]
-            contexts.append(torch.bmm(_full_precision(scores).softmax(dim=-1).to(values.dtype), values))
-        qk_start += qk_count
-        v_start += v_count
-    if not contexts:
-        return q_all.new_zeros(batch, length, 0)
-    return torch.cat(contexts, dim=-1)
-
-
-# --------------------------------------------------------------------------- gathered linears
-
-
-def _rows(x: torch.Tensor) -> torch.Tensor:
-    """``[..., n]`` → ``[rows, n]`` (also for n = 0, a component the ticket drops entirely)."""
-    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
-
-
-def _compute_dtype(x: torch.Tensor, weight: torch.Tensor) -> torch.dtype:
-    """The dtype F.linear would compute in (autocast's, when it is on for the device)."""
-    device = x.device.type
-    if torch.is_autocast_enabled(device):
-        return torch.get_autocast_dtype(device)
-    return torch.promote_types(x.dtype, weight.dtype)
-
-
-class _GatherRowsLinear(torch.autograd.Function):
-    """``x · W_gᵀ + b_g`` where W_g stacks the rows ``index_i`` of weights ``W_i`` (one matmul).
-
-    ``indices``: the kept rows of each weight. Backward returns full-size gradients that
-    are zero outside the gathered rows: a zero fill and one ``index_copy_`` each (faster
-    than autograd's own ``index_select`` backward, and than filling only the dropped rows).
-    """
-
-    @staticmethod
-    def forward(ctx, x, indices, *params):  # params: W_0, b_0, W_1, b_1, ...
-        weights, biases = params[0::2], params[1::2]
-        dtype = _compute_dtype(x, weights[0])
-        sizes = [int(index.numel()) for index in indices]
-        total = sum(sizes)
-        with torch.autocast(x.device.type, enabled=False):
-            gathered = weights[0].new_empty(total, weights[0].shape[1], dtype=dtype)
-            bias = weights[0].new_empty(total, dtype=dtype)
-            offset = 0
-            for index, size, weight, b in zip(indices, sizes, weights, biases):
-                if weight.dtype == dtype:
-                    torch.index_select(weight, 0, index, out=gathered[offset:offset + size])
-                    torch.index_select(b, 0, index, out=bias[offset:offset + size])
-                else:
-                    gathered[offset:offset + size] = weight.index_select(0, index)
-                    bias[offset:offset + size] = b.index_select(0, index)
-                offset += size
-            x2d = _rows(x).to(dtype)
-            out = torch.addmm(bias, x2d, gathered.t())
-        ctx.save_for_backward(x2d, gathered)
-        ctx.indices, ctx.sizes, ctx.x_shape, ctx.x_dtype = indices, sizes, x.shape, x.dtype
-        ctx.param_meta = [(p.shape, p.dtype) for p in params]
-        return out.view(*x.shape[:-1], total)
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad):
-        x2d, gathered = ctx.saved_tensors
-        grad2d = _rows(grad).to(gathered.dtype)
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = (grad2d @ gathered).view(ctx.x_shape).to(ctx.x_dtype)
-        grads = []
-        needs = ctx.needs_input_grad[2:]
-        if any(needs):
-            grad_weight = grad2d.t() @ x2d
-            grad_bias = grad2d.sum(dim=0)
-            offset = 0
-            for i, (index, size) in enumerate(zip(ctx.indices, ctx.sizes)):
-                for j, part in enumerate((grad_weight, grad_bias)):
-                    shape, dtype = ctx.param_meta[2 * i + j]
-                    if needs[2 * i + j]:
-                        grads.append(_scatter(part[offset:offset + size], 0, index, shape, dtype))
-                    else:
-                        grads.append(None)
-                offset += size
-        else:
-            grads = [None] * len(needs)
-        return (grad_x, None, *grads)
-
-
-def _scatter(part, dim, index, shape, dtype) -> torch.Tensor:
-    """A ``shape`` tensor of zeros holding ``part`` at ``index`` along ``dim``."""
-    return torch.zeros(shape, dtype=dtype, device=part.device).index_copy_(dim, index, part.to(dtype))
-
-
-class _GatherColumnsLinear(torch.autograd.Function):
-    """``x · W[:, index]ᵀ + b``: only the input columns ``index`` of ``W`` (W_O, W_2)."""
-
-    @staticmethod
-    def forward(ctx, x, index, weight, bias):
-        dtype = _compute_dtype(x, weight)
-        with torch.autocast(x.device.type, enabled=False):
-            gathered = weight.index_select(1, index).to(dtype)
-            x2d = _rows(x).to(dtype)
-            out = torch.addmm(bias.to(dtype), x2d, gathered.t())
-        ctx.save_for_backward(x2d, gathered)
-        ctx.index, ctx.x_shape, ctx.x_dtype = index, x.shape, x.dtype
-        ctx.param_meta = [(weight.shape, weight.dtype), (bias.shape, bias.dtype)]
-        return out.view(*x.shape[:-1], weight.shape[0])
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad):
-        x2d, gathered = ctx.saved_tensors
-        grad2d = _rows(grad).to(gathered.dtype)
-        grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            grad_x = (grad2d @ gathered).view(ctx.x_shape).to(ctx.x_dtype)
-        (w_shape, w_dtype), (_, b_dtype) = ctx.param_meta
-        if ctx.needs_input_grad[2]:
-            grad_weight = _scatter(grad2d.t() @ x2d, 1, ctx.index, w_shape, w_dtype)
-        if ctx.needs_input_grad[3]:
-            grad_bias = grad2d.sum(dim=0).to(b_dtype)
-        return grad_x, None, grad_weight, grad_bias
-
-
-@dataclass
-class GatherPlan:
-    """One layer of a language's ticket as index tensors (on the bank's device).
-
-    ``qk`` / ``v`` / ``ffn``: the kept units, ascending: the kept rows of W_Q and W_K / of
-    W_V (= columns of W_O) / of W_1 (= columns of W_2), no padding; ``layout``: how many
-    of them each head keeps.
-    """
-
-    qk: torch.Tensor
-    v: torch.Tensor
-    ffn: torch.Tensor
-    layout: HeadLayout
-
-
-def layer_plan(qk: torch.Tensor, v: torch.Tensor, ffn: torch.Tensor, heads: int) -> GatherPlan:
-    """The gather plan of one layer's 1-D 0/1 masks."""
-    def kept(mask):
-        return torch.nonzero(mask != 0).reshape(-1)
-
-    return GatherPlan(kept(qk), kept(v), kept(ffn), HeadLayout.from_masks(qk, v, heads))
-
-
-# --------------------------------------------------------------------------- encoder layer
 
 
 class TicketBertSelfAttention(nn.Module):
@@ -537,30 +188,11 @@ class TicketBertSelfAttention(nn.Module):
         self.dropout_prob = config.attention_probs_dropout_prob
 
     def attend(self, projections, attention_mask, layout: HeadLayout | None):
-        """Scaled dot-product attention → ``[B, T, kept v dims]``.
-
-        ``projections``: ``(q, k, v)``, each ``[B, T, kept dims]``, or one ``[B, T, q | k | v]``
-        tensor (the gather path's single matmul).
-        """
+        """Scaled dot-product attention → ``[B, T, kept v dims]`` (see ``gather.attention``)."""
         layout = layout or HeadLayout.dense(self.num_heads, self.head_dim)
-        device_type = _tensors(projections)[0].device.type
-        # One width for queries, keys and values: the fused kernels need equal head dims.
-        width = head_width(layout, device_type)
         dropout = self.dropout_prob if self.training else 0.0
-        uneven = not (_uniform(layout.qk, width) and _uniform(layout.v, width))
-        if uneven and dropout == 0.0 and device_type == "cpu" and not _requires_grad(projections):
-            return attend_per_head(projections, attention_mask, layout, 1.0 / math.sqrt(self.head_dim))
-        if isinstance(projections, torch.Tensor):
-            q, k, v = to_heads(projections, (layout.qk, layout.qk, layout.v), width)
-        else:
-            (q,), (k,), (v,) = (to_heads(x, (counts,), width)
-                                for x, counts in zip(projections, (layout.qk, layout.qk, layout.v)))
-        context = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attention_mask,
-            dropout_p=dropout,
-            scale=1.0 / math.sqrt(self.head_dim),  # the full head's scale, also for narrower heads
-        )
-        return from_heads(context, layout.v)
+        # The full head's scale, also for narrower heads: a ticket keeps the dense model's scores.
+        return attention(projections, attention_mask, layout, 1.0 / math.sqrt(self.head_dim), dropout)
 
     def forward(self, hidden_states, attention_mask=None, qk_mask=None, v_mask=None):
         q, k, v = self.query(hidden_states), self.key(hidden_states), self.value(hidden_states)
@@ -572,7 +204,7 @@ class TicketBertSelfAttention(nn.Module):
 
     def forward_gathered(self, hidden_states, attention_mask, plan: GatherPlan):
         """Only the ticket's rows of W_Q, W_K, W_V, in one matmul; attention per kept dims."""
-        qkv = _GatherRowsLinear.apply(
+        qkv = GatherRowsLinear.apply(
             hidden_states, (plan.qk, plan.qk, plan.v),
             self.query.weight, self.query.bias, self.key.weight, self.key.bias, self.value.weight, self.value.bias,
         )
@@ -592,7 +224,7 @@ class TicketBertSelfOutput(nn.Module):
         if columns is None:
             hidden_states = self.dense(hidden_states)
         else:  # gathered context: only W_O's columns of the kept value dims
-            hidden_states = _GatherColumnsLinear.apply(hidden_states, columns, self.dense.weight, self.dense.bias)
+            hidden_states = GatherColumnsLinear.apply(hidden_states, columns, self.dense.weight, self.dense.bias)
         return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
 
 
@@ -620,7 +252,7 @@ class TicketBertIntermediate(nn.Module):
 
     def forward(self, hidden_states, ffn_mask=None, units=None):
         if units is not None:  # the kept units
-            hidden_states = _GatherRowsLinear.apply(hidden_states, (units,), self.dense.weight, self.dense.bias)
+            hidden_states = GatherRowsLinear.apply(hidden_states, (units,), self.dense.weight, self.dense.bias)
         else:
             hidden_states = self.dense(hidden_states)
             if ffn_mask is not None:
@@ -641,7 +273,7 @@ class TicketBertOutput(nn.Module):
         if units is None:
             hidden_states = self.dense(hidden_states)
         else:
-            hidden_states = _GatherColumnsLinear.apply(hidden_states, units, self.dense.weight, self.dense.bias)
+            hidden_states = GatherColumnsLinear.apply(hidden_states, units, self.dense.weight, self.dense.bias)
         return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
 
 
@@ -904,18 +536,13 @@ class TicketBertModel(TicketBertPreTrainedModel):
         return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=pooled_output)
 
 
-def _full_precision(logits: torch.Tensor) -> torch.Tensor:
-    """Half-precision logits are upcast for the loss; float32 / float64 stay as they are."""
-    return logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
-
-
 def _masked_lm_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Cross-entropy over positions with a label (-100 = ignore); 0 when there are none."""
     if bool((labels != -100).any()):
         return F.cross_entropy(
-            _full_precision(logits).reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100
+            full_precision(logits).reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100
         )
-    return _full_precision(logits).sum() * 0.0
+    return full_precision(logits).sum() * 0.0
 
 
 class TicketBertForPreTraining(TicketBertPreTrainedModel):
@@ -953,7 +580,7 @@ class TicketBertForPreTraining(TicketBertPreTrainedModel):
             mlm_loss = _masked_lm_loss(prediction_logits, labels)
             loss = mlm_loss
         if next_sentence_label is not None:
-            nsp_loss = F.cross_entropy(_full_precision(seq_relationship_logits), next_sentence_label.reshape(-1).long())
+            nsp_loss = F.cross_entropy(full_precision(seq_relationship_logits), next_sentence_label.reshape(-1).long())
             loss = nsp_loss if loss is None else loss + nsp_loss
         return TicketBertForPreTrainingOutput(
             loss=loss,
@@ -1001,16 +628,6 @@ class TicketBertForTokenClassification(TicketBertPreTrainedModel):
         return TokenClassifierOutput(loss=loss, logits=logits)
 
 
-def _register_auto_classes() -> None:
-    from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, AutoModelForTokenClassification
-
-    try:
-        AutoConfig.register(TicketBertConfig.model_type, TicketBertConfig)
-        AutoModel.register(TicketBertConfig, TicketBertModel)
-        AutoModelForPreTraining.register(TicketBertConfig, TicketBertForPreTraining)
-        AutoModelForTokenClassification.register(TicketBertConfig, TicketBertForTokenClassification)
-    except ValueError:  # already registered (module reloaded)
-        pass
-
-
-_register_auto_classes()
+TicketBertModel.register_for_auto_class("AutoModel")
+TicketBertForPreTraining.register_for_auto_class("AutoModelForPreTraining")
+TicketBertForTokenClassification.register_for_auto_class("AutoModelForTokenClassification")
