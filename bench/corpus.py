@@ -72,7 +72,7 @@ elif stage == "split":
     from mtickets.split import split_articles as run
     result = lambda stats: {"sentences": stats.sentences, "articles": stats.articles}
 elif stage == "tokenizer":
-    from mtickets.tokenization import build_tokenizer as run
+    from mtickets.tokenizer import build_tokenizer as run
     result = lambda size: {"vocab_size": size}
 elif stage == "shards":
     from mtickets.shards import write_shards as run
@@ -379,7 +379,7 @@ def main() -> None:
                 f"{split.result['sentences']:,}", f"{split.result['articles']:,}")
         if not args.stanza_model_dir:
             # A model of Stanza's released tokenizers' size, trained on the small corpus.
-            from mtickets.stanza_model import read_documents, train_stanza_tokenizer
+            from mtickets.stanza_train import read_documents, train_stanza_tokenizer
 
             args.stanza_model_dir = str(work / "stanza-model")
             train_stanza_tokenizer(read_documents(work / f"{LANG}-{sizes[0]}.sentences.txt.gz"),

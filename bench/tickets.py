@@ -248,7 +248,7 @@ def make_batch(args, device, seed=0):
 
 
 def pretraining_step(model, batch, language=None):
-    from mtickets.importance import pretraining_loss
+    from mtickets.score import pretraining_loss
 
     model.zero_grad(set_to_none=True)
     loss = pretraining_loss(model, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
@@ -294,7 +294,7 @@ def write_shards(directory: Path, args, examples: int) -> None:
 
 def bench_snip(args, device) -> None:
     from mtickets.formats.shards import open_shards
-    from mtickets.importance import ScoreRequest, pretraining_loss, score_units
+    from mtickets.score import ScoreRequest, pretraining_loss, score_units
     from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
     from mtickets.modeling import TicketBertForPreTraining
 

@@ -1,10 +1,10 @@
-rule make_table:
+rule tables:
     input:
         unpack(table_inputs),
     output:
         "results/{task}_table.csv",
     log:
-        "logs/make_table/{task}.log",
+        "logs/tables/{task}.log",
     conda:
         "../envs/mtickets.yaml"
     threads: 1
@@ -16,4 +16,4 @@ rule make_table:
         languages=lambda wildcards: TASKS[wildcards.task]["languages"],
         seq_length=SEQ_LENGTHS[0],
     script:
-        "../workflow/scripts/make_table.py"
+        "../workflow/scripts/tables.py"

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from mtickets import configuration
+from mtickets.score import PROXIES
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
@@ -45,6 +46,11 @@ def ticket(variant):
     return VARIANTS[variant]["ticket"]
 
 
+def proxy_reads_shards(variant):
+    """Whether the variant's proxy scores on the language's shards (the registry says)."""
+    return PROXIES[ticket(variant)["proxy"]].reads_shards
+
+
 def split_backend(lang):
     return configuration.split_backend(config, lang)
 
@@ -73,9 +79,9 @@ def shard_dir(lang, seq_length):
 
 
 def shard_min_tokens(seq_length):
-    """SNIP's token budget, required of the corpus at the length it is scored on."""
-    snip = any(ticket(variant)["proxy"] == "snip" for variant in ticket_variants())
-    if snip and int(seq_length) == config["scoring"]["seq_length"]:
+    """The scoring token budget, required of the corpus at the length a proxy scores on."""
+    scored = any(proxy_reads_shards(variant) for variant in ticket_variants())
+    if scored and int(seq_length) == config["scoring"]["seq_length"]:
         return config["scoring"]["tokens"]
     return 0
 
@@ -85,16 +91,16 @@ def all_shard_dirs(wildcards):
 
 
 def score_inputs(wildcards):
-    """SNIP reads the language's shards; the input-invariant proxies need only the model."""
-    inputs = {"model": f"results/models/{wildcards.variant}/init"}
-    if ticket(wildcards.variant)["proxy"] == "snip":
+    """A proxy that reads data gets the language's shards; the others need only the model."""
+    inputs = {"model": f"results/init/{wildcards.variant}"}
+    if proxy_reads_shards(wildcards.variant):
         inputs["shards"] = shard_dir(wildcards.lang, config["scoring"]["seq_length"])
     return inputs
 
 
 def score_files(wildcards):
     return expand(
-        "results/snip/{variant}/{lang}.safetensors",
+        "results/scores/{variant}/{lang}.safetensors",
         variant=wildcards.variant,
         lang=LANGUAGES,
     )
@@ -102,7 +108,7 @@ def score_files(wildcards):
 
 def pretrain_inputs(wildcards):
     inputs = {
-        "model": f"results/models/{wildcards.variant}/init",
+        "model": f"results/init/{wildcards.variant}",
         "shards": all_shard_dirs(wildcards),
     }
     if "ticket" in VARIANTS[wildcards.variant]:
@@ -129,7 +135,7 @@ def max_predictions_option():
 
 def task_file(task, lang, split):
     extension = TASK_EXTENSION[TASKS[task]["format"]]
-    return f"results/data/{task}/{lang}/{split}.{extension}"
+    return f"results/task_data/{task}/{lang}/{split}.{extension}"
 
 
 def task_data(wildcards):

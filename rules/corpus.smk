@@ -1,10 +1,10 @@
-rule download_dump:
+rule download:
     output:
         "resources/wikipedia/{lang}wiki-{date}-pages-articles.xml.bz2",
     log:
-        "logs/download_dump/{lang}-{date}.log",
+        "logs/download/{lang}-{date}.log",
     benchmark:
-        "benchmarks/download_dump/{lang}-{date}.tsv"
+        "benchmarks/download/{lang}-{date}.tsv"
     conda:
         "../envs/mtickets.yaml"
     threads: 1
@@ -18,7 +18,7 @@ rule download_dump:
         " --mirror {params.mirror} --out {output} 2> {log}"
 
 
-rule extract_articles:
+rule extract:
     input:
         dump=expand(
             "resources/wikipedia/{{lang}}wiki-{date}-pages-articles.xml.bz2",
@@ -27,9 +27,9 @@ rule extract_articles:
     output:
         "results/corpus/{lang}/articles.jsonl.gz",
     log:
-        "logs/extract_articles/{lang}.log",
+        "logs/extract/{lang}.log",
     benchmark:
-        "benchmarks/extract_articles/{lang}.tsv"
+        "benchmarks/extract/{lang}.tsv"
     conda:
         "../envs/mtickets.yaml"
     threads: config["corpus"]["extract_threads"]
@@ -41,15 +41,15 @@ rule extract_articles:
         " --threads {threads} --out {output} 2> {log}"
 
 
-rule split_sentences:
+rule split:
     input:
         "results/corpus/{lang}/articles.jsonl.gz",
     output:
         "results/corpus/{lang}/sentences.txt.gz",
     log:
-        "logs/split_sentences/{lang}.log",
+        "logs/split/{lang}.log",
     benchmark:
-        "benchmarks/split_sentences/{lang}.tsv"
+        "benchmarks/split/{lang}.tsv"
     wildcard_constraints:
         lang=split_languages_pattern(trankit=False),
     conda:
@@ -70,15 +70,15 @@ rule split_sentences:
 
 
 # Trankit needs an older torch than the main environment: its own env and script.
-rule split_sentences_trankit:
+rule split_trankit:
     input:
         "results/corpus/{lang}/articles.jsonl.gz",
     output:
         "results/corpus/{lang}/sentences.txt.gz",
     log:
-        "logs/split_sentences_trankit/{lang}.log",
+        "logs/split_trankit/{lang}.log",
     benchmark:
-        "benchmarks/split_sentences_trankit/{lang}.tsv"
+        "benchmarks/split_trankit/{lang}.tsv"
     wildcard_constraints:
         lang=split_languages_pattern(trankit=True),
     conda:
@@ -96,15 +96,15 @@ rule split_sentences_trankit:
         " --cache-dir {params.cache_dir} --threads {threads} --out {output} 2> {log}"
 
 
-rule train_tokenizer:
+rule tokenizer:
     input:
         sentences=expand("results/corpus/{lang}/sentences.txt.gz", lang=LANGUAGES),
     output:
         directory("results/tokenizer"),
     log:
-        "logs/train_tokenizer/tokenizer.log",
+        "logs/tokenizer/tokenizer.log",
     benchmark:
-        "benchmarks/train_tokenizer/tokenizer.tsv"
+        "benchmarks/tokenizer/tokenizer.tsv"
     conda:
         "../envs/mtickets.yaml"
     threads: 2
@@ -130,16 +130,16 @@ rule train_tokenizer:
         " --out {output} 2> {log}"
 
 
-rule make_shards:
+rule shards:
     input:
         sentences="results/corpus/{lang}/sentences.txt.gz",
         tokenizer="results/tokenizer",
     output:
         directory("results/shards/{lang}/seq{seq_length}"),
     log:
-        "logs/make_shards/{lang}-seq{seq_length}.log",
+        "logs/shards/{lang}-seq{seq_length}.log",
     benchmark:
-        "benchmarks/make_shards/{lang}-seq{seq_length}.tsv"
+        "benchmarks/shards/{lang}-seq{seq_length}.tsv"
     conda:
         "../envs/mtickets.yaml"
     threads: config["shards"]["threads"]

@@ -1,11 +1,11 @@
-rule stage_task_data:
+rule task_data:
     output:
         **{
-            split: f"results/data/{{task}}/{{lang}}/{split}.{{extension}}"
+            split: f"results/task_data/{{task}}/{{lang}}/{split}.{{extension}}"
             for split in SPLITS
         },
     log:
-        "logs/stage_task_data/{task}-{lang}-{extension}.log",
+        "logs/task_data/{task}-{lang}-{extension}.log",
     conda:
         "../envs/mtickets.yaml"
     threads: 1

@@ -40,13 +40,13 @@ rule pretrain:
 
 # Not part of `all`: ask for results/export/{variant}/{lang} to get a physically
 # smaller model of one language's ticket, for inference or fine-tuning.
-rule export_ticket:
+rule export:
     input:
         "results/pretrain/{variant}/final",
     output:
         directory("results/export/{variant}/{lang}"),
     log:
-        "logs/export_ticket/{variant}/{lang}.log",
+        "logs/export/{variant}/{lang}.log",
     wildcard_constraints:
         variant="|".join(ticket_variants()),
     conda:

@@ -1,10 +1,10 @@
-rule init_model:
+rule init:
     input:
         tokenizer="results/tokenizer",
     output:
-        directory("results/models/{variant}/init"),
+        directory("results/init/{variant}"),
     log:
-        "logs/init_model/{variant}.log",
+        "logs/init/{variant}.log",
     conda:
         "../envs/mtickets.yaml"
     threads: 1
@@ -19,15 +19,15 @@ rule init_model:
         " --seed {params.seed} --out {output} 2> {log}"
 
 
-rule score_units:
+rule score:
     input:
         unpack(score_inputs),
     output:
-        "results/snip/{variant}/{lang}.safetensors",
+        "results/scores/{variant}/{lang}.safetensors",
     log:
-        "logs/score_units/{variant}/{lang}.log",
+        "logs/score/{variant}/{lang}.log",
     benchmark:
-        "benchmarks/score_units/{variant}/{lang}.tsv"
+        "benchmarks/score/{variant}/{lang}.tsv"
     conda:
         "../envs/mtickets.yaml"
     threads: 1
@@ -55,7 +55,7 @@ rule score_units:
         " --seed {params.seed} --out {output} 2> {log}"
 
 
-rule merge_tickets:
+rule merge:
     input:
         scores=score_files,
     output:
@@ -63,7 +63,7 @@ rule merge_tickets:
         summary="results/tickets/{variant}/tickets.json",
         table="results/tickets/{variant}/tickets.csv",
     log:
-        "logs/merge_tickets/{variant}.log",
+        "logs/merge/{variant}.log",
     conda:
         "../envs/mtickets.yaml"
     threads: 1

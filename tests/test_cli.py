@@ -66,3 +66,18 @@ def test_documented_stage_commands_match_the_parsers():
         written = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", command))
         assert written <= every, f"docs/contracts.md: `mtickets {stage}` has no option {written - every}"
         assert required <= written, f"docs/contracts.md: `mtickets {stage}` leaves out required {required - written}"
+
+
+def test_help_lists_every_stage_with_its_summary_and_version(capsys):
+    import mtickets
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    text = re.sub(r"\s+", "", capsys.readouterr().out)  # argparse wraps the summaries, also at hyphens
+    for stage, module_name in cli.STAGES.items():
+        first_line = importlib.import_module(module_name).__doc__.splitlines()[0]
+        assert re.sub(r"\s+", "", stage + first_line) in text
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"mtickets {mtickets.__version__}"

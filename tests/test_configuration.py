@@ -94,3 +94,13 @@ def test_mistake_is_one_line_naming_key_and_fix(mistake):
     for problem, start in zip(problems, expected):
         assert problem.startswith(start), problems
         assert "\n" not in problem
+
+
+def test_the_schemas_proxies_are_the_registrys():
+    from mtickets.score import PROXIES
+
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    ticket = schema["properties"]["variants"]["additionalProperties"]["properties"]["ticket"]
+    assert sorted(ticket["properties"]["proxy"]["enum"]) == sorted(PROXIES)
+    assert {name: proxy.reads_shards for name, proxy in PROXIES.items()} == \
+        {"snip": True, "random": False, "magnitude": False}

@@ -14,12 +14,15 @@ def setup_commands() -> list[str]:
     return [line.strip() for line in section.splitlines() if line.startswith("    ")]
 
 
-def test_ci_runs_the_readme_test_command():
+def test_ci_checks_the_workflow_style_and_runs_the_readme_test_command():
     demo, tests = setup_commands()
     assert "snakemake" in demo and "results/ner_table.csv" in demo
+    install, run_tests = (part.strip() for part in tests.split("&&"))
     ci_commands = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
                    if line and not line.startswith(("#", "set ", "cd "))]
-    assert ci_commands == [tests]
+    assert ci_commands[0] == install and ci_commands[-1] == run_tests
+    assert any(line.startswith("lint=$(snakemake --lint") for line in ci_commands)
+    assert "snakefmt --check ." in ci_commands
 
 
 def test_every_section_appears_once_under_its_parent():

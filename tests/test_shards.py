@@ -18,7 +18,7 @@ from mtickets.errors import MticketsError
 from mtickets.shards import (Instances, TokenizedCorpus, create_instances, load_tokenizer,
                              plan_layout, tokenize_corpus, truncate_pairs, truncation_counts,
                              write_shards)
-from mtickets.tokenization import SPECIAL_TOKENS, build_tokenizer
+from mtickets.tokenizer import SPECIAL_TOKENS, build_tokenizer
 
 CLS, SEP = 2, 3
 

@@ -203,7 +203,7 @@ def test_missing_articles(tmp_path):
 @pytest.fixture(scope="module")
 def stanza_model_dir(tmp_path_factory) -> Path:
     """A real Stanza tokenize model for "xx", trained offline on the demo's English UD sentences."""
-    from mtickets.stanza_model import train_stanza_tokenizer
+    from mtickets.stanza_train import train_stanza_tokenizer
 
     root = tmp_path_factory.mktemp("stanza") / "model"
     train_stanza_tokenizer(as_documents(demo_sentences("train")), "xx", root)
@@ -340,8 +340,8 @@ def test_trankit_languages_go_to_the_trankit_rule(tmp_path):
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     output = dry_run_commands(tmp_path, *(f"results/corpus/{lang}/sentences.txt.gz"
                                           for lang in ("en", "de", "ru")))
-    assert output.count("rule split_sentences_trankit:") == 2
-    assert output.count("rule split_sentences:") == 1
+    assert output.count("rule split_trankit:") == 2
+    assert output.count("rule split:") == 1
     assert f"{TRANKIT_SCRIPT} --articles results/corpus/de/articles.jsonl.gz" in output
     assert re.search(r"--lang de +--cache-dir resources/trankit", output)  # Trankit's "german"
     assert "--lang ru --model russian-taiga --cache-dir resources/trankit" in output

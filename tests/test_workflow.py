@@ -66,30 +66,30 @@ def test_demo_dry_run_plans_every_stage():
     n_lang, n_variants = len(config["languages"]), len(config["variants"])
     seeds = len(config["evaluation"]["seeds"])
     n_eval = sum(len(task["languages"]) for task in config["evaluation"]["tasks"].values())
-    assert jobs["download_dump"] == jobs["extract_articles"] == jobs["split_sentences"] == n_lang
-    assert jobs["make_shards"] == 2 * n_lang
-    assert jobs["score_units"] == 2 * n_lang  # two ticket variants
-    assert jobs["pretrain"] == jobs["init_model"] == n_variants
+    assert jobs["download"] == jobs["extract"] == jobs["split"] == n_lang
+    assert jobs["shards"] == 2 * n_lang
+    assert jobs["score"] == 2 * n_lang  # two ticket variants
+    assert jobs["pretrain"] == jobs["init"] == n_variants
     assert jobs["finetune"] == n_variants * n_eval * seeds
-    assert jobs["make_table"] == 2
+    assert jobs["tables"] == 2
 
 
 def test_paper_config_plans_whole_dag_without_data(tmp_path):
     jobs = planned_jobs("--configfile", str(REPO / "config/paper.yaml"), workdir=tmp_path)
     assert jobs == {
-        "download_dump": 103,
-        "extract_articles": 103,
-        "split_sentences": 103 - 9,
-        "split_sentences_trankit": 9,  # he, hy, ar; azb, ka, my, ne, new, pnb (Arabic model)
-        "train_tokenizer": 1,
-        "make_shards": 103 * 2,  # sequence lengths 128 and 512
-        "init_model": 7,
-        "score_units": 5 * 103,  # random14/16, magnitude16, mtickets14/16
-        "merge_tickets": 5,
+        "download": 103,
+        "extract": 103,
+        "split": 103 - 9,
+        "split_trankit": 9,  # he, hy, ar; azb, ka, my, ne, new, pnb (Arabic model)
+        "tokenizer": 1,
+        "shards": 103 * 2,  # sequence lengths 128 and 512
+        "init": 7,
+        "score": 5 * 103,  # random14/16, magnitude16, mtickets14/16
+        "merge": 5,
         "pretrain": 7,
-        "stage_task_data": 42 + 31,
+        "task_data": 42 + 31,
         "finetune": 7 * (42 + 31) * 5,
-        "make_table": 2,
+        "tables": 2,
         "all": 1,
     }
 
@@ -128,7 +128,7 @@ def test_slurm_profile_sets_only_rules_that_exist_and_leaves_config_threads_alon
     assert named <= rules, f"profiles/slurm/config.yaml names no rule {sorted(named - rules)}"
     rules_text = "".join(path.read_text() for path in (REPO / "rules").glob("*.smk"))
     config_threads = set(re.findall(r"rule (\w+):(?:(?!\nrule ).)*?threads: config\[", rules_text, re.S))
-    assert config_threads >= {"extract_articles", "split_sentences", "split_sentences_trankit"}
+    assert config_threads >= {"extract", "split", "split_trankit"}
     assert not config_threads & set(profile["set-threads"]), "the profile would override the config's threads"
 
 
@@ -169,10 +169,10 @@ def test_changing_remain_ratio_reruns_only_merge_and_after(small_run):
     write_config(small_run, config)
     n_eval = sum(len(task["languages"]) for task in config["evaluation"]["tasks"].values())
     assert planned_jobs(workdir=small_run) == {
-        "merge_tickets": 1,
+        "merge": 1,
         "pretrain": 1,
         "finetune": n_eval,
-        "make_table": 2,
+        "tables": 2,
         "all": 1,
     }
 

@@ -1,18 +1,23 @@
 """Command line: one subcommand per pipeline stage.
 
 Each stage module defines ``add_arguments(parser)`` and ``main(args)``; its docstring's
-first line is the subcommand's help. Modules are imported lazily so that light stages
-(download, split) start without importing torch.
+first line is the subcommand's help. Only the stage that runs is imported, so that light
+stages (download, split) start without importing torch; ``mtickets --help`` reads the
+other stages' summaries from their source.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
 import logging
 import shlex
 import sys
+from pathlib import Path
 
+from mtickets import __version__
 from mtickets.errors import MticketsError
 
 STAGES = {
@@ -21,22 +26,29 @@ STAGES = {
     "download": "mtickets.download",
     "extract": "mtickets.extract",
     "split": "mtickets.split",
-    "stanza-train": "mtickets.stanza_model",
-    "tokenizer": "mtickets.tokenization",
+    "stanza-train": "mtickets.stanza_train",
+    "tokenizer": "mtickets.tokenizer",
     "shards": "mtickets.shards",
-    "init": "mtickets.init_model",
-    "score": "mtickets.importance",
+    "init": "mtickets.init",
+    "score": "mtickets.score",
     "merge": "mtickets.merge",
     "export": "mtickets.modeling.export",
     "pretrain": "mtickets.pretrain",
-    "task-data": "mtickets.taskdata",
+    "task-data": "mtickets.task_data",
     "finetune": "mtickets.finetune",
     "tables": "mtickets.tables",
 }
 
 
+def summary(module_name: str) -> str:
+    """The first line of a module's docstring, read from its source without importing it."""
+    source = Path(importlib.util.find_spec(module_name).origin).read_text(encoding="utf-8")
+    return (ast.get_docstring(ast.parse(source)) or "").splitlines()[0]
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mtickets", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"mtickets {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
     # Only the requested stage's module is imported; the others get a bare entry for --help.
@@ -53,7 +65,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
             module.add_arguments(sub)
             sub.set_defaults(run=module.main)
         else:
-            subparsers.add_parser(name, help=f"see `mtickets {name} --help`")
+            subparsers.add_parser(name, help=summary(module_name))
     return parser
 
 

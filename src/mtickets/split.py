@@ -258,7 +258,7 @@ def split_articles(articles: str | os.PathLike, lang: str, out: str | os.PathLik
             f"the trankit backend (language '{lang}') does not run in `mtickets split`: "
             "Trankit needs an older torch and has its own environment, envs/trankit.yaml, "
             "and script, workflow/scripts/split_trankit.py. Run Snakemake with `--sdm conda` "
-            "(rule split_sentences_trankit) or that script with the environment's python, "
+            "(rule split_trankit) or that script with the environment's python, "
             f"or set another backend for the language, `corpus.split.backends: {{{lang}: moses}}`"
         )
     if backend not in BACKENDS:

@@ -3,7 +3,7 @@
 Trankit's Arabic model for azb, ka, my, ne, new, pnb).
 
 Trankit 1.1.1 needs an older torch than the pipeline's, so this script runs in its own
-environment (envs/trankit.yaml, rule split_sentences_trankit) and uses only the
+environment (envs/trankit.yaml, rule split_trankit) and uses only the
 standard library and trankit: it does not import mtickets. It keeps `mtickets split`'s
 contract: reads ``articles.jsonl.gz`` (a JSON record a line; paragraphs of its "text"
 separated by "\\n"), splits each paragraph on its own and writes ``sentences.txt.gz``,
@@ -144,7 +144,7 @@ def import_trankit(lang: str):
             f"language '{lang}' is configured for the trankit sentence splitter, but Trankit "
             f"is not installed in this Python ({sys.executable}). Trankit needs an older "
             "torch and runs in its own environment: run Snakemake with `--sdm conda` so "
-            "that envs/trankit.yaml is built for rule split_sentences_trankit, or set "
+            "that envs/trankit.yaml is built for rule split_trankit, or set "
             f"another backend for the language in the config, e.g. "
             f"`corpus.split.backends: {{{lang}: moses}}`"
         ) from None

@@ -12,8 +12,6 @@ import json
 import os
 from pathlib import Path
 
-import torch
-
 from mtickets.errors import MticketsError
 
 CHUNK_BYTES = 1 << 22
@@ -52,6 +50,8 @@ def shards_sha256(directory: str | os.PathLike, manifest: dict) -> str:
 
 def state_dict_sha256(model) -> str:
     """One digest of a loaded model's weights and buffers (names, dtypes, shapes, values)."""
+    import torch
+
     digest = hashlib.sha256()
     for name, tensor in sorted(model.state_dict().items()):
         flat = tensor.detach().cpu().contiguous().reshape(-1)

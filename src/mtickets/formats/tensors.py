@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import atomic_path
+
+if TYPE_CHECKING:
+    import torch
 
 KEY = re.compile(r"^layer\.(\d+)\.(qk|v|ffn)$")
 COMPONENT_ORDER = {"qk": 0, "v": 1, "ffn": 2}
@@ -23,6 +25,7 @@ COMPONENT_ORDER = {"qk": 0, "v": 1, "ffn": 2}
 
 def load_scores(paths: list[str | Path], languages: list[str]) -> dict[str, dict[str, torch.Tensor]]:
     """Read one score file per language and check they all have the same keys and shapes."""
+    import torch
     from safetensors import safe_open
 
     if len(paths) != len(languages):

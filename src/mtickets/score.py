@@ -40,15 +40,20 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from mtickets.formats.atomic import partial_path
 from mtickets.errors import MticketsError
+from mtickets.formats.atomic import partial_path
 from mtickets.formats.fingerprint import state_dict_sha256
 from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.tensors import save_safetensors
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
+
+if TYPE_CHECKING:
+    import torch
+
+# torch is imported inside the functions: the workflow reads PROXIES (rules/common.smk)
+# each time Snakemake parses it, which must not cost a torch import.
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +77,27 @@ class ScoreRequest:
     checkpoint_every: int = 20  # batches between checkpoints
 
 
-Proxy = Callable[[torch.nn.Module, ScoreRequest], tuple[dict[str, torch.Tensor], dict]]
+ScoreFunction = Callable[["torch.nn.Module", ScoreRequest], tuple[dict[str, "torch.Tensor"], dict]]
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """A registered proxy: what the workflow and the command line need to know of it."""
+
+    name: str
+    reads_shards: bool  # scores depend on the language's data (else: only on the model and seed)
+    summary: str  # the first line of the function's docstring
+    score: ScoreFunction
+
+
 PROXIES: dict[str, Proxy] = {}
 
 
-def register(name: str) -> Callable[[Proxy], Proxy]:
-    """Decorator: make a proxy available as ``mtickets score --proxy NAME``."""
+def register(name: str, *, reads_shards: bool) -> Callable[[ScoreFunction], ScoreFunction]:
+    """Decorator: make a proxy available as ``mtickets score --proxy NAME`` and as a ticket ``proxy``."""
 
-    def decorate(function: Proxy) -> Proxy:
-        PROXIES[name] = function
+    def decorate(function: ScoreFunction) -> ScoreFunction:
+        PROXIES[name] = Proxy(name, reads_shards, function.__doc__.strip().splitlines()[0], function)
         return function
 
     return decorate
@@ -115,9 +132,10 @@ def unit_dims(model) -> dict[str, int]:
     return ticket_dims(model.config)
 
 
-@register("snip")
+@register("snip", reads_shards=True)
 def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     """|Σ ∂L/∂m| (or Σ|∂L/∂m|) of all-ones unit masks under the pretraining loss."""
+    import torch
     from tqdm import tqdm
 
     from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
@@ -210,6 +228,8 @@ def pretraining_loss(model, input_ids, attention_mask, token_type_ids, labels, n
     same; ``[batch, length, vocab]`` logits are never built. A model without ``bert`` /
     ``cls`` goes through its ``forward``.
     """
+    import torch
+
     heads = getattr(model, "cls", None)
     if getattr(model, "bert", None) is None or heads is None:
         return model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
@@ -244,6 +264,8 @@ def _fingerprint(model, request: ScoreRequest, shards: ShardDirectory) -> dict[s
 
 def _save_partial(path: Path, fingerprint: dict[str, str], totals: dict[str, torch.Tensor], seen: int,
                   batches: int, generator: torch.Generator, device: torch.device) -> None:
+    import torch
+
     tensors = {f"total.{key}": value.detach().cpu() for key, value in totals.items()}
     tensors["rng.mlm"] = generator.get_state()
     tensors["rng.cpu"] = torch.get_rng_state()
@@ -256,6 +278,7 @@ def _save_partial(path: Path, fingerprint: dict[str, str], totals: dict[str, tor
 
 def _load_partial(path: Path, fingerprint: dict[str, str], dims: dict[str, int], device: torch.device):
     """``(totals, tokens seen, batches, rng states)`` of a matching partial file, else None."""
+    import torch
     from safetensors import safe_open
 
     path = Path(path)
@@ -288,22 +311,26 @@ def language_seed(seed: int, language: str) -> int:
     return (int(seed) * 1_000_003 + zlib.crc32(language.encode("utf-8"))) % (2**63)
 
 
-@register("random")
+@register("random", reads_shards=False)
 def random_scores(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     """Uniform [0, 1) scores from a generator seeded with (seed, language)."""
+    import torch
+
     generator = torch.Generator().manual_seed(language_seed(request.seed, request.language))
     scores = {key: torch.rand(dim, generator=generator) for key, dim in unit_dims(model).items()}
     return scores, {"tokens_seen": 0, "batches": 0}
 
 
 def _sq(tensor: torch.Tensor, dim: int | None = None) -> torch.Tensor:
+
     tensor = tensor.detach().double()
     return tensor.pow(2) if dim is None else tensor.pow(2).sum(dim=dim)
 
 
-@register("magnitude")
+@register("magnitude", reads_shards=False)
 def magnitude(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     """L2 norm of the weights each unit owns (input-invariant, the same for every language)."""
+
     scores = {}
     for k, layer in enumerate(model.base_model.encoder.layer):
         attention = layer.attention.self
@@ -337,9 +364,11 @@ def load_model(directory: str | Path):
 
 def score_units(model, proxy: str, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Run a registered proxy; returns (scores, safetensors metadata)."""
+    import torch
+
     if proxy not in PROXIES:
         raise MticketsError(f"--proxy {proxy!r}: unknown; available: {', '.join(sorted(PROXIES))}")
-    scores, extra = PROXIES[proxy](model, request)
+    scores, extra = PROXIES[proxy].score(model, request)
     expected = unit_dims(model)
     for key, dim in expected.items():
         if key not in scores or tuple(scores[key].shape) != (dim,):

@@ -1,4 +1,4 @@
-"""Stage one language's XTREME task files (train/dev/test) into results/data, checked.
+"""Stage one language's XTREME task files (train/dev/test) into results/task_data, checked.
 
 The source is a path template with {lang} and {split}, pointing into XTREME's layout
 (PAN-X `lang:token<TAB>TAG` files or UD CoNLL-U). All splits are parsed before any is

@@ -14,7 +14,7 @@ from safetensors import safe_open
 
 from mtickets.errors import MticketsError
 from mtickets.formats.shards import open_shards
-from mtickets.importance import PROXIES, ScoreRequest, score_units, token_batches
+from mtickets.score import PROXIES, ScoreRequest, score_units, token_batches
 from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
 from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining, ticket_dims
 from mtickets.formats.special_tokens import SpecialTokens
@@ -257,9 +257,9 @@ class Interrupt(Exception):
 
 def interrupt_after(monkeypatch, batches):
     """Make SNIP's loss raise on batch ``batches + 1``, as if the job were killed there."""
-    from mtickets import importance
+    from mtickets import score as score_stage
 
-    real = importance.pretraining_loss
+    real = score_stage.pretraining_loss
     calls = {"n": 0}
 
     def loss(*args, **kwargs):
@@ -268,7 +268,7 @@ def interrupt_after(monkeypatch, batches):
             raise Interrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(importance, "pretraining_loss", loss)
+    monkeypatch.setattr(score_stage, "pretraining_loss", loss)
     return calls
 
 
