@@ -32,7 +32,6 @@ import json
 import logging
 import math
 import shutil
-import sys
 import time
 import zlib
 from collections.abc import Mapping, Sequence
@@ -49,6 +48,7 @@ from mtickets.formats.fingerprint import directory_sha256, file_sha256
 from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.tensors import load_ticket_bank
+from mtickets.progress import progress
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
@@ -426,10 +426,26 @@ def collect_datasets(shard_dirs: Sequence[Path], lengths: Sequence[int]) -> dict
     return {key: d for key, d in datasets.items() if key[1] in lengths}
 
 
-def pretrain(cfg: PretrainConfig) -> dict:
-    """Run (or resume) pretraining; write the final model into ``cfg.out``. Returns the summary."""
-    from tqdm import tqdm
+@dataclass
+class PretrainRun:
+    """What a run is made of, checked: the data, the per-step schedule and the model on its device."""
 
+    cfg: PretrainConfig
+    datasets: dict[tuple[str, int], ShardDirectory]
+    languages: list[str]
+    tokens: dict[str, int]  # corpus wordpieces per language
+    probabilities: dict[str, float]
+    step_languages: list[str]  # of every step
+    seq_lengths: list[int]  # in schedule order
+    step_lengths: np.ndarray  # of every step
+    max_predictions: dict[int, int]  # per sequence length
+    model: torch.nn.Module
+    device: torch.device
+    ticketed: bool
+
+
+def build_run(cfg: PretrainConfig) -> PretrainRun:
+    """Check the settings, read the shard manifests, draw the schedule, load the model and its tickets."""
     from mtickets.modeling import TicketBertForPreTraining
 
     if cfg.steps <= 0 or cfg.batch_size <= 0:
@@ -445,8 +461,6 @@ def pretrain(cfg: PretrainConfig) -> dict:
     languages = sorted({lang for lang, _ in datasets})
     tokens = {lang: max(d.tokens for (l2, _), d in datasets.items() if l2 == lang) for lang in languages}
     probabilities = sampling_probabilities(tokens, cfg.smoothing)
-    step_languages = sample_languages(probabilities, cfg.steps, cfg.seed)
-    step_lengths = seq_lengths_for_steps(cfg.steps, phases)
 
     device = resolve_device(cfg.device)
     enable_tf32(device)
@@ -455,149 +469,191 @@ def pretrain(cfg: PretrainConfig) -> dict:
         model = TicketBertForPreTraining.from_pretrained(str(cfg.model))
     except (OSError, ValueError) as error:
         raise MticketsError(f"--model {cfg.model}: cannot load a ticket-bert model ({error})") from None
-    config = model.config
+    check_model_fits_data(model.config, cfg, datasets, max(lengths))
+    if cfg.tickets is not None:
+        masks, bank = load_ticket_bank(cfg.tickets)
+        model.set_tickets(masks, bank)
+    bank = list(getattr(model.config, "languages", None) or [])
+    missing = [lang for lang in languages if bank and lang not in bank]
+    if missing:
+        raise MticketsError(
+            f"languages {', '.join(missing)} have shards but no ticket in "
+            f"{cfg.tickets or cfg.model} (its languages: {', '.join(bank)})"
+        )
+    model.to(device)
+    model.train()
+    return PretrainRun(
+        cfg=cfg, datasets=datasets, languages=languages, tokens=tokens, probabilities=probabilities,
+        step_languages=sample_languages(probabilities, cfg.steps, cfg.seed),
+        seq_lengths=lengths, step_lengths=seq_lengths_for_steps(cfg.steps, phases), max_predictions=caps, model=model,
+        device=device, ticketed=bool(bank),
+    )
+
+
+def check_model_fits_data(config, cfg: PretrainConfig, datasets: Mapping[tuple[str, int], ShardDirectory],
+                          longest: int) -> None:
+    """The shards and the model must come from one tokenizer, and the model must reach the longest length."""
     model_specials = SpecialTokens.from_config(config, f"--model {cfg.model}")
-    for (lang, length), data in datasets.items():
+    for data in datasets.values():
         if data.vocab_size != config.vocab_size:
             raise MticketsError(
                 f"{data.path}: shards were made with a {data.vocab_size}-token vocabulary, the model "
                 f"{cfg.model} has vocab_size {config.vocab_size}; rebuild one of them with the same tokenizer"
             )
         check_agree(data.special_tokens, f"shards {data.path}", model_specials, f"model {cfg.model}")
-    if max(lengths) > config.max_position_embeddings:
+    if longest > config.max_position_embeddings:
         raise MticketsError(
-            f"--seq-schedule length {max(lengths)} exceeds the model's max_position_embeddings "
+            f"--seq-schedule length {longest} exceeds the model's max_position_embeddings "
             f"{config.max_position_embeddings} ({cfg.model})"
         )
-    if cfg.tickets is not None:
-        masks, bank = load_ticket_bank(cfg.tickets)
-        model.set_tickets(masks, bank)
-    bank = list(getattr(model.config, "languages", None) or [])
-    if bank:
-        missing = [lang for lang in languages if lang not in bank]
-        if missing:
-            raise MticketsError(
-                f"languages {', '.join(missing)} have shards but no ticket in "
-                f"{cfg.tickets or cfg.model} (its languages: {', '.join(bank)})"
-            )
-    ticketed = bool(bank)
-    model.to(device)
-    model.train()
 
-    optimizer = torch.optim.AdamW(
-        decay_parameter_groups(model, cfg.weight_decay), lr=cfg.learning_rate, betas=(0.9, 0.999), eps=1e-6
-    )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_warmup_decay(cfg.warmup_steps, cfg.steps))
-    cursor = BatchCursor(seed=cfg.seed)
-    fingerprint = cfg.fingerprint(datasets)
 
-    ckpt_dir = Path(cfg.checkpoint_dir)
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    log_path = ckpt_dir / LOG_NAME
-    start = 0
-    resumed = resumable_checkpoint(ckpt_dir, fingerprint)
-    if resumed is not None:
-        path, state = resumed
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        cursor.drawn = dict(state["cursor"])
-        _set_rng_states(state["rng"])
-        start = int(state["step"])
-        log.info("resuming from %s (step %d of %d)", path, start, cfg.steps)
-        _truncate_log(log_path, start)
-    else:
-        log_path.unlink(missing_ok=True)
+@dataclass
+class TrainingState:
+    """Everything a checkpoint holds: model, optimizer, scheduler, data cursor and (on save) the RNG states."""
 
-    def save_checkpoint(step: int) -> None:
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    cursor: BatchCursor
+    step: int = 0
+
+    @classmethod
+    def fresh(cls, model: torch.nn.Module, cfg: PretrainConfig) -> TrainingState:
+        optimizer = torch.optim.AdamW(
+            decay_parameter_groups(model, cfg.weight_decay), lr=cfg.learning_rate, betas=(0.9, 0.999), eps=1e-6
+        )
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_warmup_decay(cfg.warmup_steps, cfg.steps))
+        return cls(model, optimizer, scheduler, BatchCursor(seed=cfg.seed))
+
+    def save(self, path: Path, fingerprint: dict) -> None:
         state = {
-            "step": step,
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "cursor": dict(cursor.drawn),
+            "step": self.step,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "cursor": dict(self.cursor.drawn),
             "rng": _rng_states(),
             "fingerprint": fingerprint,
         }
-        with atomic_path(checkpoint_path(ckpt_dir, step)) as tmp:
+        with atomic_path(path) as tmp:
             torch.save(state, tmp)
-        for _, old in list_checkpoints(ckpt_dir)[: -max(1, cfg.keep_checkpoints)]:
-            old.unlink(missing_ok=True)
 
+    def restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.cursor.drawn = dict(state["cursor"])
+        _set_rng_states(state["rng"])
+        self.step = int(state["step"])
+
+
+def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, checkpoint) -> None:
+    """Steps ``state.step + 1 .. stop``: one language's batch each, a log row every ``log_every``
+    steps, ``checkpoint()`` every ``checkpoint_every`` steps and at ``stop``."""
+    cfg, model = run.cfg, state.model
     generator = torch.Generator()
     parameters = [p for p in model.parameters() if p.requires_grad]
-    stop = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
-    started = time.time()
-    log_handle = open(log_path, "a", encoding="utf-8")
-    try:
-        bar = tqdm(range(start, stop), initial=start, total=cfg.steps, desc="pretrain", file=sys.stderr,
-                   dynamic_ncols=True, mininterval=2.0)
-        for index in bar:
-            step = index + 1
-            lang = step_languages[index]
-            length = int(step_lengths[index])
-            data = datasets[(lang, length)]
-            generator.manual_seed(_step_seed(cfg.seed, step, 0))
-            torch.manual_seed(_step_seed(cfg.seed, step, 1))  # dropout
-            indices = cursor.next_indices(f"{lang}/{length}", len(data), cfg.batch_size)
-            batch = make_batch(
-                data, indices, mlm_probability=cfg.mlm_probability, max_predictions=caps[length],
-                generator=generator,
-            )
-            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-            lr = scheduler.get_last_lr()[0]
-            mlm_loss, nsp_loss = pretraining_losses(model, batch, lang if ticketed else None)
-            loss = mlm_loss + nsp_loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            if step % cfg.log_every == 0 or step == cfg.steps:
-                values = torch.stack([loss, mlm_loss, nsp_loss]).detach().cpu().tolist()
-                row = {
-                    "step": step, "language": lang, "seq_length": length,
-                    "loss": values[0], "mlm_loss": values[1], "nsp_loss": values[2], "lr": lr,
-                }
-                if not math.isfinite(row["loss"]):
-                    raise MticketsError(
-                        f"pretraining diverged at step {step} (language {lang}): loss {row['loss']}; "
-                        f"lower --learning-rate or raise --warmup-steps"
-                    )
-                log_handle.write(json.dumps(row) + "\n")
-                bar.set_postfix(loss=f"{row['loss']:.3f}", lang=lang, refresh=False)
-            if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
-                log_handle.flush()
-                save_checkpoint(step)
-        bar.close()
-    finally:
-        log_handle.close()
-    if stop < cfg.steps:
-        log.info("stopped at step %d of %d (checkpoint in %s)", stop, cfg.steps, ckpt_dir)
-        return {"stopped_at": stop}
+    bar = progress(range(state.step, stop), initial=state.step, total=cfg.steps, desc="pretrain")
+    for index in bar:
+        step = index + 1
+        lang = run.step_languages[index]
+        length = int(run.step_lengths[index])
+        data = run.datasets[(lang, length)]
+        generator.manual_seed(_step_seed(cfg.seed, step, 0))
+        torch.manual_seed(_step_seed(cfg.seed, step, 1))  # dropout
+        indices = state.cursor.next_indices(f"{lang}/{length}", len(data), cfg.batch_size)
+        batch = make_batch(
+            data, indices, mlm_probability=cfg.mlm_probability, max_predictions=run.max_predictions[length],
+            generator=generator,
+        )
+        batch = {k: v.to(run.device, non_blocking=True) for k, v in batch.items()}
+        lr = state.scheduler.get_last_lr()[0]
+        mlm_loss, nsp_loss = pretraining_losses(model, batch, lang if run.ticketed else None)
+        loss = mlm_loss + nsp_loss
+        state.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
+        state.optimizer.step()
+        state.scheduler.step()
+        state.step = step
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            values = torch.stack([loss, mlm_loss, nsp_loss]).detach().cpu().tolist()
+            row = {
+                "step": step, "language": lang, "seq_length": length,
+                "loss": values[0], "mlm_loss": values[1], "nsp_loss": values[2], "lr": lr,
+            }
+            if not math.isfinite(row["loss"]):
+                raise MticketsError(
+                    f"pretraining diverged at step {step} (language {lang}): loss {row['loss']}; "
+                    f"lower --learning-rate or raise --warmup-steps"
+                )
+            log_handle.write(json.dumps(row) + "\n")
+            bar.set_postfix(loss=f"{row['loss']:.3f}", lang=lang, refresh=False)
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
+            log_handle.flush()
+            checkpoint()
+    bar.close()
 
-    rows = read_log(log_path)
+
+def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: float) -> dict:
+    """``pretrain.json``: the schedule as drawn, the settings and the final losses."""
+    cfg = run.cfg
     tail = rows[-max(1, len(rows) // 100) :]
-    summary = {
+    return {
         "steps": cfg.steps,
-        "languages": languages,
-        "ticketed": ticketed,
+        "languages": run.languages,
+        "ticketed": run.ticketed,
         "tickets": str(cfg.tickets) if cfg.tickets else None,
-        "sampling_probabilities": probabilities,
-        "corpus_tokens": tokens,
-        "steps_per_language": {lang: step_languages.count(lang) for lang in languages},
-        "steps_per_seq_length": {str(length): int((step_lengths == length).sum()) for length in lengths},
+        "sampling_probabilities": run.probabilities,
+        "corpus_tokens": run.tokens,
+        "steps_per_language": {lang: run.step_languages.count(lang) for lang in run.languages},
+        "steps_per_seq_length": {str(length): int((run.step_lengths == length).sum()) for length in run.seq_lengths},
         "final_loss": rows[-1]["loss"] if rows else None,
         "final_loss_mean_last_1pct": float(np.mean([r["loss"] for r in tail])) if rows else None,
         "batch_size": cfg.batch_size,
         "learning_rate": cfg.learning_rate,
         "seed": cfg.seed,
-        "device": str(device),
-        "seconds_this_run": round(time.time() - started, 3),
-        "resumed_from_step": start,
+        "device": str(run.device),
+        "seconds_this_run": round(seconds, 3),
+        "resumed_from_step": resumed_from,
     }
+
+
+def pretrain(cfg: PretrainConfig) -> dict:
+    """Run (or resume) pretraining; write the final model into ``cfg.out``. Returns the summary."""
+    run = build_run(cfg)
+    state = TrainingState.fresh(run.model, cfg)
+    fingerprint = cfg.fingerprint(run.datasets)
+    ckpt_dir = Path(cfg.checkpoint_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    log_path = ckpt_dir / LOG_NAME
+    resumed = resumable_checkpoint(ckpt_dir, fingerprint)
+    if resumed is not None:
+        path, saved = resumed
+        state.restore(saved)
+        log.info("resuming from %s (step %d of %d)", path, state.step, cfg.steps)
+        _truncate_log(log_path, state.step)
+    else:
+        log_path.unlink(missing_ok=True)
+    resumed_from = state.step
+
+    def checkpoint() -> None:
+        state.save(checkpoint_path(ckpt_dir, state.step), fingerprint)
+        for _, old in list_checkpoints(ckpt_dir)[: -max(1, cfg.keep_checkpoints)]:
+            old.unlink(missing_ok=True)
+
+    stop = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
+    started = time.time()
+    with open(log_path, "a", encoding="utf-8") as log_handle:
+        train_steps(run, state, stop, log_handle, checkpoint)
+    if stop < cfg.steps:
+        log.info("stopped at step %d of %d (checkpoint in %s)", stop, cfg.steps, ckpt_dir)
+        return {"stopped_at": stop}
+
+    summary = summarise(run, read_log(log_path), resumed_from, time.time() - started)
     with atomic_dir(cfg.out) as tmp:
-        model.save_pretrained(str(tmp))
+        run.model.save_pretrained(str(tmp))
         copy_tokenizer_files(cfg.model, tmp)
         shutil.copyfile(log_path, tmp / LOG_NAME)
         write_json(tmp / "pretrain.json", summary)
