@@ -432,3 +432,19 @@ def test_a_torn_row_before_the_last_is_an_error_naming_the_line(corpus, tmp_path
     (ck / pt.LOG_NAME).write_text("\n".join(lines) + "\n")
     with pytest.raises(MticketsError, match=r"training_log.jsonl, line 5: not a JSON log row"):
         finish(corpus, tmp_path, tickets)
+
+
+def test_the_rule_log_reads_as_lines_not_progress_frames(corpus, tmp_path):
+    """A rule log is stderr sent to a file: no carriage-return frames, a progress line at the start and end."""
+    import subprocess
+    import sys
+
+    _, shards, model = corpus
+    argv = pretrain_argv(model, shards, tmp_path / "final", tmp_path / "ck", steps=20)
+    with open(tmp_path / "pretrain.log", "w") as log_file:
+        subprocess.run([sys.executable, "-m", "mtickets.cli", *argv], stderr=log_file, check=True)
+    text = (tmp_path / "pretrain.log").read_text()
+    assert "\r" not in text
+    bars = [line for line in text.splitlines() if line.startswith("pretrain:")]
+    assert bars[0].startswith("pretrain:   0%") and bars[-1].startswith("pretrain: 100%") and "20/20" in bars[-1]
+    assert len(bars) <= 3  # one line a minute at most, and the last

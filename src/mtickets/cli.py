@@ -13,6 +13,7 @@ import ast
 import importlib
 import importlib.util
 import logging
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -71,6 +72,10 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if not sys.stderr.isatty():
+        # transformers' own bars (loading, saving weights) would pile up in the rule log as
+        # carriage-return frames; ours write log lines (mtickets.progress).
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     args = build_parser(argv).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

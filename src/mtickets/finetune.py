@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ import torch
 from mtickets.formats.atomic import write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
+from mtickets.progress import progress
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.xtreme import LABELS, READERS
 
@@ -170,143 +170,196 @@ def epochs_needed(epochs: int, batches_per_epoch: int, min_updates: int) -> int:
     return max(epochs, math.ceil(min_updates / batches_per_epoch))
 
 
-def finetune(args: argparse.Namespace) -> dict:
-    from tqdm import tqdm
+@dataclass
+class FinetuneConfig:
+    """One fine-tuning run: the ``mtickets finetune`` options."""
 
-    from mtickets.modeling import TicketBertForTokenClassification
+    model: Path
+    task: str
+    lang: str
+    train: Path
+    dev: Path
+    test: Path
+    out: Path
+    tokenizer: Path | None = None  # default: the model directory's
+    variant: str | None = None
+    seed: int = 1
+    epochs: int = 2
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    min_updates: int = 0
+    max_length: int = 128
+    device: str = "auto"
 
-    started = time.time()
-    task = args.task
-    labels = LABELS[task]
-    label2id = {tag: i for i, tag in enumerate(labels)}
-    id2label = {i: tag for i, tag in enumerate(labels)}
-    read = READERS[task]
-    tokenizer_dir = args.tokenizer or args.model
-    tokenizer = load_tokenizer(Path(tokenizer_dir))
+    def check(self) -> None:
+        if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 3:
+            raise MticketsError("--epochs and --batch-size must be positive and --max-length at least 3")
 
+
+@dataclass
+class Split:
+    path: Path
+    sentences: list
+    encoded: list[Encoded]
+
+
+def read_splits(cfg: FinetuneConfig, tokenizer, label2id: dict[str, int]) -> dict[str, Split]:
+    """train, dev and test, read and tokenized; an empty split is an error naming its file."""
     splits = {}
     for split in ("train", "dev", "test"):
-        path = Path(getattr(args, split))
-        sentences = read(path)
+        path = Path(getattr(cfg, split))
+        sentences = READERS[cfg.task](path)
         if not sentences:
-            raise MticketsError(f"{path}: no sentences; the {task} {split} file of '{args.lang}' is empty")
-        encoded = encode_sentences(sentences, tokenizer, label2id, args.max_length, path)
+            raise MticketsError(f"{path}: no sentences; the {cfg.task} {split} file of '{cfg.lang}' is empty")
+        encoded = encode_sentences(sentences, tokenizer, label2id, cfg.max_length, path)
         if not encoded:
             raise MticketsError(f"{path}: no sentence keeps a labelled sub-token after tokenization")
-        splits[split] = (path, sentences, encoded)
+        splits[split] = Split(path, sentences, encoded)
+    return splits
 
-    device = resolve_device(args.device)
-    enable_tf32(device)
-    torch.manual_seed(args.seed)
+
+def load_model(cfg: FinetuneConfig, tokenizer, tokenizer_dir: Path, labels: Sequence[str]):
+    """The tagger on the pretrained model, checked against the tokenizer and the language; and the
+    ticket language to run it with (None for a dense model)."""
+    from mtickets.modeling import TicketBertForTokenClassification
+
     try:
         model = TicketBertForTokenClassification.from_pretrained(
-            str(args.model), num_labels=len(labels), id2label=id2label, label2id=label2id
+            str(cfg.model), num_labels=len(labels), id2label=dict(enumerate(labels)),
+            label2id={tag: i for i, tag in enumerate(labels)},
         )
     except (OSError, ValueError) as error:
-        raise MticketsError(f"--model {args.model}: cannot load a ticket-bert model ({error})") from None
+        raise MticketsError(f"--model {cfg.model}: cannot load a ticket-bert model ({error})") from None
     if len(tokenizer) > model.config.vocab_size:
         raise MticketsError(
-            f"--tokenizer {tokenizer_dir} has {len(tokenizer)} tokens but the model {args.model} has "
+            f"--tokenizer {tokenizer_dir} has {len(tokenizer)} tokens but the model {cfg.model} has "
             f"vocab_size {model.config.vocab_size}; pass the tokenizer the model was pretrained with"
         )
     specials = SpecialTokens.from_vocab(tokenizer.get_vocab(), f"--tokenizer {tokenizer_dir}")
-    model_specials = SpecialTokens.from_config(model.config, f"--model {args.model}")
-    check_agree(specials, f"--tokenizer {tokenizer_dir}", model_specials, f"--model {args.model}")
-    if args.max_length > model.config.max_position_embeddings:
+    model_specials = SpecialTokens.from_config(model.config, f"--model {cfg.model}")
+    check_agree(specials, f"--tokenizer {tokenizer_dir}", model_specials, f"--model {cfg.model}")
+    if cfg.max_length > model.config.max_position_embeddings:
         raise MticketsError(
-            f"--max-length {args.max_length} exceeds the model's max_position_embeddings "
-            f"{model.config.max_position_embeddings} ({args.model})"
+            f"--max-length {cfg.max_length} exceeds the model's max_position_embeddings "
+            f"{model.config.max_position_embeddings} ({cfg.model})"
         )
     exported_for = getattr(model.config, "ticket_language", None)
-    if exported_for and exported_for != args.lang:
+    if exported_for and exported_for != cfg.lang:
         raise MticketsError(
-            f"{args.model} is the compact export of language '{exported_for}'s ticket; it cannot "
-            f"fine-tune '{args.lang}'. Export '{args.lang}' (`mtickets export --lang {args.lang}`) "
+            f"{cfg.model} is the compact export of language '{exported_for}'s ticket; it cannot "
+            f"fine-tune '{cfg.lang}'. Export '{cfg.lang}' (`mtickets export --lang {cfg.lang}`) "
             "or pass the ticket model"
         )
     bank = list(getattr(model.config, "languages", None) or [])
-    if bank and args.lang not in bank:
+    if bank and cfg.lang not in bank:
         raise MticketsError(
-            f"language '{args.lang}' has no ticket in {args.model} (its ticket bank: {', '.join(bank)}); "
-            f"fine-tune only pretraining languages or add '{args.lang}' to the ticket languages"
+            f"language '{cfg.lang}' has no ticket in {cfg.model} (its ticket bank: {', '.join(bank)}); "
+            f"fine-tune only pretraining languages or add '{cfg.lang}' to the ticket languages"
         )
-    language = args.lang if bank else None
-    model.to(device)
+    return model, (cfg.lang if bank else None)
 
-    train = splits["train"][2]
-    batches_per_epoch = math.ceil(len(train) / args.batch_size)
-    epochs = epochs_needed(args.epochs, batches_per_epoch, args.min_updates)
+
+@dataclass
+class Training:
+    """What training leaves: the best dev epoch's weights and the record of every epoch."""
+
+    best_state: dict
+    best_epoch: int
+    best_dev_f1: float
+    dev_f1_per_epoch: list[float]
+    epochs: int
+    updates: int
+
+
+def train(cfg: FinetuneConfig, model, splits: dict[str, Split], language: str | None, device, pad_id: int,
+          id2label: dict[int, str]) -> Training:
+    """AdamW with linear decay over ``epochs`` (raised to ``min_updates``); dev F1 after every epoch."""
+    train_set = splits["train"].encoded
+    batches_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
+    epochs = epochs_needed(cfg.epochs, batches_per_epoch, cfg.min_updates)
     total_updates = epochs * batches_per_epoch
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=0.0, eps=1e-8)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=0.0, eps=1e-8)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: max(0.0, (total_updates - step) / total_updates)
     )
-    generator = torch.Generator().manual_seed(args.seed)
-    eval_batch = max(args.batch_size, 64)
-    pad_id = specials.pad
-
-    best = {"dev_f1": -1.0, "epoch": 0, "state": None}
-    dev_history = []
-    updates = 0
-    bar = tqdm(total=total_updates, desc=f"finetune {task}/{args.lang}", file=sys.stderr,
-               mininterval=5.0)
+    generator = torch.Generator().manual_seed(cfg.seed)
+    eval_batch = max(cfg.batch_size, 64)
+    result = Training(best_state={}, best_epoch=0, best_dev_f1=-1.0, dev_f1_per_epoch=[], epochs=epochs, updates=0)
+    bar = progress(total=total_updates, desc=f"finetune {cfg.task}/{cfg.lang}")
     for epoch in range(1, epochs + 1):
         model.train()
-        order = torch.randperm(len(train), generator=generator).tolist()
-        for start in range(0, len(order), args.batch_size):
-            batch = pad([train[i] for i in order[start : start + args.batch_size]], pad_id)
+        order = torch.randperm(len(train_set), generator=generator).tolist()
+        for start in range(0, len(order), cfg.batch_size):
+            batch = pad([train_set[i] for i in order[start : start + cfg.batch_size]], pad_id)
             batch = {k: v.to(device) for k, v in batch.items()}
-            output = model(**batch, language=language)
-            loss = output.loss
+            loss = model(**batch, language=language).loss
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
-            updates += 1
+            result.updates += 1
             bar.update(1)
-        gold, pred = predict(model, splits["dev"][2], id2label, language, device, eval_batch, pad_id)
-        dev = score(task, gold, pred)
-        dev_history.append(dev["f1"])
+        gold, pred = predict(model, splits["dev"].encoded, id2label, language, device, eval_batch, pad_id)
+        dev = score(cfg.task, gold, pred)
+        result.dev_f1_per_epoch.append(dev["f1"])
         log.debug("epoch %d: dev f1 %.2f (last loss %.4f)", epoch, dev["f1"], loss.item())
-        if dev["f1"] > best["dev_f1"]:
-            best = {
-                "dev_f1": dev["f1"],
-                "epoch": epoch,
-                "state": {k: v.detach().clone() for k, v in model.state_dict().items()},
-            }
+        if dev["f1"] > result.best_dev_f1:
+            result.best_dev_f1, result.best_epoch = dev["f1"], epoch
+            result.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     bar.close()
-    model.load_state_dict(best["state"])
-    gold, pred = predict(model, splits["test"][2], id2label, language, device, eval_batch, pad_id)
-    test = score(task, gold, pred)
+    return result
+
+
+def finetune(cfg: FinetuneConfig) -> dict:
+    """Fine-tune, pick the best dev epoch, score it on test; write and return ``metrics.json``."""
+    cfg.check()
+    started = time.time()
+    labels = LABELS[cfg.task]
+    id2label = dict(enumerate(labels))
+    tokenizer_dir = cfg.tokenizer or cfg.model
+    tokenizer = load_tokenizer(Path(tokenizer_dir))
+    splits = read_splits(cfg, tokenizer, {tag: i for i, tag in enumerate(labels)})
+
+    device = resolve_device(cfg.device)
+    enable_tf32(device)
+    torch.manual_seed(cfg.seed)
+    model, language = load_model(cfg, tokenizer, tokenizer_dir, labels)
+    model.to(device)
+    pad_id = SpecialTokens.from_config(model.config, f"--model {cfg.model}").pad
+    training = train(cfg, model, splits, language, device, pad_id, id2label)
+
+    model.load_state_dict(training.best_state)
+    gold, pred = predict(model, splits["test"].encoded, id2label, language, device, max(cfg.batch_size, 64), pad_id)
+    test = score(cfg.task, gold, pred)
     metrics = {
-        "task": task,
-        "language": args.lang,
-        "seed": args.seed,
-        "variant": args.variant,
-        "model": str(args.model),
+        "task": cfg.task,
+        "language": cfg.lang,
+        "seed": cfg.seed,
+        "variant": cfg.variant,
+        "model": str(cfg.model),
         "f1": test["f1"],
         "precision": test["precision"],
         "recall": test["recall"],
         "token_accuracy": test["token_accuracy"],
-        "best_epoch": best["epoch"],
-        "dev_f1": best["dev_f1"],
-        "dev_f1_per_epoch": dev_history,
-        "epochs": epochs,
-        "updates": updates,
-        "train_sentences": len(splits["train"][1]),
-        "dev_sentences": len(splits["dev"][1]),
-        "test_sentences": len(splits["test"][1]),
+        "best_epoch": training.best_epoch,
+        "dev_f1": training.best_dev_f1,
+        "dev_f1_per_epoch": training.dev_f1_per_epoch,
+        "epochs": training.epochs,
+        "updates": training.updates,
+        "train_sentences": len(splits["train"].sentences),
+        "dev_sentences": len(splits["dev"].sentences),
+        "test_sentences": len(splits["test"].sentences),
         "ticket": language,
-        "batch_size": args.batch_size,
-        "learning_rate": args.learning_rate,
-        "max_length": args.max_length,
+        "batch_size": cfg.batch_size,
+        "learning_rate": cfg.learning_rate,
+        "max_length": cfg.max_length,
         "device": str(device),
         "seconds": round(time.time() - started, 3),
     }
-    write_json(args.out, metrics)
-    log.info("%s/%s seed %d: test F1 %.2f (best epoch %d of %d, dev F1 %.2f)",
-             task, args.lang, args.seed, test["f1"], best["epoch"], epochs, best["dev_f1"])
+    write_json(cfg.out, metrics)
+    log.info("%s/%s seed %d: test F1 %.2f (best epoch %d of %d, dev F1 %.2f)", cfg.task, cfg.lang, cfg.seed,
+             test["f1"], training.best_epoch, training.epochs, training.best_dev_f1)
     return metrics
 
 
@@ -332,8 +385,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    if args.epochs <= 0 or args.batch_size <= 0 or args.max_length < 3:
-        raise MticketsError("--epochs and --batch-size must be positive and --max-length at least 3")
     if args.threads:
         torch.set_num_threads(args.threads)
-    finetune(args)
+    finetune(FinetuneConfig(
+        model=args.model, tokenizer=args.tokenizer, task=args.task, lang=args.lang, variant=args.variant,
+        train=args.train, dev=args.dev, test=args.test, out=args.out, seed=args.seed, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, min_updates=args.min_updates,
+        max_length=args.max_length, device=args.device,
+    ))

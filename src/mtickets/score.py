@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mtickets.errors import MticketsError
+from mtickets.progress import progress
 from mtickets.formats.atomic import partial_path
 from mtickets.formats.fingerprint import state_dict_sha256
 from mtickets.formats.shards import ShardDirectory, open_shards
@@ -136,8 +136,6 @@ def unit_dims(model) -> dict[str, int]:
 def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     """|Σ ∂L/∂m| (or Σ|∂L/∂m|) of all-ones unit masks under the pretraining loss."""
     import torch
-    from tqdm import tqdm
-
     from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
 
     if request.shards is None:
@@ -183,8 +181,7 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
             torch.cuda.set_rng_state(rng["cuda"], device)
         log.info("%s: resuming SNIP of '%s' after batch %d (%d tokens)", request.checkpoint, request.language,
                  batches, seen)
-    bar = tqdm(total=request.tokens, initial=seen, desc=f"snip {request.language}", unit="tok", file=sys.stderr,
-               mininterval=2.0, disable=None)
+    bar = progress(total=request.tokens, initial=seen, desc=f"snip {request.language}", unit="tok")
     for position, batch in enumerate(token_batches(shards, request.batch_size, request.tokens)):
         if position < batches:  # already summed before the interruption
             continue
