@@ -9,7 +9,7 @@ import pytest
 
 from mtickets import finetune as ft
 from mtickets.errors import MticketsError
-from mtickets.xtreme import NER_LABELS
+from mtickets.formats.xtreme import NER_LABELS
 
 WORDS = ["paris", "berlin", "john", "mary", "acme", "corp", "is", "the", "a", "and", "in", "city",
          "works", "at", "big", "un", "##believ", "##able", "."]

@@ -9,7 +9,7 @@ import pytest
 from mtickets import cli
 from mtickets.errors import MticketsError
 from mtickets.task_data import stage_task_data
-from mtickets.xtreme import NER_LABELS, UPOS_LABELS
+from mtickets.formats.xtreme import NER_LABELS, UPOS_LABELS
 
 PANX = "en:Paris\tB-LOC\nen:is\tO\n\nen:John\tB-PER\nen:Smith\tI-PER\n"
 CONLLU = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mtickets.errors import MticketsError
-from mtickets.xtreme import NER_LABELS, UPOS_LABELS, read_conllu, read_panx
+from mtickets.formats.xtreme import NER_LABELS, UPOS_LABELS, read_conllu, read_panx
 
 
 def test_read_panx(tmp_path):

@@ -32,12 +32,12 @@ from pathlib import Path
 
 import torch
 
-from mtickets.formats.atomic import write_json
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
 from mtickets.errors import MticketsError
+from mtickets.formats.metrics import write_metrics
 from mtickets.progress import progress
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
-from mtickets.xtreme import LABELS, READERS
+from mtickets.formats.xtreme import LABELS, READERS
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ def finetune(cfg: FinetuneConfig) -> dict:
         "device": str(device),
         "seconds": round(time.time() - started, 3),
     }
-    write_json(cfg.out, metrics)
+    write_metrics(cfg.out, metrics)
     log.info("%s/%s seed %d: test F1 %.2f (best epoch %d of %d, dev F1 %.2f)", cfg.task, cfg.lang, cfg.seed,
              test["f1"], training.best_epoch, training.epochs, training.best_dev_f1)
     return metrics

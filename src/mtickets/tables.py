@@ -10,7 +10,7 @@ Output CSV (written atomically), one row per variant in ``--models`` order:
 order = ``--languages`` or first appearance in ``--metrics``), ``avg`` (mean of the
 language columns), ``avg_std_over_seeds`` (sample standard deviation, ddof = 1, of the
 per-seed averages over languages; 0 with one seed), ``seeds`` (number of seeds),
-``params`` and ``flops_per_sequence`` (``mtickets.accounting`` at ``--seq-length``;
+``params`` and ``flops_per_sequence`` (``mtickets.modeling.accounting`` at ``--seq-length``;
 for a ticket model the mean over the table's languages of each language's ticket,
 rounded to an integer).
 
@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import logging
-import math
 import re
 import statistics
 from collections import defaultdict
@@ -33,53 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mtickets.formats.atomic import atomic_path
+from mtickets.formats.metrics import read_metric
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)
-
-PATH_PATTERN = re.compile(
-    r"(?P<variant>[^/]+)/(?P<task>[^/]+)/(?P<lang>[^/]+)/seed(?P<seed>-?\d+)/metrics\.json$"
-)
-
-
-def read_metric(path: str | Path, task: str | None = None) -> dict:
-    """Load one metrics.json; return {variant, task, language, seed, f1, path}."""
-    path = Path(path)
-    if not path.is_file():
-        raise MticketsError(f"metrics file {path} is missing; run its fine-tuning job first")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise MticketsError(f"{path}: not valid JSON ({error}); rerun its fine-tuning job") from None
-    if not isinstance(data, dict):
-        raise MticketsError(f"{path}: expected a JSON object")
-    if data.get("skipped"):
-        raise MticketsError(f"{path}: the run was skipped ({data.get('reason', 'no reason given')}); "
-                            f"drop that language from the table or rerun it")
-    match = PATH_PATTERN.search(path.as_posix())
-    from_path = match.groupdict() if match else {}
-    record = {
-        "variant": data.get("variant") or from_path.get("variant"),
-        "task": data.get("task") or from_path.get("task"),
-        "language": data.get("language") or from_path.get("lang"),
-        "seed": data.get("seed", from_path.get("seed")),
-        "f1": data.get("f1"),
-        "path": path,
-    }
-    for key in ("variant", "language", "seed"):
-        if record[key] is None:
-            raise MticketsError(
-                f"{path}: no '{key}' in the file and the path is not "
-                f".../{{variant}}/{{task}}/{{lang}}/seed{{s}}/metrics.json"
-            )
-    record["seed"] = int(record["seed"])
-    f1 = record["f1"]
-    if not isinstance(f1, (int, float)) or isinstance(f1, bool) or not math.isfinite(f1):
-        raise MticketsError(f"{path}: 'f1' is {f1!r}, not a number; rerun its fine-tuning job")
-    if task is not None and record["task"] not in (None, task):
-        raise MticketsError(f"{path}: a '{record['task']}' result given to the '{task}' table")
-    return record
-
 
 def parse_model_pairs(pairs: Sequence[str]) -> dict[str, Path]:
     models: dict[str, Path] = {}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
-from mtickets.xtreme import LABELS, read_conllu, read_panx
+from mtickets.formats.xtreme import LABELS, read_conllu, read_panx
 
 log = logging.getLogger(__name__)
 
