@@ -78,14 +78,6 @@ def shard_dir(lang, seq_length):
     return f"results/shards/{lang}/seq{seq_length}"
 
 
-def shard_min_tokens(seq_length):
-    """The scoring token budget, required of the corpus at the length a proxy scores on."""
-    scored = any(proxy_reads_shards(variant) for variant in ticket_variants())
-    if scored and int(seq_length) == config["scoring"]["seq_length"]:
-        return config["scoring"]["tokens"]
-    return 0
-
-
 def all_shard_dirs(wildcards):
     return [shard_dir(lang, length) for lang in LANGUAGES for length in SEQ_LENGTHS]
 
@@ -96,6 +88,21 @@ def score_inputs(wildcards):
     if proxy_reads_shards(wildcards.variant):
         inputs["shards"] = shard_dir(wildcards.lang, config["scoring"]["seq_length"])
     return inputs
+
+
+def scoring_data_options(wildcards):
+    """The scoring settings of a proxy that reads data, none for the others, so that
+    changing them reruns only the scores they can change. The budget is also required
+    of the corpus (--min-tokens): a too-small language stops before any training."""
+    if not proxy_reads_shards(wildcards.variant):
+        return ""
+    scoring = config["scoring"]
+    shards = shard_dir(wildcards.lang, scoring["seq_length"])
+    return (
+        f"--shards {shards} --tokens {scoring['tokens']}"
+        f" --min-tokens {scoring['tokens']} --batch-size {scoring['batch_size']}"
+        f" --accumulate {scoring['accumulate']} --dropout {scoring['dropout']}"
+    )
 
 
 def score_files(wildcards):

@@ -14,6 +14,10 @@ rule pretrain:
         mem_mb=32000,
         runtime=7 * 24 * 60,
         gpu=1,
+        # A resource, not a param: Snakemake reruns a job whose params changed, and the
+        # checkpoint interval cannot change the weights (a resumed run ends with an
+        # uninterrupted run's).
+        checkpoint_every=config["pretrain"]["checkpoint_every"],
     params:
         tickets=tickets_option,
         steps=config["pretrain"]["steps"],
@@ -24,7 +28,6 @@ rule pretrain:
         max_predictions=max_predictions_option(),
         smoothing=config["pretrain"]["smoothing"],
         mlm_probability=config["pretrain"]["mlm_probability"],
-        checkpoint_every=config["pretrain"]["checkpoint_every"],
         device=config["pretrain"]["device"],
         seed=config["pretrain"]["seed"],
     shell:
@@ -34,7 +37,7 @@ rule pretrain:
         " --seq-schedule {params.seq_schedule} --max-predictions {params.max_predictions}"
         " --smoothing {params.smoothing} --mlm-probability {params.mlm_probability}"
         " --checkpoint-dir results/pretrain/{wildcards.variant}/checkpoints"
-        " --checkpoint-every {params.checkpoint_every} --device {params.device}"
+        " --checkpoint-every {resources.checkpoint_every} --device {params.device}"
         " --seed {params.seed} --out {output} 2> {log}"
 
 

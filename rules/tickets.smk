@@ -12,7 +12,10 @@ rule init:
         mem_mb=8000,
         runtime=30,
     params:
-        model=lambda wildcards: json.dumps(architecture(wildcards.variant)),
+        # Sorted: the same architecture written in another key order is the same param.
+        model=lambda wildcards: json.dumps(
+            architecture(wildcards.variant), sort_keys=True
+        ),
         seed=lambda wildcards: variant_model_config(wildcards.variant)["seed"],
     shell:
         "mtickets init --model-config '{params.model}' --tokenizer {input.tokenizer}"
@@ -35,23 +38,18 @@ rule score:
         mem_mb=16000,
         runtime=60,
         gpu=1,
+        # A resource, not a param: Snakemake reruns a job whose params changed, and the
+        # checkpoint interval cannot change the scores (a resumed job gives an
+        # uninterrupted one's).
+        checkpoint_every=config["scoring"]["checkpoint_every"],
     params:
         proxy=lambda wildcards: ticket(wildcards.variant)["proxy"],
-        shards=lambda wildcards, input: (
-            f"--shards {input.shards}" if "shards" in input.keys() else ""
-        ),
-        tokens=config["scoring"]["tokens"],
-        batch_size=config["scoring"]["batch_size"],
-        accumulate=config["scoring"]["accumulate"],
-        dropout=config["scoring"]["dropout"],
+        data_options=scoring_data_options,
         seed=config["scoring"]["seed"],
-        checkpoint_every=config["scoring"]["checkpoint_every"],
     shell:
         "OMP_NUM_THREADS={threads} mtickets score --proxy {params.proxy}"
-        " --model {input.model} --lang {wildcards.lang} {params.shards}"
-        " --tokens {params.tokens} --batch-size {params.batch_size}"
-        " --accumulate {params.accumulate} --dropout {params.dropout}"
-        " --checkpoint-every {params.checkpoint_every}"
+        " --model {input.model} --lang {wildcards.lang} {params.data_options}"
+        " --checkpoint-every {resources.checkpoint_every}"
         " --seed {params.seed} --out {output} 2> {log}"
 
 

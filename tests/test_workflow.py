@@ -162,6 +162,47 @@ def test_end_to_end_writes_tables_with_f1_for_every_language(small_run):
 
 
 @pytest.mark.slow
+def test_reformatting_the_config_plans_nothing(small_run):
+    """Keys sorted, flow style, comments dropped: the same settings, so nothing to rerun."""
+    config = small_config()
+    reformatted = yaml.safe_dump(config, sort_keys=True, default_flow_style=True)
+    assert reformatted != yaml.safe_dump(config, sort_keys=False) and yaml.safe_load(reformatted) == config
+    (small_run / "config" / "config.yaml").write_text(reformatted)
+    try:
+        assert planned_jobs(workdir=small_run) == {}
+    finally:
+        write_config(small_run, config)
+
+
+SMALL_EVAL = 3 + 2  # fine-tunes per variant: NER en, de, ru; POS en, de (one seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("section, key, value, reruns", [
+    # Cannot change results: rerun nothing.
+    ("pretrain", "checkpoint_every", 7, {}),
+    ("scoring", "checkpoint_every", 3, {}),
+    # The scoring budget: the SNIP scores (not the random ones, not the shards) and after.
+    ("scoring", "tokens", 1500, {"score": 3, "merge": 1, "pretrain": 1, "finetune": SMALL_EVAL, "tables": 2,
+                                 "all": 1}),
+    # The batch size: every pretraining (not the shards) and after.
+    ("pretrain", "batch_size", 8, {"pretrain": 3, "finetune": 3 * SMALL_EVAL, "tables": 2, "all": 1}),
+    # The device may change the weights numerically.
+    ("pretrain", "device", "cpu", {"pretrain": 3, "finetune": 3 * SMALL_EVAL, "tables": 2, "all": 1}),
+])
+def test_a_changed_key_plans_only_what_it_can_change(small_run, section, key, value, reruns):
+    config = small_config()
+    assert config[section][key] != value
+    changed = small_config()
+    changed[section][key] = value
+    write_config(small_run, changed)
+    try:
+        assert planned_jobs(workdir=small_run) == reruns
+    finally:
+        write_config(small_run, config)
+
+
+@pytest.mark.slow
 def test_changing_remain_ratio_reruns_only_merge_and_after(small_run):
     config = small_config()
     assert planned_jobs(workdir=small_run) == {}  # up to date after the run
@@ -208,15 +249,19 @@ def test_dump_date_latest_plans_with_the_recorded_name(tmp_path):
     assert "resources/wikipedia/elwiki-latest-pages-articles.xml.bz2" in output
 
 
-def test_shards_require_the_snip_budget_only_where_snip_reads(tmp_path):
+def test_the_scoring_budget_is_required_where_scoring_reads_and_nowhere_else(tmp_path):
     config = demo_config()
     write_config(tmp_path, config)
-    output = snakemake("--dry-run", "--printshellcmds", "results/shards/fi/seq64",
-                       "results/shards/fi/seq128", workdir=tmp_path).stdout
     budget = config["scoring"]["tokens"]
-    assert "--seq-length 64" in output and f"--min-tokens {budget}" in output
-    assert "--min-tokens 0" in output  # seq128: nothing is scored on it
-    assert f"--min-examples {config['pretrain']['batch_size']}" in output
+    shards = snakemake("--dry-run", "--printshellcmds", "results/shards/fi/seq64", workdir=tmp_path).stdout
+    assert "--seq-length 64" in shards and "--min-tokens" not in shards and "--min-examples" not in shards
+    scores = snakemake("--dry-run", "--printshellcmds", "results/scores/mtickets/fi.safetensors",
+                       "results/scores/random/fi.safetensors", workdir=tmp_path).stdout
+    snip, random = (line for line in scores.splitlines() if "mtickets score" in line)
+    if "--proxy snip" not in snip:
+        snip, random = random, snip
+    assert f"--tokens {budget} --min-tokens {budget}" in snip and "--shards results/shards/fi/seq64" in snip
+    assert "--tokens" not in random and "--shards" not in random  # nothing of scoring.* but the seed
 
 
 def test_trankit_model_for_a_language_not_on_trankit_is_an_error(tmp_path):
@@ -227,3 +272,27 @@ def test_trankit_model_for_a_language_not_on_trankit_is_an_error(tmp_path):
     assert result.returncode != 0
     assert "corpus.split.trankit_models: ['el'] do not use the trankit backend" in \
         result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_a_corpus_below_the_budget_or_a_batch_stops_before_any_training(small_run):
+    """Last in this file: the failed jobs leave the run incomplete."""
+    config = small_config()
+    config["scoring"]["tokens"] = 10**9
+    write_config(small_run, config)
+    pretrain_log = small_run / "logs/pretrain/mtickets.log"
+    before = pretrain_log.stat().st_mtime_ns
+    result = snakemake("--cores", "2", "results/pretrain/mtickets/final", workdir=small_run, check=False)
+    assert result.returncode != 0
+    log = (small_run / "logs/score/mtickets/en.log").read_text()
+    assert re.search(r"language 'en': \S+ holds \d+ corpus wordpieces, fewer than --min-tokens 1000000000", log), log
+    assert pretrain_log.stat().st_mtime_ns == before  # no pretraining started
+
+    config = small_config()
+    config["pretrain"]["batch_size"] = 10**6
+    write_config(small_run, config)
+    result = snakemake("--cores", "2", "results/pretrain/mbert/final", workdir=small_run, check=False)
+    assert result.returncode != 0
+    log = (small_run / "logs/pretrain/mbert.log").read_text()
+    assert re.search(r"language '\w+': \S+ holds \d+ examples, fewer than one batch \(--batch-size 1000000\)", log)
+    assert "pretrain:" not in log  # stopped before the first step
