@@ -448,3 +448,13 @@ def test_the_rule_log_reads_as_lines_not_progress_frames(corpus, tmp_path):
     bars = [line for line in text.splitlines() if line.startswith("pretrain:")]
     assert bars[0].startswith("pretrain:   0%") and bars[-1].startswith("pretrain: 100%") and "20/20" in bars[-1]
     assert len(bars) <= 3  # one line a minute at most, and the last
+
+
+def test_fewer_examples_than_a_batch_stops_before_the_first_step(corpus, tmp_path):
+    _, shards, model = corpus
+    argv = pretrain_argv(model, shards, tmp_path / "o", tmp_path / "c", 5)
+    argv[argv.index("--batch-size") + 1] = "49"  # the shards hold 48 examples each
+    with pytest.raises(MticketsError, match=r"language 'en': \S+seq32 holds 48 examples, fewer than one batch "
+                                            r"\(--batch-size 49\); add text for 'en'"):
+        pt.main(_namespace(argv))
+    assert not (tmp_path / "o").exists() and not pt.list_checkpoints(tmp_path / "c")

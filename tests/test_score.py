@@ -393,3 +393,21 @@ def test_random_and_magnitude_tickets(tmp_path):
             assert all(torch.equal(value[0], value[i]) for i in range(1, len(languages))), key
         kept = sum(int(v[0].sum()) for v in bank.values())
         assert kept == int(ratio * sum(v.shape[1] for v in bank.values()))
+
+
+def test_a_corpus_below_min_tokens_stops_before_scoring(tmp_path):
+    from mtickets.cli import build_parser, main
+    from mtickets.score import main as score_main
+
+    tiny_model().save_pretrained(tmp_path / "model")
+    rows = write_shards(tmp_path / "shards", examples=20)
+    corpus = sum(len(r[0]) for r in rows)
+    out = tmp_path / "en.safetensors"
+    argv = ["score", "--proxy", "snip", "--model", str(tmp_path / "model"), "--lang", "en", "--shards",
+            str(tmp_path / "shards"), "--tokens", str(corpus + 1), "--device", "cpu", "--out", str(out)]
+    required = [*argv, "--min-tokens", str(corpus + 1)]
+    with pytest.raises(MticketsError, match=rf"language 'en': .*shards holds {corpus} corpus wordpieces, fewer "
+                                            rf"than --min-tokens {corpus + 1} \(the scoring budget"):
+        score_main(build_parser(required).parse_args(required))
+    assert not out.exists()
+    assert main(argv) == 0  # without it: a warning, and every token scored

@@ -458,6 +458,14 @@ def build_run(cfg: PretrainConfig) -> PretrainRun:
     lengths = [length for length, _ in phases]
     caps = parse_max_predictions(cfg.max_predictions, phases)
     datasets = collect_datasets(cfg.shards, lengths)
+    small = [d for d in datasets.values() if len(d) < cfg.batch_size]
+    if small:
+        data = small[0]
+        raise MticketsError(
+            f"language '{data.language}': {data.path} holds {len(data)} examples, fewer than one batch "
+            f"(--batch-size {cfg.batch_size}); add text for '{data.language}', raise shards.dupe_factor, "
+            f"or lower pretrain.batch_size"
+        )
     languages = sorted({lang for lang, _ in datasets})
     tokens = {lang: max(d.tokens for (l2, _), d in datasets.items() if l2 == lang) for lang in languages}
     probabilities = sampling_probabilities(tokens, cfg.smoothing)

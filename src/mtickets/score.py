@@ -377,6 +377,15 @@ def score_units(model, proxy: str, request: ScoreRequest) -> tuple[dict[str, tor
     return {key: scores[key].float().contiguous() for key in expected}, {k: str(v) for k, v in metadata.items()}
 
 
+def check_corpus_size(shards: ShardDirectory, language: str, min_tokens: int) -> None:
+    if shards.tokens < min_tokens:
+        raise MticketsError(
+            f"language '{language}': {shards.path} holds {shards.tokens} corpus wordpieces, fewer than "
+            f"--min-tokens {min_tokens} (the scoring budget, scoring.tokens); add text for '{language}', "
+            f"drop it from the languages, or lower scoring.tokens"
+        )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from mtickets.device import add_device_argument
 
@@ -385,6 +394,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", required=True, help="language code")
     parser.add_argument("--shards", default=None, help="the language's shard directory (snip only)")
     parser.add_argument("--tokens", type=int, default=2_500_000, help="non-pad tokens to score on (snip)")
+    parser.add_argument("--min-tokens", type=int, default=0,
+                        help="a corpus of fewer wordpieces (the shard manifest's count) is an error, "
+                             "before any scoring; the workflow passes the scoring budget")
     parser.add_argument("--batch-size", type=int, default=32, help="examples per batch (snip)")
     parser.add_argument("--seed", type=int, default=0, help="seed of MLM masking / dropout / random scores")
     parser.add_argument("--accumulate", choices=ACCUMULATE, default="abs_of_sum",
@@ -402,6 +414,8 @@ def main(args: argparse.Namespace) -> None:
 
     if args.tokens <= 0 or args.batch_size <= 0 or args.checkpoint_every <= 0:
         raise MticketsError("--tokens, --batch-size and --checkpoint-every must be positive")
+    if args.shards and args.min_tokens:
+        check_corpus_size(open_shards(args.shards), args.lang, args.min_tokens)
     model = load_model(args.model)
     request = ScoreRequest(
         language=args.lang,
@@ -412,7 +426,7 @@ def main(args: argparse.Namespace) -> None:
         accumulate=args.accumulate,
         dropout=args.dropout == "on",
         mlm_probability=args.mlm_probability,
-        device=str(resolve_device(args.device)) if args.proxy == "snip" else "cpu",
+        device=str(resolve_device(args.device)) if PROXIES[args.proxy].reads_shards else "cpu",
         checkpoint=partial_path(args.out),
         checkpoint_every=args.checkpoint_every,
     )
