@@ -29,6 +29,8 @@ rule pretrain:
         smoothing=config["pretrain"]["smoothing"],
         mlm_probability=config["pretrain"]["mlm_probability"],
         device=config["pretrain"]["device"],
+        precision=config["pretrain"]["precision"],
+        ticket_update=config["pretrain"]["ticket_update"],
         seed=config["pretrain"]["seed"],
     shell:
         "OMP_NUM_THREADS={threads} mtickets pretrain --model {input.model} {params.tickets}"
@@ -38,6 +40,7 @@ rule pretrain:
         " --smoothing {params.smoothing} --mlm-probability {params.mlm_probability}"
         " --checkpoint-dir results/pretrain/{wildcards.variant}/checkpoints"
         " --checkpoint-every {resources.checkpoint_every} --device {params.device}"
+        " --precision {params.precision} --ticket-update {params.ticket_update}"
         " --seed {params.seed} --out {output} 2> {log}"
 
 

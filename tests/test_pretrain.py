@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -458,3 +459,62 @@ def test_fewer_examples_than_a_batch_stops_before_the_first_step(corpus, tmp_pat
                                             r"\(--batch-size 49\); add text for 'en'"):
         pt.main(_namespace(argv))
     assert not (tmp_path / "o").exists() and not pt.list_checkpoints(tmp_path / "c")
+
+
+# ----------------------------------------------------------------------------- precision, ticket update
+
+
+def test_ticket_update_leaves_every_out_of_ticket_weight_bit_identical(corpus):
+    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.ticket_update import confined_to, owned_slices
+
+    root, shards, model_dir = corpus
+    model = TicketBertForPreTraining.from_pretrained(str(model_dir))
+    masks = {k: (torch.rand(2, dim, generator=torch.Generator().manual_seed(i)) < 0.6).to(torch.uint8)
+             for i, (k, dim) in enumerate(sorted({f"layer.{k}.{c}": d for k in range(2)
+                                                  for c, d in (("qk", 32), ("v", 32), ("ffn", 64))}.items()))}
+    model.set_tickets(masks, ["de", "en"])
+    state = pt.TrainingState.fresh(model, pt.PretrainConfig(model=model_dir, shards=[], out=Path("."),
+                                                            checkpoint_dir=Path("."), learning_rate=1e-2))
+    data = open_shards(shards[0])
+
+    def step(language: str, confine: bool) -> None:
+        batch = pt.make_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
+                              generator=torch.Generator().manual_seed(len(language)))
+        mlm, nsp = pt.pretraining_losses(model, batch, language)
+        state.optimizer.zero_grad(set_to_none=True)
+        (mlm + nsp).backward()
+        with confined_to(state.optimizer, owned_slices(model, language)) if confine else contextlib.nullcontext():
+            state.optimizer.step()
+
+    step("en", confine=False)  # momentum and decay everywhere
+    slices = owned_slices(model, "de")
+    before = [(p.detach().clone(), {n: state.optimizer.state[p][n].clone() for n in ("exp_avg", "exp_avg_sq")})
+              for p, _, _ in slices]
+    step("de", confine=True)
+    moved_inside = 0
+    for (parameter, dim, outside), (weight, moments) in zip(slices, before):
+        index = outside.nonzero().squeeze(1)
+        assert torch.equal(parameter.detach().index_select(dim, index), weight.index_select(dim, index))
+        for name, old in moments.items():
+            assert torch.equal(state.optimizer.state[parameter][name].index_select(dim, index),
+                               old.index_select(dim, index))
+        inside = (~outside).nonzero().squeeze(1)
+        moved_inside += int((parameter.detach().index_select(dim, inside) != weight.index_select(dim, inside)).sum())
+    assert moved_inside > 0
+    step("de", confine=False)  # the default: out-of-ticket weights move too
+    assert any(not torch.equal(p.detach().index_select(d, o.nonzero().squeeze(1)),
+                               w.index_select(d, o.nonzero().squeeze(1))) for (p, d, o), (w, _) in zip(slices, before))
+
+
+@pytest.mark.parametrize("precision, ticket_update", [("bf16", "ticket"), ("fp32", "all")])
+def test_bf16_and_ticket_update_runs_are_recorded(corpus, tmp_path, precision, ticket_update):
+    _, shards, model = corpus
+    tickets = write_tickets(tmp_path / "tickets.safetensors", ["de", "en"])
+    argv = pretrain_argv(model, shards, tmp_path / "final", tmp_path / "ck", steps=12,
+                         extra=["--tickets", str(tickets), "--precision", precision, "--ticket-update", ticket_update])
+    assert run_cli(argv) == 0
+    summary = json.loads((tmp_path / "final/pretrain.json").read_text())
+    assert (summary["precision"], summary["ticket_update"]) == (precision, ticket_update)
+    rows = [json.loads(line) for line in (tmp_path / "final" / pt.LOG_NAME).read_text().splitlines()]
+    assert len(rows) == 12 and all(np.isfinite(r["loss"]) for r in rows)

@@ -28,6 +28,7 @@ nsp_loss, lr) and ``pretrain.json`` (steps per language / length, final loss, ..
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -49,11 +50,14 @@ from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.tensors import load_ticket_bank
 from mtickets.progress import progress
+from mtickets.ticket_update import confined_to, owned_slices
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_PREFIX = "checkpoint-"
+PRECISIONS = ("auto", "fp32", "bf16")
+TICKET_UPDATES = ("all", "ticket")
 LOG_NAME = "training_log.jsonl"
 
 
@@ -380,12 +384,16 @@ class PretrainConfig:
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
     device: str = "auto"
+    precision: str = "auto"  # auto | fp32 | bf16
+    ticket_update: str = "all"  # all | ticket (mtickets.ticket_update)
     log_every: int = 1
     stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
 
-    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory]) -> dict:
+    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory], precision: str) -> dict:
         """Everything a checkpoint's weights depend on: the settings and the content of every input."""
         return {
+            "precision": precision,
+            "ticket_update": self.ticket_update,
             "model": directory_sha256(self.model),
             "tickets": file_sha256(self.tickets) if self.tickets is not None else None,
             **{f"shards {lang}/seq{length}": d.digest for (lang, length), d in sorted(datasets.items())},
@@ -441,6 +449,7 @@ class PretrainRun:
     max_predictions: dict[int, int]  # per sequence length
     model: torch.nn.Module
     device: torch.device
+    precision: str  # fp32 | bf16, resolved
     ticketed: bool
 
 
@@ -454,6 +463,9 @@ def build_run(cfg: PretrainConfig) -> PretrainRun:
         raise MticketsError("--checkpoint-every must be positive")
     if cfg.seed < 0:
         raise MticketsError(f"--seed {cfg.seed}: must be a non-negative integer")
+    if cfg.precision not in PRECISIONS or cfg.ticket_update not in TICKET_UPDATES:
+        raise MticketsError(f"--precision {cfg.precision!r} / --ticket-update {cfg.ticket_update!r}: expected one "
+                            f"of {', '.join(PRECISIONS)} / {', '.join(TICKET_UPDATES)}")
     phases = parse_seq_schedule(cfg.seq_schedule)
     lengths = [length for length, _ in phases]
     caps = parse_max_predictions(cfg.max_predictions, phases)
@@ -494,8 +506,15 @@ def build_run(cfg: PretrainConfig) -> PretrainRun:
         cfg=cfg, datasets=datasets, languages=languages, tokens=tokens, probabilities=probabilities,
         step_languages=sample_languages(probabilities, cfg.steps, cfg.seed),
         seq_lengths=lengths, step_lengths=seq_lengths_for_steps(cfg.steps, phases), max_predictions=caps, model=model,
-        device=device, ticketed=bool(bank),
+        device=device, precision=resolve_precision(cfg.precision, device), ticketed=bool(bank),
     )
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto``: bf16 autocast on a GPU that supports it, fp32 elsewhere (CPU bf16 is slower)."""
+    if precision != "auto":
+        return precision
+    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
 
 
 def check_model_fits_data(config, cfg: PretrainConfig, datasets: Mapping[tuple[str, int], ShardDirectory],
@@ -577,12 +596,16 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, c
         )
         batch = {k: v.to(run.device, non_blocking=True) for k, v in batch.items()}
         lr = state.scheduler.get_last_lr()[0]
-        mlm_loss, nsp_loss = pretraining_losses(model, batch, lang if run.ticketed else None)
+        # bf16 autocast: the matrix products in bf16, the weights and AdamW's state in fp32.
+        with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
+            mlm_loss, nsp_loss = pretraining_losses(model, batch, lang if run.ticketed else None)
         loss = mlm_loss + nsp_loss
         state.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
-        state.optimizer.step()
+        confine = cfg.ticket_update == "ticket" and run.ticketed
+        with confined_to(state.optimizer, owned_slices(model, lang)) if confine else contextlib.nullcontext():
+            state.optimizer.step()
         state.scheduler.step()
         state.step = step
         if step % cfg.log_every == 0 or step == cfg.steps:
@@ -623,6 +646,8 @@ def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: fl
         "learning_rate": cfg.learning_rate,
         "seed": cfg.seed,
         "device": str(run.device),
+        "precision": run.precision,
+        "ticket_update": cfg.ticket_update,
         "seconds_this_run": round(seconds, 3),
         "resumed_from_step": resumed_from,
     }
@@ -632,7 +657,7 @@ def pretrain(cfg: PretrainConfig) -> dict:
     """Run (or resume) pretraining; write the final model into ``cfg.out``. Returns the summary."""
     run = build_run(cfg)
     state = TrainingState.fresh(run.model, cfg)
-    fingerprint = cfg.fingerprint(run.datasets)
+    fingerprint = cfg.fingerprint(run.datasets, run.precision)
     ckpt_dir = Path(cfg.checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     log_path = ckpt_dir / LOG_NAME
@@ -717,6 +742,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-every", type=int, default=1, help="write a training_log.jsonl row every N steps")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     add_device_argument(parser)
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="bf16 autocast with fp32 weights and optimizer state, or fp32; auto: bf16 on a GPU "
+                             "that supports it, else fp32")
+    parser.add_argument("--ticket-update", choices=TICKET_UPDATES, default="all",
+                        help="all: AdamW moves every weight every step (the authors' code); ticket: a step "
+                             "updates only its language's ticket")
     parser.add_argument("--out", required=True, type=Path)
 
 
@@ -730,6 +761,7 @@ def main(args: argparse.Namespace) -> None:
             learning_rate=args.learning_rate, warmup_steps=args.warmup_steps, seq_schedule=args.seq_schedule,
             smoothing=args.smoothing, mlm_probability=args.mlm_probability,
             max_predictions=args.max_predictions, seed=args.seed, checkpoint_every=args.checkpoint_every,
-            keep_checkpoints=args.keep_checkpoints, device=args.device, log_every=max(1, args.log_every),
+            keep_checkpoints=args.keep_checkpoints, device=args.device, precision=args.precision,
+            ticket_update=args.ticket_update, log_every=max(1, args.log_every),
         )
     )
