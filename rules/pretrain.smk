@@ -22,6 +22,9 @@ rule pretrain:
         tickets=tickets_option,
         steps=config["pretrain"]["steps"],
         batch_size=config["pretrain"]["batch_size"],
+        micro_batch_size=config["pretrain"].get(
+            "micro_batch_size", config["pretrain"]["batch_size"]
+        ),
         learning_rate=config["pretrain"]["learning_rate"],
         warmup_steps=config["pretrain"]["warmup_steps"],
         seq_schedule=seq_schedule_option(),
@@ -35,6 +38,7 @@ rule pretrain:
     shell:
         "OMP_NUM_THREADS={threads} mtickets pretrain --model {input.model} {params.tickets}"
         " --shards {input.shards} --steps {params.steps} --batch-size {params.batch_size}"
+        " --micro-batch-size {params.micro_batch_size}"
         " --learning-rate {params.learning_rate} --warmup-steps {params.warmup_steps}"
         " --seq-schedule {params.seq_schedule} --max-predictions {params.max_predictions}"
         " --smoothing {params.smoothing} --mlm-probability {params.mlm_probability}"

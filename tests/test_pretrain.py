@@ -518,3 +518,25 @@ def test_bf16_and_ticket_update_runs_are_recorded(corpus, tmp_path, precision, t
     assert (summary["precision"], summary["ticket_update"]) == (precision, ticket_update)
     rows = [json.loads(line) for line in (tmp_path / "final" / pt.LOG_NAME).read_text().splitlines()]
     assert len(rows) == 12 and all(np.isfinite(r["loss"]) for r in rows)
+
+
+def test_gradient_accumulation_equals_the_whole_batch(corpus, tmp_path):
+    from safetensors.torch import load_file
+
+    from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining
+
+    _, shards, _ = corpus
+    config = TicketBertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                              intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=0.0,
+                              attention_probs_dropout_prob=0.0)  # dropout draws differ per micro-batch
+    torch.manual_seed(0)
+    TicketBertForPreTraining(config).save_pretrained(str(tmp_path / "init"))
+    weights = {}
+    for micro in (None, 3):  # 8 rows as 3 + 3 + 2
+        extra = ["--micro-batch-size", str(micro)] if micro else []
+        out = tmp_path / f"final-{micro}"
+        assert run_cli(pretrain_argv(tmp_path / "init", shards, out, tmp_path / f"ck-{micro}", 20, extra)) == 0
+        weights[micro] = load_file(str(out / "model.safetensors"))
+        assert json.loads((out / "pretrain.json").read_text())["micro_batch_size"] == (micro or 8)
+    for key, whole in weights[None].items():
+        assert torch.allclose(weights[3][key], whole, atol=1e-5, rtol=0), key

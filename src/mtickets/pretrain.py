@@ -372,6 +372,7 @@ class PretrainConfig:
     tickets: Path | None = None
     steps: int = 100
     batch_size: int = 8
+    micro_batch_size: int | None = None  # gradient accumulation; None: the whole batch at once
     learning_rate: float = 1e-4
     warmup_steps: int = 0
     seq_schedule: str = "128:1.0"
@@ -394,6 +395,7 @@ class PretrainConfig:
         return {
             "precision": precision,
             "ticket_update": self.ticket_update,
+            "micro_batch_size": self.micro_batch_size or self.batch_size,
             "model": directory_sha256(self.model),
             "tickets": file_sha256(self.tickets) if self.tickets is not None else None,
             **{f"shards {lang}/seq{length}": d.digest for (lang, length), d in sorted(datasets.items())},
@@ -457,8 +459,8 @@ def build_run(cfg: PretrainConfig) -> PretrainRun:
     """Check the settings, read the shard manifests, draw the schedule, load the model and its tickets."""
     from mtickets.modeling import TicketBertForPreTraining
 
-    if cfg.steps <= 0 or cfg.batch_size <= 0:
-        raise MticketsError("--steps and --batch-size must be positive")
+    if cfg.steps <= 0 or cfg.batch_size <= 0 or (cfg.micro_batch_size is not None and cfg.micro_batch_size <= 0):
+        raise MticketsError("--steps, --batch-size and --micro-batch-size must be positive")
     if cfg.checkpoint_every <= 0:
         raise MticketsError("--checkpoint-every must be positive")
     if cfg.seed < 0:
@@ -596,12 +598,8 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, c
         )
         batch = {k: v.to(run.device, non_blocking=True) for k, v in batch.items()}
         lr = state.scheduler.get_last_lr()[0]
-        # bf16 autocast: the matrix products in bf16, the weights and AdamW's state in fp32.
-        with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
-            mlm_loss, nsp_loss = pretraining_losses(model, batch, lang if run.ticketed else None)
-        loss = mlm_loss + nsp_loss
         state.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss, mlm_loss, nsp_loss = accumulate_gradients(run, batch, lang if run.ticketed else None)
         torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
         confine = cfg.ticket_update == "ticket" and run.ticketed
         with confined_to(state.optimizer, owned_slices(model, lang)) if confine else contextlib.nullcontext():
@@ -627,6 +625,30 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, c
     bar.close()
 
 
+def accumulate_gradients(run: PretrainRun, batch: dict[str, torch.Tensor], language: str | None):
+    """Backward of the batch's loss in micro-batches of ``micro_batch_size`` rows; returns the
+    batch's (loss, mlm_loss, nsp_loss), detached.
+
+    Each micro-batch's mean losses are weighted by its share of the batch's masked
+    positions (MLM) and rows (NSP), so the gradients sum to the whole batch's. With one
+    micro-batch the weights are exactly 1.
+    """
+    rows = batch["labels"].shape[0]
+    masked = (batch["labels"] != -100).sum().clamp(min=1)
+    micro = run.cfg.micro_batch_size or rows
+    mlm_total = nsp_total = 0.0
+    for start in range(0, rows, micro):
+        part = {name: tensor[start : start + micro] for name, tensor in batch.items()}
+        # bf16 autocast: the matrix products in bf16, the weights and AdamW's state in fp32.
+        with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
+            mlm, nsp = pretraining_losses(run.model, part, language)
+        mlm = mlm * ((part["labels"] != -100).sum() / masked)
+        nsp = nsp * (part["labels"].shape[0] / rows)
+        (mlm + nsp).backward()
+        mlm_total, nsp_total = mlm_total + mlm.detach(), nsp_total + nsp.detach()
+    return mlm_total + nsp_total, mlm_total, nsp_total
+
+
 def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: float) -> dict:
     """``pretrain.json``: the schedule as drawn, the settings and the final losses."""
     cfg = run.cfg
@@ -643,6 +665,7 @@ def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: fl
         "final_loss": rows[-1]["loss"] if rows else None,
         "final_loss_mean_last_1pct": float(np.mean([r["loss"] for r in tail])) if rows else None,
         "batch_size": cfg.batch_size,
+        "micro_batch_size": cfg.micro_batch_size or cfg.batch_size,
         "learning_rate": cfg.learning_rate,
         "seed": cfg.seed,
         "device": str(run.device),
@@ -729,6 +752,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shards", required=True, nargs="+", type=Path, help="shard directories")
     parser.add_argument("--steps", required=True, type=int)
     parser.add_argument("--batch-size", required=True, type=int)
+    parser.add_argument("--micro-batch-size", type=int,
+                        help="rows per forward/backward pass, gradients accumulated over the batch "
+                             "(default: the whole batch at once)")
     parser.add_argument("--learning-rate", required=True, type=float)
     parser.add_argument("--warmup-steps", type=int, default=0)
     parser.add_argument("--seq-schedule", default="128:1.0", help="LENGTH:FRACTION,... e.g. 128:0.9,512:0.1")
@@ -758,6 +784,7 @@ def main(args: argparse.Namespace) -> None:
         PretrainConfig(
             model=args.model, tickets=args.tickets, shards=list(args.shards), out=args.out,
             checkpoint_dir=args.checkpoint_dir, steps=args.steps, batch_size=args.batch_size,
+            micro_batch_size=args.micro_batch_size,
             learning_rate=args.learning_rate, warmup_steps=args.warmup_steps, seq_schedule=args.seq_schedule,
             smoothing=args.smoothing, mlm_probability=args.mlm_probability,
             max_predictions=args.max_predictions, seed=args.seed, checkpoint_every=args.checkpoint_every,
