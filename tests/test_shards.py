@@ -142,7 +142,9 @@ def test_layout_and_manifest(corpus, tmp_path, layout):
             assert a[0][0] == b[0][0] and b[0][1] > a[-1][1]
         truncated += len(ids) == 32
     assert truncated > 0
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", *files]  # no scratch left
+    mapped = sorted(entry["file"] for entry in manifest["memory_map"].values())
+    assert mapped == ["examples.first.i16", "examples.nsp.i8", "examples.offsets.i64", "examples.tokens.i32"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", *files, *mapped])  # no scratch left
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -351,3 +353,27 @@ def test_a_rerun_removes_the_temporary_directory_of_a_killed_run(corpus, tmp_pat
     left = leave_temporary(out, "dir")  # what kill -9 of a shards job leaves: .seq32.XXXXXXXX.tmp
     make(corpus, out)
     assert not left.exists() and [p.name for p in tmp_path.iterdir()] == ["seq32"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_memory_mapped_reader_equals_the_parquet_rows(corpus, tmp_path, layout):
+    import dataclasses
+
+    from mtickets.formats.shards import MEMORY_MAP, open_shards
+
+    out = tmp_path / "seq32"
+    make(corpus, out, **LAYOUTS[layout])
+    mapped = open_shards(out)
+    parquet = dataclasses.replace(mapped, manifest={k: v for k, v in mapped.manifest.items() if k != MEMORY_MAP})
+    everything = list(range(len(mapped)))
+    order = np.random.default_rng(0).permutation(len(mapped)).tolist()  # random access, as pretraining reads
+    for indices in (everything, order):
+        ids, types, nsp = mapped.get(indices)
+        ids_p, types_p, nsp_p = parquet.get(indices)
+        assert [x.tolist() for x in ids] == [x.tolist() for x in ids_p]
+        assert [x.tolist() for x in types] == [x.tolist() for x in types_p]
+        assert nsp.tolist() == nsp_p.tolist()
+    assert isinstance(mapped._columns.ids, np.memmap) and not isinstance(parquet._columns.ids, np.memmap)
+    streamed = list(mapped.iter_examples())
+    assert [e[0] for e in streamed] == [x.tolist() for x in mapped.get(everything)[0]]
+    assert [e[1] for e in streamed] == [x.tolist() for x in mapped.get(everything)[1]]

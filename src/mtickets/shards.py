@@ -63,7 +63,7 @@ import numpy as np
 from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
 from mtickets.formats.fingerprint import file_sha256
-from mtickets.formats.shards import MANIFEST, parquet_schema
+from mtickets.formats.shards import MANIFEST, MEMORY_MAP, MappedWriter, parquet_schema
 from mtickets.formats.text import open_sentences
 from mtickets.formats.special_tokens import MANIFEST_KEY as SPECIAL_TOKENS_KEY
 from mtickets.formats.special_tokens import SpecialTokens
@@ -722,13 +722,15 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                 f"{seq_length}, but --min-examples {min_examples} are needed; "
                 f"add text for '{lang}', raise --dupe-factor, or lower --min-examples"
             )
-        writer = PartWriter(tmp, examples_per_shard)
+        writer, mapped = PartWriter(tmp, examples_per_shard), MappedWriter(tmp)
         for bucket in tqdm(range(plan.buckets), desc="shuffle and write", unit=" buckets",
                            disable=None):
             table = buckets.pop(bucket).to_table(lang)
             if table.num_rows:
                 order = _rng(seed, _RNG_SHUFFLE, bucket).permutation(table.num_rows)
-                writer.write(table.take(order))
+                shuffled = table.take(order)
+                writer.write(shuffled)
+                mapped.write(shuffled)
             del table
         writer.close()
         shutil.rmtree(work)
@@ -740,7 +742,7 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
             SPECIAL_TOKENS_KEY: specials.to_manifest(), "seed": seed,
             "dupe_factor": dupe_factor, "short_seq_prob": short_seq_prob,
             "nsp_random_prob": nsp_random_prob, "groups": plan.groups,
-            "group_tokens": group_tokens, "shards": writer.shards,
+            "group_tokens": group_tokens, "shards": writer.shards, MEMORY_MAP: mapped.close(),
         }
         write_json(tmp / MANIFEST, manifest)
     elapsed = time.perf_counter() - started

@@ -1,9 +1,20 @@
 """Shard directories: the pretraining examples of one (language, sequence length).
 
 ``manifest.json`` plus ``part-00000.parquet, ...`` (schema: ``parquet_schema()``), as
-the shards stage writes them (docs/contracts.md). ``open_shards`` is the one reader:
-scoring streams a directory's examples in file order (``iter_examples``), pretraining
-takes batches at random positions (``get``).
+the shards stage writes them (docs/contracts.md), and the same rows, in the same order,
+as flat arrays for memory mapping (``MappedWriter``; the manifest's ``memory_map``):
+
+- ``examples.tokens.i32``: every row's ``input_ids``, back to back;
+- ``examples.offsets.i64``: where each row starts (rows + 1 entries);
+- ``examples.first.i16``: each row's ``[CLS] A [SEP]`` length (its token type 0 part);
+- ``examples.nsp.i8``: ``next_sentence_label``.
+
+``open_shards`` is the one reader: scoring streams a directory's examples in file
+order (``iter_examples``), pretraining takes batches at random positions (``get``).
+With the flat arrays, ``get`` reads only the rows it is asked for from memory-mapped
+files, so a process's resident memory does not grow with the corpus and processes on
+one machine share the pages; a directory without them (written by other tools) is
+read from its Parquet parts into memory on first use.
 """
 
 from __future__ import annotations
@@ -24,6 +35,9 @@ MANIFEST = "manifest.json"
 REQUIRED_KEYS = ("language", "seq_length", "tokens", "examples", "vocab_size", "shards")
 COLUMNS = ["input_ids", "token_type_ids", "next_sentence_label"]
 STREAM_ROWS = 1024  # rows per Parquet read when streaming
+MEMORY_MAP = "memory_map"
+MAPPED_FILES = {"tokens": ("examples.tokens.i32", np.int32), "offsets": ("examples.offsets.i64", np.int64),
+                "first": ("examples.first.i16", np.int16), "nsp": ("examples.nsp.i8", np.int8)}
 
 
 def parquet_schema():
@@ -67,12 +81,44 @@ def shard_files(directory: str | os.PathLike, manifest: dict) -> list[Path]:
     return files
 
 
+class MappedWriter:
+    """Appends shard rows (pyarrow tables with the shard schema) to the flat arrays."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._handles = {name: open(self.directory / file, "wb") for name, (file, _) in MAPPED_FILES.items()}
+        self._rows = self._tokens = 0
+        self._handles["offsets"].write(np.zeros(1, dtype=np.int64).tobytes())
+
+    def write(self, table) -> None:
+        input_ids = table.column("input_ids").combine_chunks()
+        lengths = np.diff(input_ids.offsets.to_numpy()).astype(np.int64)
+        types = table.column("token_type_ids").combine_chunks().flatten().to_numpy()
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        first = lengths - np.add.reduceat(types.astype(np.int64), starts) if len(lengths) else lengths
+        self._handles["tokens"].write(input_ids.flatten().to_numpy().astype(np.int32).tobytes())
+        self._handles["offsets"].write((self._tokens + np.cumsum(lengths)).astype(np.int64).tobytes())
+        self._handles["first"].write(first.astype(np.int16).tobytes())
+        self._handles["nsp"].write(table.column("next_sentence_label").to_numpy().astype(np.int8).tobytes())
+        self._rows += len(lengths)
+        self._tokens += int(lengths.sum())
+
+    def close(self) -> dict:
+        """The manifest's ``memory_map`` entry: file names and their content digests."""
+        from mtickets.formats.fingerprint import file_sha256
+
+        for handle in self._handles.values():
+            handle.close()
+        return {name: {"file": file, "sha256": file_sha256(self.directory / file)}
+                for name, (file, _) in MAPPED_FILES.items()}
+
+
 @dataclass
 class _Columns:
     """All examples of a directory as flat arrays: example i is ``ids[offsets[i]:offsets[i + 1]]``."""
 
     ids: np.ndarray  # int32
-    types: np.ndarray  # int8
+    first: np.ndarray  # int16: tokens of type 0 per example
     offsets: np.ndarray  # int64, examples + 1
     nsp: np.ndarray  # int8
 
@@ -114,11 +160,12 @@ class ShardDirectory:
 
     def get(self, indices: Sequence[int]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """``(input_ids, token_type_ids, next_sentence_label)`` of the examples at ``indices``, unpadded."""
-        columns = self._columns if self._columns is not None else self._load()
-        offsets = columns.offsets
-        ids = [columns.ids[offsets[i] : offsets[i + 1]] for i in indices]
-        types = [columns.types[offsets[i] : offsets[i + 1]] for i in indices]
-        return ids, types, columns.nsp[np.asarray(indices, dtype=np.int64)]
+        columns = self._columns if self._columns is not None else self._open_columns()
+        rows = np.asarray(indices, dtype=np.int64)
+        starts, ends, first = columns.offsets[rows], columns.offsets[rows + 1], columns.first[rows]
+        ids = [np.asarray(columns.ids[start:end]) for start, end in zip(starts, ends)]
+        types = [(np.arange(end - start) >= split).astype(np.int8) for start, end, split in zip(starts, ends, first)]
+        return ids, types, np.asarray(columns.nsp[rows])
 
     def iter_examples(self) -> Iterator[tuple[list[int], list[int], int]]:
         """``(input_ids, token_type_ids, next_sentence_label)`` of every example, in file order."""
@@ -132,6 +179,26 @@ class ShardDirectory:
                     yield from zip(ids, types, nsp)
             except (pa.ArrowException, OSError, KeyError) as error:
                 raise MticketsError(f"{path}: cannot read shard examples ({error}); rerun the shards stage") from None
+
+    def _open_columns(self) -> _Columns:
+        mapped = self.manifest.get(MEMORY_MAP)
+        self._columns = self._map(mapped) if mapped else self._load()
+        return self._columns
+
+    def _map(self, mapped: dict) -> _Columns:
+        arrays = {}
+        for name, (_, dtype) in MAPPED_FILES.items():
+            path = self.path / mapped[name]["file"]
+            try:
+                arrays[name] = np.memmap(path, dtype=dtype, mode="r")
+            except (OSError, ValueError) as error:
+                raise MticketsError(f"{path}: cannot be memory-mapped ({error}); rerun the shards stage") from None
+        examples = len(self)
+        if not (len(arrays["offsets"]) == examples + 1 == len(arrays["first"]) + 1 == len(arrays["nsp"]) + 1
+                and int(arrays["offsets"][-1]) == len(arrays["tokens"])):
+            raise MticketsError(f"{self.path}: the memory-mapped arrays do not hold the manifest's {examples} "
+                                f"examples; rerun the shards stage")
+        return _Columns(ids=arrays["tokens"], first=arrays["first"], offsets=arrays["offsets"], nsp=arrays["nsp"])
 
     def _load(self) -> _Columns:
         import pyarrow as pa
@@ -162,8 +229,12 @@ class ShardDirectory:
                 f"{directory}: an example has {int(lengths.max())} tokens, more than the manifest's "
                 f"seq_length {self.seq_length}"
             )
-        self._columns = _Columns(ids=ids, types=types, offsets=offsets, nsp=nsp)
-        return self._columns
+        first = lengths - np.add.reduceat(types.astype(np.int64), offsets[:-1])
+        positions = np.arange(len(types)) - np.repeat(offsets[:-1], lengths)
+        if not np.array_equal(positions >= np.repeat(first, lengths), types.astype(bool)):
+            raise MticketsError(f"{directory}: token_type_ids are not 0 for [CLS] A [SEP] and 1 for B [SEP] in "
+                                f"every example; rerun the shards stage")
+        return _Columns(ids=ids, first=first.astype(np.int16), offsets=offsets, nsp=nsp)
 
 
 def open_shards(directory: str | os.PathLike) -> ShardDirectory:
