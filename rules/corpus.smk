@@ -151,10 +151,12 @@ rule shards:
         nsp_random_prob=config["shards"]["nsp_random_prob"],
         dupe_factor=config["shards"]["dupe_factor"],
         examples_per_shard=config["shards"]["examples_per_shard"],
+        heldout=config["shards"]["heldout"],
         seed=config["shards"]["seed"],
     shell:
         "mtickets shards --sentences {input.sentences} --tokenizer {input.tokenizer}"
         " --lang {wildcards.lang} --seq-length {wildcards.seq_length}"
         " --short-seq-prob {params.short_seq_prob} --nsp-random-prob {params.nsp_random_prob}"
         " --dupe-factor {params.dupe_factor} --examples-per-shard {params.examples_per_shard}"
-        " --seed {params.seed} --threads {threads} --out {output} 2> {log}"
+        " --heldout {params.heldout} --seed {params.seed} --threads {threads}"
+        " --out {output} 2> {log}"

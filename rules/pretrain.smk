@@ -14,10 +14,11 @@ rule pretrain:
         mem_mb=32000,
         runtime=7 * 24 * 60,
         gpu=1,
-        # A resource, not a param: Snakemake reruns a job whose params changed, and the
-        # checkpoint interval cannot change the weights (a resumed run ends with an
-        # uninterrupted run's).
+        # Resources, not params: Snakemake reruns a job whose params changed, and neither
+        # interval can change the weights (a resumed run ends with an uninterrupted run's;
+        # evaluating draws no training randomness).
         checkpoint_every=config["pretrain"]["checkpoint_every"],
+        eval_every=config["pretrain"]["eval_every"],
     params:
         tickets=tickets_option,
         steps=config["pretrain"]["steps"],
@@ -44,6 +45,7 @@ rule pretrain:
         " --smoothing {params.smoothing} --mlm-probability {params.mlm_probability}"
         " --checkpoint-dir results/pretrain/{wildcards.variant}/checkpoints"
         " --checkpoint-every {resources.checkpoint_every} --device {params.device}"
+        " --eval-every {resources.eval_every}"
         " --precision {params.precision} --ticket-update {params.ticket_update}"
         " --seed {params.seed} --out {output} 2> {log}"
 

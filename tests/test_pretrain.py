@@ -23,14 +23,15 @@ VOCAB = 64
 
 
 def write_shards(root: Path, lang: str, seq_length: int, examples: int, tokens: int, seed: int = 0,
-                 per_shard: int = 16) -> Path:
-    """A shard directory following docs/contracts.md, with learnable token patterns."""
+                 per_shard: int = 16, heldout: int = 0) -> Path:
+    """A shard directory following docs/contracts.md, with learnable token patterns (and
+    ``heldout`` more examples set aside)."""
     rng = np.random.default_rng([seed, seq_length, sum(map(ord, lang))])
     base = 5 + (sum(map(ord, lang)) % 20)
     directory = root / lang / f"seq{seq_length}"
     directory.mkdir(parents=True)
     rows = []
-    for _ in range(examples):
+    for _ in range(examples + heldout):
         total = int(rng.integers(seq_length // 2, seq_length + 1)) - 3
         a_len = max(1, total // 2)
         b_len = max(1, total - a_len)
@@ -39,10 +40,17 @@ def write_shards(root: Path, lang: str, seq_length: int, examples: int, tokens: 
         ids = [2, *seq[:a_len], 3, *seq[a_len:], 3]
         types = [0] * (a_len + 2) + [1] * (b_len + 1)
         rows.append((ids, types, int(rng.integers(0, 2))))
-    shards = []
-    for number, start in enumerate(range(0, examples, per_shard)):
-        chunk = rows[start : start + per_shard]
-        table = pa.table(
+    def write(prefix: str, part_rows: list) -> list[dict]:
+        shards = []
+        for number, start in enumerate(range(0, len(part_rows), per_shard)):
+            chunk = part_rows[start : start + per_shard]
+            name = f"{prefix}-{number:05d}.parquet"
+            pq.write_table(table_of(chunk), directory / name)
+            shards.append({"file": name, "examples": len(chunk)})
+        return shards
+
+    def table_of(chunk):
+        return pa.table(
             {
                 "input_ids": pa.array([r[0] for r in chunk], type=pa.list_(pa.int32())),
                 "token_type_ids": pa.array([r[1] for r in chunk], type=pa.list_(pa.int8())),
@@ -50,14 +58,15 @@ def write_shards(root: Path, lang: str, seq_length: int, examples: int, tokens: 
                 "language": pa.array([lang] * len(chunk), type=pa.string()),
             }
         )
-        name = f"part-{number:05d}.parquet"
-        pq.write_table(table, directory / name)
-        shards.append({"file": name, "examples": len(chunk)})
+
+    shards = write("part", rows[:examples])
     manifest = {
         "language": lang, "seq_length": seq_length, "documents": 3, "sentences": 30, "tokens": tokens,
         "examples": examples, "vocab_size": VOCAB, "seed": seed, "shards": shards,
         "special_tokens": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4},
     }
+    if heldout:
+        manifest["heldout"] = {"examples": heldout, "shards": write("heldout", rows[examples:])}
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return directory
 
@@ -540,3 +549,19 @@ def test_gradient_accumulation_equals_the_whole_batch(corpus, tmp_path):
         assert json.loads((out / "pretrain.json").read_text())["micro_batch_size"] == (micro or 8)
     for key, whole in weights[None].items():
         assert torch.allclose(weights[3][key], whole, atol=1e-5, rtol=0), key
+
+
+def test_heldout_loss_is_logged_for_every_language_without_changing_training(tmp_path):
+    shards = [write_shards(tmp_path / "shards", lang, length, examples=48, tokens=n, heldout=12)
+              for lang, n in (("en", 20_000), ("de", 5_000)) for length in (32, 64)]
+    model = tiny_model(tmp_path / "init")
+    assert run_cli(pretrain_argv(model, shards, tmp_path / "plain", tmp_path / "ck1", 20)) == 0
+    assert run_cli(pretrain_argv(model, shards, tmp_path / "eval", tmp_path / "ck2", 20, ["--eval-every", "8"])) == 0
+    rows = [json.loads(line) for line in (tmp_path / "eval" / pt.EVAL_LOG_NAME).read_text().splitlines()]
+    assert [(r["step"], r["language"]) for r in rows] == [(s, lang) for s in (8, 16, 20) for lang in ("de", "en")]
+    assert all(r["examples"] == 12 and r["mlm_loss"] > 0 and 0 <= r["mlm_accuracy"] <= 1 for r in rows)
+    assert [r["seq_length"] for r in rows] == [32] * 4 + [64] * 2  # the schedule's length at that step
+    summary = json.loads((tmp_path / "eval/pretrain.json").read_text())
+    assert summary["heldout"] == {r["language"]: r for r in rows[-2:]}
+    for name in ("model.safetensors", pt.LOG_NAME):  # evaluating draws no training randomness
+        assert (tmp_path / "eval" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()

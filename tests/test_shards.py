@@ -377,3 +377,22 @@ def test_the_memory_mapped_reader_equals_the_parquet_rows(corpus, tmp_path, layo
     streamed = list(mapped.iter_examples())
     assert [e[0] for e in streamed] == [x.tolist() for x in mapped.get(everything)[0]]
     assert [e[1] for e in streamed] == [x.tolist() for x in mapped.get(everything)[1]]
+
+
+def test_heldout_examples_are_set_aside_and_never_among_the_training_rows(corpus, tmp_path):
+    from mtickets.formats.shards import open_shards
+
+    whole = make(corpus, tmp_path / "whole")
+    manifest = make(corpus, tmp_path / "seq32", heldout=20)
+    assert manifest["examples"] == whole["examples"] - 20 and manifest["heldout"]["examples"] == 20
+    train, held = open_shards(tmp_path / "seq32"), open_shards(tmp_path / "seq32", heldout=True)
+    assert (len(train), len(held)) == (whole["examples"] - 20, 20)
+    rows = lambda data: [tuple(x.tolist()) for x in data.get(range(len(data)))[0]]  # noqa: E731
+    # The same examples as without a held-out set, split in two: the first 20 of the shuffled stream aside.
+    assert rows(held) + rows(train) == rows(open_shards(tmp_path / "whole"))
+    assert manifest["example_tokens"] + manifest["heldout"]["example_tokens"] == whole["example_tokens"]
+    assert make(corpus, tmp_path / "again", heldout=20) == manifest  # deterministic
+    with pytest.raises(MticketsError, match="no held-out examples; rebuild it with `mtickets shards --heldout N`"):
+        open_shards(tmp_path / "whole", heldout=True)
+    with pytest.raises(MticketsError, match=r"not more than the --heldout 100000"):
+        make(corpus, tmp_path / "tiny", heldout=100_000)

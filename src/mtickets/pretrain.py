@@ -59,6 +59,7 @@ CHECKPOINT_PREFIX = "checkpoint-"
 PRECISIONS = ("auto", "fp32", "bf16")
 TICKET_UPDATES = ("all", "ticket")
 LOG_NAME = "training_log.jsonl"
+EVAL_LOG_NAME = "eval_log.jsonl"
 
 
 # --------------------------------------------------------------------------- data
@@ -331,7 +332,8 @@ def resumable_checkpoint(directory: Path, fingerprint: dict) -> tuple[Path, dict
                         "removing the checkpoints and training log of that run", path, ", ".join(differ))
             for _, old in list_checkpoints(directory):
                 old.unlink()
-            (directory / LOG_NAME).unlink(missing_ok=True)
+            for name in (LOG_NAME, EVAL_LOG_NAME):
+                (directory / name).unlink(missing_ok=True)
             return None
         return path, state
     if unreadable:
@@ -388,6 +390,7 @@ class PretrainConfig:
     precision: str = "auto"  # auto | fp32 | bf16
     ticket_update: str = "all"  # all | ticket (mtickets.ticket_update)
     log_every: int = 1
+    eval_every: int = 0  # held-out MLM loss and accuracy every N steps (and at the end); 0: never
     stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
 
     def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory], precision: str) -> dict:
@@ -453,6 +456,7 @@ class PretrainRun:
     device: torch.device
     precision: str  # fp32 | bf16, resolved
     ticketed: bool
+    heldout: dict[tuple[str, int], ShardDirectory]  # (language, length): held-out examples; with eval_every
 
 
 def build_run(cfg: PretrainConfig) -> PretrainRun:
@@ -509,6 +513,7 @@ def build_run(cfg: PretrainConfig) -> PretrainRun:
         step_languages=sample_languages(probabilities, cfg.steps, cfg.seed),
         seq_lengths=lengths, step_lengths=seq_lengths_for_steps(cfg.steps, phases), max_predictions=caps, model=model,
         device=device, precision=resolve_precision(cfg.precision, device), ticketed=bool(bank),
+        heldout={key: open_shards(data.path, heldout=True) for key, data in datasets.items()} if cfg.eval_every else {},
     )
 
 
@@ -577,9 +582,42 @@ class TrainingState:
         self.step = int(state["step"])
 
 
-def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, checkpoint) -> None:
+def evaluate_heldout(run: PretrainRun, step: int, length: int) -> list[dict]:
+    """MLM loss and accuracy of every language's held-out examples at ``length``, each through its
+    own ticket, without dropout; the masking is seeded per language, the same at every evaluation."""
+    cfg, model = run.cfg, run.model
+    model.eval()
+    rows = []
+    with torch.no_grad():
+        for lang in run.languages:
+            data = run.heldout[(lang, length)]
+            generator = torch.Generator().manual_seed(_step_seed(cfg.seed, _stable_id(lang, length), 2))
+            loss = correct = masked = 0.0
+            for start in range(0, len(data), cfg.batch_size):
+                batch = make_batch(data, range(start, min(start + cfg.batch_size, len(data))),
+                                   mlm_probability=cfg.mlm_probability, max_predictions=run.max_predictions[length],
+                                   generator=generator)
+                batch = {k: v.to(run.device) for k, v in batch.items()}
+                with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
+                    hidden = model.bert(batch["input_ids"], attention_mask=batch["attention_mask"],
+                                        token_type_ids=batch["token_type_ids"],
+                                        language=lang if run.ticketed else None).last_hidden_state
+                selected = batch["labels"] != -100
+                logits = model.cls.predictions(hidden[selected]).float()
+                labels = batch["labels"][selected]
+                loss += float(torch.nn.functional.cross_entropy(logits, labels, reduction="sum"))
+                correct += float((logits.argmax(dim=-1) == labels).sum())
+                masked += int(labels.numel())
+            rows.append({"step": step, "language": lang, "seq_length": length, "examples": len(data),
+                         "mlm_loss": loss / max(masked, 1), "mlm_accuracy": correct / max(masked, 1)})
+    model.train()
+    return rows
+
+
+def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, eval_handle, checkpoint) -> None:
     """Steps ``state.step + 1 .. stop``: one language's batch each, a log row every ``log_every``
-    steps, ``checkpoint()`` every ``checkpoint_every`` steps and at ``stop``."""
+    steps, held-out rows every ``eval_every`` steps, ``checkpoint()`` every ``checkpoint_every``
+    steps and at ``stop``."""
     cfg, model = run.cfg, state.model
     generator = torch.Generator()
     parameters = [p for p in model.parameters() if p.requires_grad]
@@ -619,8 +657,11 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, c
                 )
             log_handle.write(json.dumps(row) + "\n")
             bar.set_postfix(loss=f"{row['loss']:.3f}", lang=lang, refresh=False)
+        if cfg.eval_every and (step % cfg.eval_every == 0 or step == cfg.steps):
+            eval_handle.write("".join(json.dumps(row) + "\n" for row in evaluate_heldout(run, step, length)))
         if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
             log_handle.flush()
+            eval_handle.flush()
             checkpoint()
     bar.close()
 
@@ -683,15 +724,17 @@ def pretrain(cfg: PretrainConfig) -> dict:
     fingerprint = cfg.fingerprint(run.datasets, run.precision)
     ckpt_dir = Path(cfg.checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    log_path = ckpt_dir / LOG_NAME
+    log_path, eval_path = ckpt_dir / LOG_NAME, ckpt_dir / EVAL_LOG_NAME
     resumed = resumable_checkpoint(ckpt_dir, fingerprint)
     if resumed is not None:
         path, saved = resumed
         state.restore(saved)
         log.info("resuming from %s (step %d of %d)", path, state.step, cfg.steps)
-        _truncate_log(log_path, state.step)
+        for path in (log_path, eval_path):
+            _truncate_log(path, state.step)
     else:
-        log_path.unlink(missing_ok=True)
+        for path in (log_path, eval_path):
+            path.unlink(missing_ok=True)
     resumed_from = state.step
 
     def checkpoint() -> None:
@@ -701,17 +744,21 @@ def pretrain(cfg: PretrainConfig) -> dict:
 
     stop = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
     started = time.time()
-    with open(log_path, "a", encoding="utf-8") as log_handle:
-        train_steps(run, state, stop, log_handle, checkpoint)
+    with open(log_path, "a", encoding="utf-8") as log_handle, open(eval_path, "a", encoding="utf-8") as eval_handle:
+        train_steps(run, state, stop, log_handle, eval_handle, checkpoint)
     if stop < cfg.steps:
         log.info("stopped at step %d of %d (checkpoint in %s)", stop, cfg.steps, ckpt_dir)
         return {"stopped_at": stop}
 
     summary = summarise(run, read_log(log_path), resumed_from, time.time() - started)
+    evaluations = read_log(eval_path)
+    summary["heldout"] = {row["language"]: row for row in evaluations if row["step"] == cfg.steps}
     with atomic_dir(cfg.out) as tmp:
         run.model.save_pretrained(str(tmp))
         copy_tokenizer_files(cfg.model, tmp)
         shutil.copyfile(log_path, tmp / LOG_NAME)
+        if cfg.eval_every:
+            shutil.copyfile(eval_path, tmp / EVAL_LOG_NAME)
         write_json(tmp / "pretrain.json", summary)
     log.info("pretrained %d steps; final loss %.4f -> %s", cfg.steps, summary["final_loss"] or float("nan"), cfg.out)
     return summary
@@ -766,6 +813,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-every", type=int, default=1000)
     parser.add_argument("--keep-checkpoints", type=int, default=2, help="how many recent checkpoints to keep")
     parser.add_argument("--log-every", type=int, default=1, help="write a training_log.jsonl row every N steps")
+    parser.add_argument("--eval-every", type=int, default=0,
+                        help="every N steps and at the end, MLM loss and accuracy of each language's held-out "
+                             "examples (the shards' --heldout) in eval_log.jsonl (default 0: never)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     add_device_argument(parser)
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
@@ -789,6 +839,6 @@ def main(args: argparse.Namespace) -> None:
             smoothing=args.smoothing, mlm_probability=args.mlm_probability,
             max_predictions=args.max_predictions, seed=args.seed, checkpoint_every=args.checkpoint_every,
             keep_checkpoints=args.keep_checkpoints, device=args.device, precision=args.precision,
-            ticket_update=args.ticket_update, log_every=max(1, args.log_every),
+            ticket_update=args.ticket_update, log_every=max(1, args.log_every), eval_every=max(0, args.eval_every),
         )
     )

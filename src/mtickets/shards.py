@@ -63,7 +63,7 @@ import numpy as np
 from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
 from mtickets.formats.fingerprint import file_sha256
-from mtickets.formats.shards import MANIFEST, MEMORY_MAP, MappedWriter, parquet_schema
+from mtickets.formats.shards import HELDOUT, MANIFEST, MEMORY_MAP, MappedWriter, parquet_schema
 from mtickets.formats.text import open_sentences
 from mtickets.formats.special_tokens import MANIFEST_KEY as SPECIAL_TOKENS_KEY
 from mtickets.formats.special_tokens import SpecialTokens
@@ -579,9 +579,10 @@ class Buckets:
 class PartWriter:
     """Parquet parts of exactly ``per_shard`` rows (the last one fewer), in order."""
 
-    def __init__(self, directory: Path, per_shard: int):
+    def __init__(self, directory: Path, per_shard: int, prefix: str = "part"):
         self.directory = directory
         self.per_shard = per_shard
+        self.prefix = prefix
         self.shards: list[dict] = []
         self._writer = None
 
@@ -592,7 +593,7 @@ class PartWriter:
         done = 0
         while done < table.num_rows:
             if self._writer is None:
-                name = f"part-{len(self.shards):05d}.parquet"
+                name = f"{self.prefix}-{len(self.shards):05d}.parquet"
                 self._writer = pq.ParquetWriter(
                     str(self.directory / name), parquet_schema(), compression="zstd",
                     use_dictionary=["input_ids", "next_sentence_label", "language"],
@@ -640,7 +641,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                  out: str | os.PathLike, seq_length: int = 128, short_seq_prob: float = 0.1,
                  nsp_random_prob: float = 0.5, dupe_factor: int = 1,
                  examples_per_shard: int = 100_000, seed: int = 0,
-                 min_examples: int = 1, min_tokens: int = 0, threads: int | None = None,
+                 min_examples: int = 1, min_tokens: int = 0, heldout: int = 0,
+                 threads: int | None = None,
                  group_tokens: int = GROUP_TOKENS,
                  bucket_tokens: int = BUCKET_TOKENS) -> dict:
     """Build the shards of one language; returns the manifest."""
@@ -653,6 +655,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                         ("--nsp-random-prob", nsp_random_prob)):
         if not 0.0 <= value <= 1.0:
             raise MticketsError(f"{name} {value} is not a probability in [0, 1]")
+    if heldout < 0:
+        raise MticketsError(f"--heldout {heldout} must not be negative")
     if dupe_factor < 1 or examples_per_shard < 1:
         raise MticketsError("--dupe-factor and --examples-per-shard must be at least 1")
     if group_tokens < 1 or bucket_tokens < 1:
@@ -722,17 +726,31 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                 f"{seq_length}, but --min-examples {min_examples} are needed; "
                 f"add text for '{lang}', raise --dupe-factor, or lower --min-examples"
             )
-        writer, mapped = PartWriter(tmp, examples_per_shard), MappedWriter(tmp)
+        if heldout and examples <= heldout:
+            raise MticketsError(
+                f"language '{lang}': {sentences} yields {examples} examples at --seq-length "
+                f"{seq_length}, not more than the --heldout {heldout} to set aside; add text for "
+                f"'{lang}' or lower shards.heldout"
+            )
+        # The first rows of the shuffled stream (a uniform sample) are held out.
+        held = (PartWriter(tmp, examples_per_shard, HELDOUT), MappedWriter(tmp, HELDOUT)) if heldout else ()
+        train = (PartWriter(tmp, examples_per_shard), MappedWriter(tmp))
+        to_hold = heldout
         for bucket in tqdm(range(plan.buckets), desc="shuffle and write", unit=" buckets",
                            disable=None):
             table = buckets.pop(bucket).to_table(lang)
             if table.num_rows:
                 order = _rng(seed, _RNG_SHUFFLE, bucket).permutation(table.num_rows)
                 shuffled = table.take(order)
-                writer.write(shuffled)
-                mapped.write(shuffled)
+                take = min(to_hold, shuffled.num_rows)
+                for rows, writers in ((shuffled.slice(0, take), held), (shuffled.slice(take), train)):
+                    if rows.num_rows:
+                        for writer in writers:
+                            writer.write(rows)
+                to_hold -= take
             del table
-        writer.close()
+        for writer in (*held[:1], train[0]):
+            writer.close()
         shutil.rmtree(work)
         manifest = {
             "language": lang, "seq_length": seq_length, "documents": store.documents,
@@ -742,8 +760,12 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
             SPECIAL_TOKENS_KEY: specials.to_manifest(), "seed": seed,
             "dupe_factor": dupe_factor, "short_seq_prob": short_seq_prob,
             "nsp_random_prob": nsp_random_prob, "groups": plan.groups,
-            "group_tokens": group_tokens, "shards": writer.shards, MEMORY_MAP: mapped.close(),
+            "group_tokens": group_tokens, "shards": train[0].shards, MEMORY_MAP: train[1].close(),
         }
+        if held:
+            manifest.update(examples=examples - heldout, example_tokens=train[1].tokens, **{HELDOUT: {
+                "examples": heldout, "example_tokens": held[1].tokens, "shards": held[0].shards,
+                MEMORY_MAP: held[1].close()}})
         write_json(tmp / MANIFEST, manifest)
     elapsed = time.perf_counter() - started
     log.info("%s: wrote %d examples (%.1f%% random next, %d wordpieces) in %d shard(s) to %s "
@@ -777,6 +799,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="wordpieces per in-memory document group; random-next B "
                              f"segments come from the same group (default {GROUP_TOKENS}); "
                              "part of the result, like the seed")
+    parser.add_argument("--heldout", type=int, default=0,
+                        help="examples to set aside, never trained on, for held-out loss "
+                             "(default 0)")
     parser.add_argument("--threads", type=int, default=None,
                         help="tokenizer threads (RAYON_NUM_THREADS; default: all cores)")
     parser.add_argument("--out", required=True, help="output shard directory")
@@ -787,4 +812,5 @@ def main(args: argparse.Namespace) -> None:
                  short_seq_prob=args.short_seq_prob, nsp_random_prob=args.nsp_random_prob,
                  dupe_factor=args.dupe_factor, examples_per_shard=args.examples_per_shard,
                  seed=args.seed, min_examples=args.min_examples, min_tokens=args.min_tokens,
+                 heldout=args.heldout,
                  threads=args.threads, group_tokens=args.group_tokens)

@@ -36,8 +36,9 @@ REQUIRED_KEYS = ("language", "seq_length", "tokens", "examples", "vocab_size", "
 COLUMNS = ["input_ids", "token_type_ids", "next_sentence_label"]
 STREAM_ROWS = 1024  # rows per Parquet read when streaming
 MEMORY_MAP = "memory_map"
-MAPPED_FILES = {"tokens": ("examples.tokens.i32", np.int32), "offsets": ("examples.offsets.i64", np.int64),
-                "first": ("examples.first.i16", np.int16), "nsp": ("examples.nsp.i8", np.int8)}
+MAPPED_FILES = {"tokens": ("tokens.i32", np.int32), "offsets": ("offsets.i64", np.int64),
+                "first": ("first.i16", np.int16), "nsp": ("nsp.i8", np.int8)}  # after a prefix
+HELDOUT = "heldout"
 
 
 def parquet_schema():
@@ -84,10 +85,11 @@ def shard_files(directory: str | os.PathLike, manifest: dict) -> list[Path]:
 class MappedWriter:
     """Appends shard rows (pyarrow tables with the shard schema) to the flat arrays."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, prefix: str = "examples"):
         self.directory = Path(directory)
-        self._handles = {name: open(self.directory / file, "wb") for name, (file, _) in MAPPED_FILES.items()}
-        self._rows = self._tokens = 0
+        self._files = {name: f"{prefix}.{suffix}" for name, (suffix, _) in MAPPED_FILES.items()}
+        self._handles = {name: open(self.directory / file, "wb") for name, file in self._files.items()}
+        self.rows = self.tokens = 0
         self._handles["offsets"].write(np.zeros(1, dtype=np.int64).tobytes())
 
     def write(self, table) -> None:
@@ -97,11 +99,11 @@ class MappedWriter:
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         first = lengths - np.add.reduceat(types.astype(np.int64), starts) if len(lengths) else lengths
         self._handles["tokens"].write(input_ids.flatten().to_numpy().astype(np.int32).tobytes())
-        self._handles["offsets"].write((self._tokens + np.cumsum(lengths)).astype(np.int64).tobytes())
+        self._handles["offsets"].write((self.tokens + np.cumsum(lengths)).astype(np.int64).tobytes())
         self._handles["first"].write(first.astype(np.int16).tobytes())
         self._handles["nsp"].write(table.column("next_sentence_label").to_numpy().astype(np.int8).tobytes())
-        self._rows += len(lengths)
-        self._tokens += int(lengths.sum())
+        self.rows += len(lengths)
+        self.tokens += int(lengths.sum())
 
     def close(self) -> dict:
         """The manifest's ``memory_map`` entry: file names and their content digests."""
@@ -110,7 +112,7 @@ class MappedWriter:
         for handle in self._handles.values():
             handle.close()
         return {name: {"file": file, "sha256": file_sha256(self.directory / file)}
-                for name, (file, _) in MAPPED_FILES.items()}
+                for name, file in self._files.items()}
 
 
 @dataclass
@@ -237,10 +239,18 @@ class ShardDirectory:
         return _Columns(ids=ids, first=first.astype(np.int16), offsets=offsets, nsp=nsp)
 
 
-def open_shards(directory: str | os.PathLike) -> ShardDirectory:
-    """A shard directory, its manifest checked and its parts found; examples are read on use."""
+def open_shards(directory: str | os.PathLike, heldout: bool = False) -> ShardDirectory:
+    """A shard directory, its manifest checked and its parts found; examples are read on use.
+
+    ``heldout``: the examples the shards stage set aside (``--heldout``), never trained on.
+    """
     directory = Path(directory)
     manifest = read_manifest(directory, REQUIRED_KEYS)
+    if heldout:
+        if not manifest.get(HELDOUT):
+            raise MticketsError(f"{directory}: no held-out examples; rebuild it with `mtickets shards --heldout N` "
+                                f"(shards.heldout in the config)")
+        manifest = {**manifest, **manifest[HELDOUT]}
     files = shard_files(directory, manifest)
     if not files:
         raise MticketsError(f"{directory}: manifest lists no shard files; the corpus of "
