@@ -16,7 +16,7 @@ the file and the line number; so does a tag outside ``labels`` when it is given 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mtickets.errors import MticketsError
@@ -48,9 +48,10 @@ def _bad_label(path: Path, number: int, tag: str, labels: Sequence[str]) -> Mtic
     )
 
 
-def read_panx(path: str | os.PathLike, labels: Sequence[str] | None = None) -> list[Sentence]:
-    """Read a PAN-X file: ``lang:token<TAB>TAG`` lines, blank line between sentences."""
-    path = Path(path)
+def _read_tagged(path: Path, labels: Sequence[str] | None,
+                 parse: Callable[[int, str], tuple[str, str] | None]) -> list[Sentence]:
+    """Sentences of (token, tag) lines, a blank line between sentences; ``parse`` gives a
+    line's (token, tag), or None for a line that holds no word."""
     allowed = frozenset(labels) if labels is not None else None
     sentences: list[Sentence] = []
     tokens: list[str] = []
@@ -61,6 +62,23 @@ def read_panx(path: str | os.PathLike, labels: Sequence[str] | None = None) -> l
                 sentences.append((tokens, tags))
                 tokens, tags = [], []
             continue
+        word = parse(number, line)
+        if word is None:
+            continue
+        if allowed is not None and word[1] not in allowed:
+            raise _bad_label(path, number, word[1], labels)
+        tokens.append(word[0])
+        tags.append(word[1])
+    if tokens:
+        sentences.append((tokens, tags))
+    return sentences
+
+
+def read_panx(path: str | os.PathLike, labels: Sequence[str] | None = None) -> list[Sentence]:
+    """Read a PAN-X file: ``lang:token<TAB>TAG`` lines, blank line between sentences."""
+    path = Path(path)
+
+    def parse(number: int, line: str) -> tuple[str, str]:
         fields = line.split("\t")
         if len(fields) != 2 or not fields[1].strip():
             raise MticketsError(
@@ -74,30 +92,18 @@ def read_panx(path: str | os.PathLike, labels: Sequence[str] | None = None) -> l
                 f"{path}, line {number}: token {prefixed[:60]!r} lacks the 'lang:' prefix "
                 f"of XTREME's PAN-X files (e.g. 'en:Paris<TAB>B-LOC')"
             )
-        if allowed is not None and tag not in allowed:
-            raise _bad_label(path, number, tag, labels)
-        tokens.append(token)
-        tags.append(tag)
-    if tokens:
-        sentences.append((tokens, tags))
-    return sentences
+        return token, tag
+
+    return _read_tagged(path, labels, parse)
 
 
 def read_conllu(path: str | os.PathLike, labels: Sequence[str] | None = None) -> list[Sentence]:
     """Read a UD CoNLL-U file into (words, UPOS tags) per sentence."""
     path = Path(path)
-    allowed = frozenset(labels) if labels is not None else None
-    sentences: list[Sentence] = []
-    tokens: list[str] = []
-    tags: list[str] = []
-    for number, line in _lines(path):
-        if not line.strip():
-            if tokens:
-                sentences.append((tokens, tags))
-                tokens, tags = [], []
-            continue
+
+    def parse(number: int, line: str) -> tuple[str, str] | None:
         if line.startswith("#"):
-            continue
+            return None
         fields = line.split("\t")
         if len(fields) != 10:
             raise MticketsError(
@@ -106,19 +112,15 @@ def read_conllu(path: str | os.PathLike, labels: Sequence[str] | None = None) ->
             )
         word_id = fields[0]
         if "-" in word_id or "." in word_id:
-            continue  # multiword token range or empty node
+            return None  # multiword token range or empty node
         if not word_id.isdigit():
             raise MticketsError(f"{path}, line {number}: bad CoNLL-U word ID {word_id!r}")
         upos = fields[3]
         if not upos or upos == "_":
             raise MticketsError(f"{path}, line {number}: word {fields[1]!r} has no UPOS tag")
-        if allowed is not None and upos not in allowed:
-            raise _bad_label(path, number, upos, labels)
-        tokens.append(fields[1])
-        tags.append(upos)
-    if tokens:
-        sentences.append((tokens, tags))
-    return sentences
+        return fields[1], upos
+
+    return _read_tagged(path, labels, parse)
 
 
 READERS = {"ner": read_panx, "pos": read_conllu}
