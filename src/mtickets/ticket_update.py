@@ -24,12 +24,13 @@ MOMENTS = ("exp_avg", "exp_avg_sq")
 
 
 def owned_slices(model, language: str) -> list[tuple[torch.nn.Parameter, int, torch.Tensor]]:
-    """``(weight, dim, outside)`` for every unit-owned weight: ``outside`` is the boolean
-    mask, along ``dim``, of the units not in ``language``'s ticket."""
+    """``(weight, dim, outside)`` for every unit-owned weight: ``outside`` indexes, along
+    ``dim``, the units not in ``language``'s ticket (one index per component, shared by
+    the weights that component owns)."""
     ticket = model.ticket(language)
     slices = []
     for k, layer in enumerate(model.base_model.encoder.layer):
-        qk, v, ffn = (ticket[f"layer.{k}.{c}"] == 0 for c in ("qk", "v", "ffn"))
+        qk, v, ffn = ((ticket[f"layer.{k}.{c}"] == 0).nonzero().squeeze(1) for c in ("qk", "v", "ffn"))
         attention = layer.attention.self
         for parameter, dim, outside in (
             (attention.query.weight, 0, qk), (attention.query.bias, 0, qk),
@@ -51,8 +52,7 @@ def confined_to(optimizer: torch.optim.Optimizer, slices) -> Iterator[None]:
     without gradient, so only existing ones are saved.
     """
     saved = []
-    for parameter, dim, outside in slices:
-        index = outside.nonzero().squeeze(1)
+    for parameter, dim, index in slices:
         state = optimizer.state.get(parameter, {})
         tensors = [parameter.data, *(state[name] for name in MOMENTS if name in state)]
         saved.append((dim, index, tensors, [tensor.index_select(dim, index) for tensor in tensors]))
