@@ -211,21 +211,29 @@ class TicketBertSelfAttention(nn.Module):
         return self.attend(qkv, attention_mask, plan.layout)
 
 
-class TicketBertSelfOutput(nn.Module):
-    """Attention output projection W_O, dropout, residual, LayerNorm."""
+class _ProjectResidualNorm(nn.Module):
+    """A projection back to the hidden size, dropout, residual, LayerNorm: W_O after
+    attention and W_2 after the FFN. Gathered, only the kept units' columns are used."""
 
-    def __init__(self, config: TicketBertConfig, inputs: int | None = None):
+    def __init__(self, config: TicketBertConfig, inputs: int):
         super().__init__()
-        self.dense = _linear(config.hidden_size if inputs is None else inputs, config.hidden_size)
+        self.dense = _linear(inputs, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def forward(self, hidden_states, input_tensor, columns=None):
         if columns is None:
             hidden_states = self.dense(hidden_states)
-        else:  # gathered context: only W_O's columns of the kept value dims
+        else:
             hidden_states = GatherColumnsLinear.apply(hidden_states, columns, self.dense.weight, self.dense.bias)
         return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
+
+
+class TicketBertSelfOutput(_ProjectResidualNorm):
+    """Attention output projection W_O (``columns``: the kept value dims), dropout, residual, LayerNorm."""
+
+    def __init__(self, config: TicketBertConfig, inputs: int | None = None):
+        super().__init__(config, config.hidden_size if inputs is None else inputs)
 
 
 class TicketBertAttention(nn.Module):
@@ -260,21 +268,11 @@ class TicketBertIntermediate(nn.Module):
         return self.intermediate_act_fn(hidden_states)
 
 
-class TicketBertOutput(nn.Module):
-    """W_2, dropout, residual, LayerNorm."""
+class TicketBertOutput(_ProjectResidualNorm):
+    """W_2 (``columns``: the kept FFN units), dropout, residual, LayerNorm."""
 
     def __init__(self, config: TicketBertConfig, units: int | None = None):
-        super().__init__()
-        self.dense = _linear(config.intermediate_size if units is None else units, config.hidden_size)
-        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
-
-    def forward(self, hidden_states, input_tensor, units=None):
-        if units is None:
-            hidden_states = self.dense(hidden_states)
-        else:
-            hidden_states = GatherColumnsLinear.apply(hidden_states, units, self.dense.weight, self.dense.bias)
-        return self.LayerNorm(self.dropout(hidden_states) + input_tensor)
+        super().__init__(config, config.intermediate_size if units is None else units)
 
 
 class TicketBertLayer(nn.Module):
