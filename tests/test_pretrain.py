@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import shutil
 from collections import Counter
@@ -126,26 +127,65 @@ def test_seq_schedule():
         pt.parse_max_predictions("20,80,5", phases)
 
 
-def test_batch_cursor_visits_every_example_once_per_epoch():
-    cursor = pt.BatchCursor(seed=1)
-    seen = [i for _ in range(5) for i in cursor.next_indices("en/32", 10, 4)]  # 20 = two epochs
+def dense_labels(batch: dict) -> torch.Tensor:
+    """The ``[rows, length]`` labels (-100 where not masked) that the masked positions encode."""
+    labels = torch.full_like(batch["input_ids"], -100)
+    rows = torch.arange(labels.shape[0]).unsqueeze(1).expand_as(batch["masked_positions"])
+    kept = batch["masked_weights"] > 0
+    labels[rows[kept], batch["masked_positions"][kept]] = batch["masked_labels"][kept]
+    return labels
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 16, 17, 100, 1000, 4097])
+def test_the_computed_permutation_is_a_bijection_for_every_key(size):
+    from mtickets.batches import permuted
+
+    for key in (0, 1, 2**63 + 5):
+        values = permuted(np.arange(size), size, np.full(size, key, dtype=np.uint64))
+        assert sorted(values.tolist()) == list(range(size))
+    orders = {tuple(permuted(np.arange(size), size, np.full(size, key, dtype=np.uint64))) for key in range(20)}
+    assert len(orders) == min(20, math.factorial(size))
+
+
+def test_a_stream_visits_every_example_once_per_epoch(tmp_path):
+    from mtickets.batches import StepPlan, stream_indices
+
+    data = open_shards(write_shards(tmp_path, "en", 32, examples=10, tokens=100))
+    seen = stream_indices(data, 0, 20, seed=1, stream=7).tolist()  # two epochs
     assert sorted(seen[:10]) == list(range(10)) and sorted(seen[10:]) == list(range(10))
-    again = pt.BatchCursor(seed=1, drawn={"en/32": 2})
-    assert again.next_indices("en/32", 10, 4) == seen[8:12]
+    assert seen[:10] != seen[10:]
+    assert stream_indices(data, 8, 4, seed=1, stream=7).tolist() == seen[8:12]
+    assert stream_indices(data, 0, 10, seed=1, stream=8).tolist() != seen[:10]
+
+    plan = StepPlan(["de", "en"], np.array([[1], [0], [1], [1]]), np.array([32, 32, 32, 32]), batch_size=4)
+    starts = [(d.language, d.start) for step in range(1, 5) for d in plan.draws(step)]
+    assert starts == [("en", 0), ("de", 0), ("en", 4), ("en", 8)]
+    assert [(d.language, d.start) for d in plan.draws(4)] == [("en", 8)]  # resuming: counted, not replayed
 
 
-def test_make_batch_caps_predictions(tmp_path):
+def test_batches_have_fixed_shapes_and_capped_predictions(tmp_path):
+    from mtickets.batches import masked_batch
+
     data = open_shards(write_shards(tmp_path, "en", 64, examples=16, tokens=100))
-    generator = torch.Generator().manual_seed(0)
-    batch = pt.make_batch(data, list(range(16)), mlm_probability=0.5, max_predictions=4, generator=generator)
-    selected = batch["labels"] != -100
-    assert int(selected.sum(dim=1).max()) == 4
-    assert batch["input_ids"].shape == batch["attention_mask"].shape == batch["token_type_ids"].shape
-    special = (batch["attention_mask"] == 0) | torch.isin(batch["labels"], torch.tensor([0, 2, 3]))
+    batch = masked_batch(data, list(range(16)), mlm_probability=0.5, max_predictions=4,
+                         generator=torch.Generator().manual_seed(0))
+    labels = dense_labels(batch)
+    selected = labels != -100
+    assert batch["input_ids"].shape == batch["attention_mask"].shape == (16, 64)  # the dataset's length
+    assert batch["masked_positions"].shape == batch["masked_weights"].shape == (16, 4)
+    assert int(selected.sum(dim=1).max()) == 4 and int(batch["masked_count"]) == int(selected.sum())
+    special = (batch["attention_mask"] == 0) | torch.isin(labels, torch.tensor([0, 2, 3]))
     assert not (selected & (batch["attention_mask"] == 0)).any() and not special[selected].any()
     ids, _, nsp = data.get(list(range(16)))
     assert batch["next_sentence_label"].tolist() == nsp.tolist()
     assert batch["attention_mask"].sum(dim=1).tolist() == [len(x) for x in ids]
+    assert torch.equal(labels[selected], torch.as_tensor(np.concatenate(ids)).long()[
+        selected[batch["attention_mask"] == 1]])
+
+    rows = masked_batch(data, list(range(16)), mlm_probability=0.5, max_predictions=4,
+                        generator=torch.Generator().manual_seed(0), rows=slice(8, 16))
+    for name, tensor in rows.items():  # a rank's slice is masked as in the whole batch
+        assert torch.equal(tensor, batch[name] if tensor.dim() == 0 else batch[name][8:16]), name
 
 
 def test_linear_warmup_decay():
@@ -239,7 +279,7 @@ def test_resume_matches_uninterrupted_run(corpus, tmp_path, monkeypatch):
     assert run_cli(pretrain_argv(model, shards, tmp_path / "A", tmp_path / "ckA", steps, extra)) == 0
 
     calls = {"n": 0}
-    real = pt.mlm_nsp_losses
+    real = pt.PretrainingObjective.forward
 
     def dies_at_step_17(*args, **kwargs):
         calls["n"] += 1
@@ -247,12 +287,12 @@ def test_resume_matches_uninterrupted_run(corpus, tmp_path, monkeypatch):
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pt, "mlm_nsp_losses", dies_at_step_17)
+    monkeypatch.setattr(pt.PretrainingObjective, "forward", dies_at_step_17)
     with pytest.raises(KeyboardInterrupt):
         run_cli(pretrain_argv(model, shards, tmp_path / "B", tmp_path / "ckB", steps, extra))
     assert not (tmp_path / "B").exists()
     assert [p.name for p in sorted((tmp_path / "ckB").glob("checkpoint-*.pt"))][-1] == "checkpoint-000000010.pt"
-    monkeypatch.setattr(pt, "mlm_nsp_losses", real)
+    monkeypatch.setattr(pt.PretrainingObjective, "forward", real)
     assert run_cli(pretrain_argv(model, shards, tmp_path / "B", tmp_path / "ckB", steps, extra)) == 0
 
     a, b = load_file(str(tmp_path / "A/model.safetensors")), load_file(str(tmp_path / "B/model.safetensors"))
@@ -284,23 +324,26 @@ def _namespace(argv):
 
 
 def test_gathered_losses_equal_full_forward(corpus):
+    from mtickets.batches import masked_batch
     from mtickets.modeling import TicketBertForPreTraining
 
     _, shards, model_dir = corpus
     model = TicketBertForPreTraining.from_pretrained(str(model_dir)).eval()
     data = open_shards(shards[0])
-    batch = pt.make_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
-                          generator=torch.Generator().manual_seed(1))
+    batch = masked_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
+                         generator=torch.Generator().manual_seed(1))
+    labels = dense_labels(batch)
     with torch.no_grad():
-        gathered = pt.pretraining_losses(model, batch, None)
+        mlm_sum, nsp_sum = pt.PretrainingObjective(model)(batch, None)
         output = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
-        full = pt.mlm_nsp_losses(output.prediction_logits, output.seq_relationship_logits,
-                                 batch["labels"], batch["next_sentence_label"])
+        selected = labels != -100
+        full_mlm = torch.nn.functional.cross_entropy(output.prediction_logits[selected], labels[selected])
+        full_nsp = torch.nn.functional.cross_entropy(output.seq_relationship_logits, batch["next_sentence_label"])
         reference = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
-                          labels=batch["labels"], next_sentence_label=batch["next_sentence_label"])
-    for a, b in zip(gathered, full):
-        assert torch.allclose(a, b, atol=1e-5)
-    assert torch.allclose(gathered[0] + gathered[1], reference.loss, atol=1e-5)
+                          labels=labels, next_sentence_label=batch["next_sentence_label"])
+    assert torch.allclose(mlm_sum / batch["masked_count"], full_mlm, atol=1e-5)
+    assert torch.allclose(nsp_sum / 8, full_nsp, atol=1e-5)
+    assert torch.allclose(mlm_sum / batch["masked_count"] + nsp_sum / 8, reference.loss, atol=1e-5)
 
 
 # ----------------------------------------------------------------------------- resume safety
@@ -474,6 +517,7 @@ def test_fewer_examples_than_a_batch_stops_before_the_first_step(corpus, tmp_pat
 
 
 def test_ticket_update_leaves_every_out_of_ticket_weight_bit_identical(corpus):
+    from mtickets.batches import masked_batch
     from mtickets.modeling import TicketBertForPreTraining
     from mtickets.ticket_update import confined_to, owned_slices
 
@@ -488,16 +532,16 @@ def test_ticket_update_leaves_every_out_of_ticket_weight_bit_identical(corpus):
     data = open_shards(shards[0])
 
     def step(language: str, confine: bool) -> None:
-        batch = pt.make_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
-                              generator=torch.Generator().manual_seed(len(language)))
-        mlm, nsp = pt.pretraining_losses(model, batch, language)
+        batch = masked_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
+                             generator=torch.Generator().manual_seed(len(language)))
+        mlm, nsp = pt.PretrainingObjective(model)(batch, language)
         state.optimizer.zero_grad(set_to_none=True)
-        (mlm + nsp).backward()
-        with confined_to(state.optimizer, owned_slices(model, language)) if confine else contextlib.nullcontext():
+        (mlm / batch["masked_count"] + nsp / 8).backward()
+        with confined_to(state.optimizer, owned_slices(model, [language])) if confine else contextlib.nullcontext():
             state.optimizer.step()
 
     step("en", confine=False)  # momentum and decay everywhere
-    slices = owned_slices(model, "de")
+    slices = owned_slices(model, ["de"])
     before = [(p.detach().clone(), {n: state.optimizer.state[p][n].clone() for n in ("exp_avg", "exp_avg_sq")})
               for p, _, _ in slices]
     step("de", confine=True)

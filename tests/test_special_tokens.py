@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from demo_text import as_documents, demo_sentences
+from test_pretrain import dense_labels
 from mtickets import pretrain as pt
+from mtickets.batches import masked_batch
 from mtickets.cli import main
 from mtickets.errors import MticketsError
 from mtickets.formats.shards import open_shards
@@ -61,11 +63,12 @@ def test_ids_travel_with_the_shards_and_the_model(mbert_world):
 def test_mlm_masks_with_the_vocabularys_mask_and_never_its_frame(mbert_world):
     _, shards, _ = mbert_world
     data = open_shards(shards)
-    batch = pt.make_batch(data, list(range(len(data))), mlm_probability=0.3, max_predictions=20,
-                          generator=torch.Generator().manual_seed(0))
-    selected = batch["labels"] != -100
+    batch = masked_batch(data, list(range(len(data))), mlm_probability=0.3, max_predictions=20,
+                         generator=torch.Generator().manual_seed(0))
+    labels = dense_labels(batch)
+    selected = labels != -100
     assert int(selected.sum()) > 200
-    frame = torch.isin(batch["labels"], torch.tensor([MBERT["[CLS]"], MBERT["[SEP]"], MBERT["[PAD]"]]))
+    frame = torch.isin(labels, torch.tensor([MBERT["[CLS]"], MBERT["[SEP]"], MBERT["[PAD]"]]))
     assert not frame[selected].any()  # [CLS], [SEP] and padding are never prediction targets
     replaced = batch["input_ids"][selected]
     assert 0.7 < (replaced == MBERT["[MASK]"]).float().mean() < 0.9

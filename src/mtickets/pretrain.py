@@ -11,14 +11,21 @@ Masking is dynamic (80/10/10, ``mtickets.masking``). AdamW (weight decay 0.01, n
 on biases and LayerNorm), linear warmup then linear decay, gradient clipping at 1.0.
 
 Determinism and resuming: the language of every step is drawn up front from the
-seed; each dataset's examples are visited in seeded per-epoch permutations; the
-masking generator and torch's global RNG (dropout) are re-seeded from
-``(seed, step)`` at every step. A checkpoint (model, optimizer, scheduler, RNG
-states, data cursors, step) is written atomically every ``--checkpoint-every`` steps
-and at the end; a restarted job continues from the latest one that loads and, on CPU,
-ends with the same weights as an uninterrupted run. A checkpoint records a digest of
-the settings and of every input's content (model, tickets, shards): a run with any
-of them changed starts over instead, and logs why.
+seed; each dataset's examples are visited in seeded per-epoch permutations
+(``mtickets.batches``); the masking and dropout generators are re-seeded from
+``(seed, step)`` at every step. A checkpoint (model, optimizer, scheduler, step) is
+written atomically every ``--checkpoint-every`` steps and at the end; a restarted job
+continues from the latest one that loads and, on CPU, ends with the same weights as an
+uninterrupted run. A checkpoint records a digest of the settings and of every input's
+content (model, tickets, shards): a run with any of them changed starts over instead,
+and logs why.
+
+Data parallelism: under ``torchrun`` every rank joins the process group
+(``mtickets.distributed``) and the loss module is wrapped in DistributedDataParallel.
+``--batch-size`` is the global batch. ``--language-per step``: all ranks read slices of
+the same language's batch, masked as one batch, so N processes compute the update of
+one (dropout aside: each rank draws its own). ``--language-per rank``: each rank draws
+its own language and runs its own ticket; the step's loss is the mean of the ranks'.
 
 Output (``--out``, written atomically): the ``save_pretrained`` model (ticket bank
 included, with the tokenizer files of ``--model``), ``training_log.jsonl`` (step, language, seq_length, loss, mlm_loss,
@@ -36,22 +43,24 @@ import shutil
 import time
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
+from mtickets.batches import LANGUAGE_PER, BatchLoader, StepPlan, masked_batch, step_seed
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
+from mtickets.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.errors import MticketsError
+from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
 from mtickets.formats.fingerprint import directory_sha256, file_sha256
 from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
+from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.formats.tensors import load_ticket_bank
 from mtickets.progress import progress
 from mtickets.ticket_update import confined_to, owned_slices
-from mtickets.formats.special_tokens import SpecialTokens, check_agree
 
 log = logging.getLogger(__name__)
 
@@ -158,32 +167,6 @@ def _stable_id(*parts) -> int:
     return zlib.crc32("/".join(str(p) for p in parts).encode())
 
 
-@dataclass
-class BatchCursor:
-    """Seeded epoch-wise permutations over each dataset; state = batches drawn per dataset."""
-
-    seed: int
-    drawn: dict[str, int] = field(default_factory=dict)
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def _permutation(self, key: str, size: int, epoch: int) -> np.ndarray:
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] == epoch:
-            return cached[1]
-        perm = np.random.default_rng([self.seed, _stable_id(key), epoch]).permutation(size)
-        self._cache[key] = (epoch, perm)
-        return perm
-
-    def next_indices(self, key: str, size: int, batch_size: int) -> list[int]:
-        start = self.drawn.get(key, 0) * batch_size
-        self.drawn[key] = self.drawn.get(key, 0) + 1
-        out = []
-        for position in range(start, start + batch_size):
-            epoch, index = divmod(position, size)
-            out.append(int(self._permutation(key, size, epoch)[index]))
-        return out
-
-
 # --------------------------------------------------------------------------- model
 
 
@@ -207,83 +190,35 @@ def decay_parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[
     ]
 
 
-def mlm_nsp_losses(
-    prediction_logits: torch.Tensor,
-    seq_relationship_logits: torch.Tensor,
-    mlm_labels: torch.Tensor,
-    nsp_labels: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean cross-entropy over masked positions, and over NSP labels (as BERT)."""
-    selected = mlm_labels != -100
-    if selected.any():
-        mlm = torch.nn.functional.cross_entropy(prediction_logits[selected].float(), mlm_labels[selected])
-    else:
-        mlm = prediction_logits.sum() * 0.0
-    nsp = torch.nn.functional.cross_entropy(seq_relationship_logits.float(), nsp_labels.long())
-    return mlm, nsp
+class PretrainingObjective(torch.nn.Module):
+    """The MLM and NSP loss sums of a fixed-shape batch (``mtickets.batches``), as one module
+    so that DistributedDataParallel wraps exactly the computation it synchronises.
 
-
-def pretraining_losses(model, batch: dict[str, torch.Tensor], language: str | None):
-    """MLM and NSP losses of a batch, the MLM head applied to the masked positions only.
-
-    The same numbers as ``model(...)`` followed by ``mlm_nsp_losses`` (the heads act
-    position-wise and have no dropout), without materialising ``[batch, length, vocab]``
-    logits — at mBERT's 119k vocabulary and batch 256 those alone would be ~16 GB. Uses
-    the model's ``bert`` encoder and ``cls`` heads; a model without them goes through
-    its ``forward``.
+    The MLM head is applied to the ``[rows, max_predictions]`` gathered positions only:
+    the same numbers as the full ``[rows, length, vocab]`` logits (the heads act
+    position-wise, without dropout) at a fraction of the memory; at mBERT's 119k
+    vocabulary and batch 256 the full logits alone would be ~16 GB. Returns the sums
+    ``(Σ w·CE_mlm, Σ CE_nsp)``; the caller scales them by the batch's denominators.
     """
-    labels = batch["labels"]
-    heads = getattr(model, "cls", None)
-    if getattr(model, "bert", None) is None or heads is None:
-        output = model(
-            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-            token_type_ids=batch["token_type_ids"], language=language,
-        )
-        return mlm_nsp_losses(output.prediction_logits, output.seq_relationship_logits,
-                              labels, batch["next_sentence_label"])
-    encoded = model.bert(
-        batch["input_ids"], attention_mask=batch["attention_mask"],
-        token_type_ids=batch["token_type_ids"], language=language,
-    )
-    selected = labels != -100
-    prediction_logits = heads.predictions(encoded.last_hidden_state[selected])
-    seq_relationship_logits = heads.seq_relationship(encoded.pooler_output)
-    return mlm_nsp_losses(prediction_logits, seq_relationship_logits, labels[selected], batch["next_sentence_label"])
 
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
 
-# --------------------------------------------------------------------------- batching
+    def masked_logits(self, batch: Mapping[str, torch.Tensor], language: str | None):
+        """``([rows × max_predictions, vocab] fp32 logits at the masked positions, encoder output)``."""
+        encoded = self.model.bert(batch["input_ids"], attention_mask=batch["attention_mask"],
+                                  token_type_ids=batch["token_type_ids"], language=language)
+        hidden = encoded.last_hidden_state
+        positions = batch["masked_positions"].unsqueeze(-1).expand(-1, -1, hidden.shape[-1])
+        return self.model.cls.predictions(hidden.gather(1, positions)).float().flatten(0, 1), encoded
 
-
-def make_batch(
-    data: ShardDirectory,
-    indices: Sequence[int],
-    *,
-    mlm_probability: float,
-    max_predictions: int,
-    generator: torch.Generator,
-) -> dict[str, torch.Tensor]:
-    """Pad the examples and apply dynamic MLM masking (at most ``max_predictions`` per row)."""
-    from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
-
-    ids, types, nsp = data.get(indices)
-    specials = data.special_tokens
-    input_ids, token_type_ids, attention_mask = pad_batch(ids, types, specials.pad)
-    masked, labels = mask_tokens(
-        input_ids,
-        special_tokens_mask(input_ids, attention_mask, specials.never_masked),
-        data.vocab_size,
-        mlm_probability,
-        generator,
-        max_predictions=max_predictions,
-        mask_token_id=specials.mask,
-    )
-    return {
-        "input_ids": masked,
-        "attention_mask": attention_mask,
-        "token_type_ids": token_type_ids,
-        "labels": labels,
-        "next_sentence_label": torch.from_numpy(nsp.astype(np.int64)),
-    }
+    def forward(self, batch: Mapping[str, torch.Tensor], language: str | None) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, encoded = self.masked_logits(batch, language)
+        mlm = torch.nn.functional.cross_entropy(logits, batch["masked_labels"].flatten(), reduction="none")
+        nsp_logits = self.model.cls.seq_relationship(encoded.pooler_output).float()
+        nsp = torch.nn.functional.cross_entropy(nsp_logits, batch["next_sentence_label"], reduction="sum")
+        return (mlm * batch["masked_weights"].flatten()).sum(), nsp
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -345,23 +280,6 @@ def resumable_checkpoint(directory: Path, fingerprint: dict) -> tuple[Path, dict
     return None
 
 
-def _rng_states() -> dict:
-    states = {"torch": torch.get_rng_state()}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        states["cuda"] = torch.cuda.get_rng_state_all()
-    return states
-
-
-def _set_rng_states(states: dict) -> None:
-    torch.set_rng_state(states["torch"])
-    if "cuda" in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
-
-
-def _step_seed(seed: int, step: int, stream: int) -> int:
-    return int(np.random.SeedSequence([seed, step, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
 # --------------------------------------------------------------------------- training
 
 
@@ -389,15 +307,24 @@ class PretrainConfig:
     device: str = "auto"
     precision: str = "auto"  # auto | fp32 | bf16
     ticket_update: str = "all"  # all | ticket (mtickets.ticket_update)
+    language_per: str = "step"  # step | rank: under data parallelism, one language per step or per rank
     log_every: int = 1
     eval_every: int = 0  # held-out MLM loss and accuracy every N steps (and at the end); 0: never
     stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
 
-    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory], precision: str) -> dict:
-        """Everything a checkpoint's weights depend on: the settings and the content of every input."""
+    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory], precision: str,
+                    groups: int) -> dict:
+        """Everything a checkpoint's weights depend on: the settings and the content of every input.
+
+        The number of processes is not part of it when every rank reads the same language
+        (a run may resume on another number of GPUs); with ``language_per: rank`` the
+        schedule has one draw per rank, so ``groups`` is.
+        """
         return {
             "precision": precision,
             "ticket_update": self.ticket_update,
+            "language_per": self.language_per,
+            "groups": groups,
             "micro_batch_size": self.micro_batch_size or self.batch_size,
             "model": directory_sha256(self.model),
             "tickets": file_sha256(self.tickets) if self.tickets is not None else None,
@@ -444,22 +371,24 @@ class PretrainRun:
     """What a run is made of, checked: the data, the per-step schedule and the model on its device."""
 
     cfg: PretrainConfig
+    ranks: Ranks
     datasets: dict[tuple[str, int], ShardDirectory]
+    streams: dict[tuple[str, int], int]  # the seed stream of each dataset's permutations
     languages: list[str]
     tokens: dict[str, int]  # corpus wordpieces per language
     probabilities: dict[str, float]
-    step_languages: list[str]  # of every step
+    plan: StepPlan  # every step's language(s) and length
     seq_lengths: list[int]  # in schedule order
-    step_lengths: np.ndarray  # of every step
     max_predictions: dict[int, int]  # per sequence length
     model: torch.nn.Module
+    objective: torch.nn.Module  # PretrainingObjective, wrapped in DistributedDataParallel under torchrun
     device: torch.device
     precision: str  # fp32 | bf16, resolved
     ticketed: bool
     heldout: dict[tuple[str, int], ShardDirectory]  # (language, length): held-out examples; with eval_every
 
 
-def build_run(cfg: PretrainConfig) -> PretrainRun:
+def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device | None = None) -> PretrainRun:
     """Check the settings, read the shard manifests, draw the schedule, load the model and its tickets."""
     from mtickets.modeling import TicketBertForPreTraining
 
@@ -469,26 +398,36 @@ def build_run(cfg: PretrainConfig) -> PretrainRun:
         raise MticketsError("--checkpoint-every must be positive")
     if cfg.seed < 0:
         raise MticketsError(f"--seed {cfg.seed}: must be a non-negative integer")
-    if cfg.precision not in PRECISIONS or cfg.ticket_update not in TICKET_UPDATES:
-        raise MticketsError(f"--precision {cfg.precision!r} / --ticket-update {cfg.ticket_update!r}: expected one "
-                            f"of {', '.join(PRECISIONS)} / {', '.join(TICKET_UPDATES)}")
+    if cfg.precision not in PRECISIONS or cfg.ticket_update not in TICKET_UPDATES or cfg.language_per not in LANGUAGE_PER:
+        raise MticketsError(f"--precision {cfg.precision!r} / --ticket-update {cfg.ticket_update!r} / --language-per "
+                            f"{cfg.language_per!r}: expected one of {', '.join(PRECISIONS)} / "
+                            f"{', '.join(TICKET_UPDATES)} / {', '.join(LANGUAGE_PER)}")
+    if cfg.batch_size % ranks.world_size:
+        raise MticketsError(f"--batch-size {cfg.batch_size} is the global batch and must be divisible by the "
+                            f"{ranks.world_size} processes (pretrain.batch_size, pretrain.devices × nodes)")
+    groups = ranks.world_size if cfg.language_per == "rank" else 1
     phases = parse_seq_schedule(cfg.seq_schedule)
     lengths = [length for length, _ in phases]
     caps = parse_max_predictions(cfg.max_predictions, phases)
     datasets = collect_datasets(cfg.shards, lengths)
-    small = [d for d in datasets.values() if len(d) < cfg.batch_size]
+    per_draw = cfg.batch_size // groups
+    small = [d for d in datasets.values() if len(d) < per_draw]
     if small:
         data = small[0]
+        share = f" over {groups} ranks: {per_draw} rows each" if groups > 1 else ""
         raise MticketsError(
             f"language '{data.language}': {data.path} holds {len(data)} examples, fewer than one batch "
-            f"(--batch-size {cfg.batch_size}); add text for '{data.language}', raise shards.dupe_factor, "
+            f"(--batch-size {cfg.batch_size}{share}); add text for '{data.language}', raise shards.dupe_factor, "
             f"or lower pretrain.batch_size"
         )
     languages = sorted({lang for lang, _ in datasets})
     tokens = {lang: max(d.tokens for (l2, _), d in datasets.items() if l2 == lang) for lang in languages}
     probabilities = sampling_probabilities(tokens, cfg.smoothing)
+    drawn = sample_languages(probabilities, cfg.steps * groups, cfg.seed)
+    plan = StepPlan(languages, np.array([languages.index(lang) for lang in drawn]).reshape(cfg.steps, groups),
+                    seq_lengths_for_steps(cfg.steps, phases), cfg.batch_size)
 
-    device = resolve_device(cfg.device)
+    device = device if device is not None else resolve_device(cfg.device)
     enable_tf32(device)
     torch.manual_seed(cfg.seed)
     try:
@@ -508,10 +447,16 @@ def build_run(cfg: PretrainConfig) -> PretrainRun:
         )
     model.to(device)
     model.train()
+    objective = PretrainingObjective(model)
+    if ranks.active:
+        # The ticket bank is a constant buffer: nothing to broadcast at every forward.
+        objective = torch.nn.parallel.DistributedDataParallel(
+            objective, device_ids=[device] if device.type == "cuda" else None, broadcast_buffers=False
+        )
     return PretrainRun(
-        cfg=cfg, datasets=datasets, languages=languages, tokens=tokens, probabilities=probabilities,
-        step_languages=sample_languages(probabilities, cfg.steps, cfg.seed),
-        seq_lengths=lengths, step_lengths=seq_lengths_for_steps(cfg.steps, phases), max_predictions=caps, model=model,
+        cfg=cfg, ranks=ranks, datasets=datasets, streams={key: _stable_id(*key) for key in datasets},
+        languages=languages, tokens=tokens, probabilities=probabilities, plan=plan,
+        seq_lengths=lengths, max_predictions=caps, model=model, objective=objective,
         device=device, precision=resolve_precision(cfg.precision, device), ticketed=bool(bank),
         heldout={key: open_shards(data.path, heldout=True) for key, data in datasets.items()} if cfg.eval_every else {},
     )
@@ -544,12 +489,12 @@ def check_model_fits_data(config, cfg: PretrainConfig, datasets: Mapping[tuple[s
 
 @dataclass
 class TrainingState:
-    """Everything a checkpoint holds: model, optimizer, scheduler, data cursor and (on save) the RNG states."""
+    """Everything a checkpoint holds: model, optimizer, scheduler and step. Data order and every
+    random draw are functions of (seed, step), so no cursor or RNG state is needed."""
 
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
-    cursor: BatchCursor
     step: int = 0
 
     @classmethod
@@ -558,7 +503,7 @@ class TrainingState:
             decay_parameter_groups(model, cfg.weight_decay), lr=cfg.learning_rate, betas=(0.9, 0.999), eps=1e-6
         )
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_warmup_decay(cfg.warmup_steps, cfg.steps))
-        return cls(model, optimizer, scheduler, BatchCursor(seed=cfg.seed))
+        return cls(model, optimizer, scheduler)
 
     def save(self, path: Path, fingerprint: dict) -> None:
         state = {
@@ -566,8 +511,6 @@ class TrainingState:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
-            "cursor": dict(self.cursor.drawn),
-            "rng": _rng_states(),
             "fingerprint": fingerprint,
         }
         with atomic_path(path) as tmp:
@@ -577,8 +520,6 @@ class TrainingState:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
-        self.cursor.drawn = dict(state["cursor"])
-        _set_rng_states(state["rng"])
         self.step = int(state["step"])
 
 
@@ -586,114 +527,153 @@ def evaluate_heldout(run: PretrainRun, step: int, length: int) -> list[dict]:
     """MLM loss and accuracy of every language's held-out examples at ``length``, each through its
     own ticket, without dropout; the masking is seeded per language, the same at every evaluation."""
     cfg, model = run.cfg, run.model
+    objective = PretrainingObjective(model)
     model.eval()
     rows = []
     with torch.no_grad():
         for lang in run.languages:
             data = run.heldout[(lang, length)]
-            generator = torch.Generator().manual_seed(_step_seed(cfg.seed, _stable_id(lang, length), 2))
+            generator = torch.Generator().manual_seed(step_seed(cfg.seed, _stable_id(lang, length), 2))
             loss = correct = masked = 0.0
             for start in range(0, len(data), cfg.batch_size):
-                batch = make_batch(data, range(start, min(start + cfg.batch_size, len(data))),
-                                   mlm_probability=cfg.mlm_probability, max_predictions=run.max_predictions[length],
-                                   generator=generator)
+                batch = masked_batch(data, range(start, min(start + cfg.batch_size, len(data))),
+                                     mlm_probability=cfg.mlm_probability, max_predictions=run.max_predictions[length],
+                                     generator=generator)
                 batch = {k: v.to(run.device) for k, v in batch.items()}
                 with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
-                    hidden = model.bert(batch["input_ids"], attention_mask=batch["attention_mask"],
-                                        token_type_ids=batch["token_type_ids"],
-                                        language=lang if run.ticketed else None).last_hidden_state
-                selected = batch["labels"] != -100
-                logits = model.cls.predictions(hidden[selected]).float()
-                labels = batch["labels"][selected]
-                loss += float(torch.nn.functional.cross_entropy(logits, labels, reduction="sum"))
-                correct += float((logits.argmax(dim=-1) == labels).sum())
-                masked += int(labels.numel())
+                    logits, _ = objective.masked_logits(batch, lang if run.ticketed else None)
+                labels, weights = batch["masked_labels"].flatten(), batch["masked_weights"].flatten()
+                loss += float((torch.nn.functional.cross_entropy(logits, labels, reduction="none") * weights).sum())
+                correct += float(((logits.argmax(dim=-1) == labels).float() * weights).sum())
+                masked += float(weights.sum())
             rows.append({"step": step, "language": lang, "seq_length": length, "examples": len(data),
                          "mlm_loss": loss / max(masked, 1), "mlm_accuracy": correct / max(masked, 1)})
     model.train()
     return rows
 
 
-def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, eval_handle, checkpoint) -> None:
-    """Steps ``state.step + 1 .. stop``: one language's batch each, a log row every ``log_every``
-    steps, held-out rows every ``eval_every`` steps, ``checkpoint()`` every ``checkpoint_every``
-    steps and at ``stop``."""
-    cfg, model = run.cfg, state.model
-    generator = torch.Generator()
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    bar = progress(range(state.step, stop), initial=state.step, total=cfg.steps, desc="pretrain")
-    for index in bar:
-        step = index + 1
-        lang = run.step_languages[index]
-        length = int(run.step_lengths[index])
-        data = run.datasets[(lang, length)]
-        generator.manual_seed(_step_seed(cfg.seed, step, 0))
-        torch.manual_seed(_step_seed(cfg.seed, step, 1))  # dropout
-        indices = state.cursor.next_indices(f"{lang}/{length}", len(data), cfg.batch_size)
-        batch = make_batch(
-            data, indices, mlm_probability=cfg.mlm_probability, max_predictions=run.max_predictions[length],
-            generator=generator,
-        )
-        batch = {k: v.to(run.device, non_blocking=True) for k, v in batch.items()}
-        lr = state.scheduler.get_last_lr()[0]
-        state.optimizer.zero_grad(set_to_none=True)
-        loss, mlm_loss, nsp_loss = accumulate_gradients(run, batch, lang if run.ticketed else None)
-        torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
-        confine = cfg.ticket_update == "ticket" and run.ticketed
-        with confined_to(state.optimizer, owned_slices(model, lang)) if confine else contextlib.nullcontext():
-            state.optimizer.step()
-        state.scheduler.step()
-        state.step = step
-        if step % cfg.log_every == 0 or step == cfg.steps:
-            values = torch.stack([loss, mlm_loss, nsp_loss]).detach().cpu().tolist()
-            row = {
-                "step": step, "language": lang, "seq_length": length,
-                "loss": values[0], "mlm_loss": values[1], "nsp_loss": values[2], "lr": lr,
-            }
-            if not math.isfinite(row["loss"]):
+class LogWriter:
+    """Training-log rows, kept on the device until a flush: writing a row every step would make
+    every step wait for the device. A flush sums the ranks' loss shares, checks for divergence
+    and writes the rows (rank 0)."""
+
+    def __init__(self, run: PretrainRun, handle, flush_rows: int = 50):
+        self.run, self.handle, self.flush_rows = run, handle, flush_rows
+        self.rows: list[dict] = []
+        self.values: list[torch.Tensor] = []
+
+    def add(self, row: dict, losses: torch.Tensor) -> None:
+        self.rows.append(row)
+        self.values.append(losses)
+        if len(self.rows) >= self.flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        ranks = self.run.ranks
+        values = (ranks.sum(torch.stack(self.values)) / ranks.world_size).cpu().tolist()
+        for row, (loss, mlm_loss, nsp_loss) in zip(self.rows, values):
+            if not math.isfinite(loss):
                 raise MticketsError(
-                    f"pretraining diverged at step {step} (language {lang}): loss {row['loss']}; "
+                    f"pretraining diverged at step {row['step']} (language {row['language']}): loss {loss}; "
                     f"lower --learning-rate or raise --warmup-steps"
                 )
-            log_handle.write(json.dumps(row) + "\n")
-            bar.set_postfix(loss=f"{row['loss']:.3f}", lang=lang, refresh=False)
-        if cfg.eval_every and (step % cfg.eval_every == 0 or step == cfg.steps):
-            eval_handle.write("".join(json.dumps(row) + "\n" for row in evaluate_heldout(run, step, length)))
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
-            log_handle.flush()
-            eval_handle.flush()
-            checkpoint()
-    bar.close()
+            row.update(loss=loss, mlm_loss=mlm_loss, nsp_loss=nsp_loss)
+        if self.handle is not None:
+            self.handle.write("".join(json.dumps(row) + "\n" for row in self.rows))
+            self.handle.flush()
+        self.rows, self.values = [], []
 
 
-def accumulate_gradients(run: PretrainRun, batch: dict[str, torch.Tensor], language: str | None):
-    """Backward of the batch's loss in micro-batches of ``micro_batch_size`` rows; returns the
-    batch's (loss, mlm_loss, nsp_loss), detached.
+def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, eval_handle, checkpoint) -> None:
+    """Steps ``state.step + 1 .. stop``: one language's batch per step (or per rank), a log row
+    every ``log_every`` steps, held-out rows every ``eval_every`` steps, ``checkpoint()`` every
+    ``checkpoint_every`` steps and at ``stop``. Batches come from a loader thread."""
+    cfg, model, ranks = run.cfg, state.model, run.ranks
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    logs = LogWriter(run, log_handle)
+    loader = BatchLoader(
+        run.plan, run.datasets, seed=cfg.seed, streams=run.streams, mlm_probability=cfg.mlm_probability,
+        max_predictions=run.max_predictions, first=state.step + 1, last=stop, rank=ranks.rank,
+        world_size=ranks.world_size, pin_memory=run.device.type == "cuda",
+    )
+    bar = progress(range(state.step, stop), initial=state.step, total=cfg.steps, desc="pretrain") if ranks.main \
+        else None
+    try:
+        for step, draw, batch in loader:
+            torch.manual_seed(step_seed(cfg.seed, step, 1 + 2 * ranks.rank))  # dropout
+            batch = {k: v.to(run.device, non_blocking=True) for k, v in batch.items()}
+            lr = state.scheduler.get_last_lr()[0]
+            state.optimizer.zero_grad(set_to_none=True)
+            losses = accumulate_gradients(run, batch, draw.language if run.ticketed else None)
+            torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
+            step_languages = run.plan.step_languages(step)
+            confine = cfg.ticket_update == "ticket" and run.ticketed
+            with confined_to(state.optimizer, owned_slices(model, step_languages)) if confine \
+                    else contextlib.nullcontext():
+                state.optimizer.step()
+            state.scheduler.step()
+            state.step = step
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                language = step_languages[0] if run.plan.groups == 1 else step_languages
+                logs.add({"step": step, "language": language, "seq_length": draw.seq_length, "lr": lr}, losses)
+            if bar is not None:
+                bar.update()
+            if cfg.eval_every and (step % cfg.eval_every == 0 or step == cfg.steps):
+                logs.flush()
+                if ranks.main:
+                    eval_handle.write("".join(json.dumps(row) + "\n"
+                                              for row in evaluate_heldout(run, step, draw.seq_length)))
+                    eval_handle.flush()
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
+                logs.flush()
+                if ranks.main:
+                    checkpoint()
+    finally:
+        loader.close()
+        if bar is not None:
+            bar.close()
 
-    Each micro-batch's mean losses are weighted by its share of the batch's masked
-    positions (MLM) and rows (NSP), so the gradients sum to the whole batch's. With one
-    micro-batch the weights are exactly 1.
+
+def accumulate_gradients(run: PretrainRun, batch: dict[str, torch.Tensor], language: str | None) -> torch.Tensor:
+    """Backward of this rank's share of the step's loss in micro-batches of ``micro_batch_size``
+    rows; returns its ``[loss, mlm_loss, nsp_loss]`` share, detached.
+
+    The loss of a step is the mean over its draws (one, or one per rank with
+    ``language_per: rank``) of each draw's MLM mean over its masked positions plus its NSP
+    mean over rows. Each micro-batch's sums are scaled by those denominators and by the
+    number of processes, because DistributedDataParallel averages the ranks' gradients:
+    the gradients then add up to the whole step's, however the rows are split among
+    processes and micro-batches. The ranks' shares of the returned losses sum to
+    ``world_size`` × the step's loss.
     """
-    rows = batch["labels"].shape[0]
-    masked = (batch["labels"] != -100).sum().clamp(min=1)
-    micro = run.cfg.micro_batch_size or rows
-    mlm_total = nsp_total = 0.0
-    for start in range(0, rows, micro):
-        part = {name: tensor[start : start + micro] for name, tensor in batch.items()}
-        # bf16 autocast: the matrix products in bf16, the weights and AdamW's state in fp32.
-        with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
-            mlm, nsp = pretraining_losses(run.model, part, language)
-        mlm = mlm * ((part["labels"] != -100).sum() / masked)
-        nsp = nsp * (part["labels"].shape[0] / rows)
-        (mlm + nsp).backward()
-        mlm_total, nsp_total = mlm_total + mlm.detach(), nsp_total + nsp.detach()
-    return mlm_total + nsp_total, mlm_total, nsp_total
+    cfg, objective, world = run.cfg, run.objective, run.ranks.world_size
+    rows = batch["input_ids"].shape[0]
+    micro = min(cfg.micro_batch_size or rows, rows)
+    mlm_scale = world / run.plan.groups / batch["masked_count"].clamp(min=1)
+    nsp_scale = world / cfg.batch_size
+    starts = range(0, rows, micro)
+    total = torch.zeros(3, device=run.device)
+    for start in starts:
+        part = {name: tensor[start : start + micro] for name, tensor in batch.items() if tensor.dim()}
+        last = start == starts[-1]
+        # Gradients are averaged across ranks once per step, after the last micro-batch.
+        with objective.no_sync() if run.ranks.active and not last else contextlib.nullcontext():
+            # bf16 autocast: the matrix products in bf16, the weights and AdamW's state in fp32.
+            with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
+                mlm_sum, nsp_sum = objective(part, language)
+            mlm, nsp = mlm_sum * mlm_scale, nsp_sum * nsp_scale
+            (mlm + nsp).backward()
+        total += torch.stack([mlm + nsp, mlm, nsp]).detach()
+    return total
 
 
 def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: float) -> dict:
     """``pretrain.json``: the schedule as drawn, the settings and the final losses."""
     cfg = run.cfg
     tail = rows[-max(1, len(rows) // 100) :]
+    draws = np.bincount(run.plan.languages.ravel(), minlength=len(run.languages))
     return {
         "steps": cfg.steps,
         "languages": run.languages,
@@ -701,12 +681,14 @@ def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: fl
         "tickets": str(cfg.tickets) if cfg.tickets else None,
         "sampling_probabilities": run.probabilities,
         "corpus_tokens": run.tokens,
-        "steps_per_language": {lang: run.step_languages.count(lang) for lang in run.languages},
-        "steps_per_seq_length": {str(length): int((run.step_lengths == length).sum()) for length in run.seq_lengths},
+        "steps_per_language": {lang: int(n) for lang, n in zip(run.languages, draws)},
+        "steps_per_seq_length": {str(length): int((run.plan.lengths == length).sum()) for length in run.seq_lengths},
         "final_loss": rows[-1]["loss"] if rows else None,
         "final_loss_mean_last_1pct": float(np.mean([r["loss"] for r in tail])) if rows else None,
         "batch_size": cfg.batch_size,
         "micro_batch_size": cfg.micro_batch_size or cfg.batch_size,
+        "processes": run.ranks.world_size,
+        "language_per": cfg.language_per,
         "learning_rate": cfg.learning_rate,
         "seed": cfg.seed,
         "device": str(run.device),
@@ -718,21 +700,35 @@ def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: fl
 
 
 def pretrain(cfg: PretrainConfig) -> dict:
-    """Run (or resume) pretraining; write the final model into ``cfg.out``. Returns the summary."""
-    run = build_run(cfg)
+    """Run (or resume) pretraining, in one process or as one of torchrun's ranks; rank 0 writes the
+    final model into ``cfg.out``. Returns the summary (on rank 0; ``{}`` on the others)."""
+    ranks = launched_ranks()
+    device = rank_device(resolve_device(cfg.device), ranks)
+    with process_group(device) as ranks:
+        return _pretrain(cfg, ranks, device)
+
+
+def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
+    run = build_run(cfg, ranks, device)
     state = TrainingState.fresh(run.model, cfg)
-    fingerprint = cfg.fingerprint(run.datasets, run.precision)
+    fingerprint = cfg.fingerprint(run.datasets, run.precision, run.plan.groups)
     ckpt_dir = Path(cfg.checkpoint_dir)
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
     log_path, eval_path = ckpt_dir / LOG_NAME, ckpt_dir / EVAL_LOG_NAME
-    resumed = resumable_checkpoint(ckpt_dir, fingerprint)
-    if resumed is not None:
-        path, saved = resumed
+    # Rank 0 decides what to resume (it may remove stale files); the others load the same file.
+    resumed = None
+    if ranks.main:
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        resumed = resumable_checkpoint(ckpt_dir, fingerprint)
+    resumed_path = ranks.broadcast(str(resumed[0]) if resumed else None)
+    if resumed_path is not None:
+        saved = resumed[1] if resumed else torch.load(resumed_path, map_location="cpu", weights_only=True)
         state.restore(saved)
-        log.info("resuming from %s (step %d of %d)", path, state.step, cfg.steps)
-        for path in (log_path, eval_path):
-            _truncate_log(path, state.step)
-    else:
+        del saved, resumed
+        if ranks.main:
+            log.info("resuming from %s (step %d of %d)", resumed_path, state.step, cfg.steps)
+            for path in (log_path, eval_path):
+                _truncate_log(path, state.step)
+    elif ranks.main:
         for path in (log_path, eval_path):
             path.unlink(missing_ok=True)
     resumed_from = state.step
@@ -744,8 +740,15 @@ def pretrain(cfg: PretrainConfig) -> dict:
 
     stop = cfg.steps if cfg.stop_after is None else min(cfg.steps, cfg.stop_after)
     started = time.time()
-    with open(log_path, "a", encoding="utf-8") as log_handle, open(eval_path, "a", encoding="utf-8") as eval_handle:
+    with contextlib.ExitStack() as files:
+        log_handle = eval_handle = None
+        if ranks.main:
+            log_handle = files.enter_context(open(log_path, "a", encoding="utf-8"))
+            eval_handle = files.enter_context(open(eval_path, "a", encoding="utf-8"))
         train_steps(run, state, stop, log_handle, eval_handle, checkpoint)
+    ranks.barrier()  # every rank has finished its last step before rank 0 publishes
+    if not ranks.main:
+        return {}
     if stop < cfg.steps:
         log.info("stopped at step %d of %d (checkpoint in %s)", stop, cfg.steps, ckpt_dir)
         return {"stopped_at": stop}
@@ -824,6 +827,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ticket-update", choices=TICKET_UPDATES, default="all",
                         help="all: AdamW moves every weight every step (the authors' code); ticket: a step "
                              "updates only its language's ticket")
+    parser.add_argument("--language-per", choices=LANGUAGE_PER, default="step",
+                        help="under torchrun: step: every rank reads its slice of one language's batch (the "
+                             "paper's text); rank: each rank its own language through its own ticket (the "
+                             "authors' TPU setup)")
     parser.add_argument("--out", required=True, type=Path)
 
 
@@ -839,6 +846,6 @@ def main(args: argparse.Namespace) -> None:
             smoothing=args.smoothing, mlm_probability=args.mlm_probability,
             max_predictions=args.max_predictions, seed=args.seed, checkpoint_every=args.checkpoint_every,
             keep_checkpoints=args.keep_checkpoints, device=args.device, precision=args.precision,
-            ticket_update=args.ticket_update, log_every=max(1, args.log_every), eval_every=max(0, args.eval_every),
+            ticket_update=args.ticket_update, language_per=args.language_per, log_every=max(1, args.log_every), eval_every=max(0, args.eval_every),
         )
     )

@@ -16,21 +16,25 @@ and column j of W_2.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import torch
 
 MOMENTS = ("exp_avg", "exp_avg_sq")
 
 
-def owned_slices(model, language: str) -> list[tuple[torch.nn.Parameter, int, torch.Tensor]]:
+def owned_slices(model, languages: Sequence[str]) -> list[tuple[torch.nn.Parameter, int, torch.Tensor]]:
     """``(weight, dim, outside)`` for every unit-owned weight: ``outside`` indexes, along
-    ``dim``, the units not in ``language``'s ticket (one index per component, shared by
-    the weights that component owns)."""
-    ticket = model.ticket(language)
+    ``dim``, the units in none of ``languages``' tickets (one index per component, shared
+    by the weights that component owns). Several languages: the ranks of one step under
+    ``language_per: rank``, whose averaged gradient touches the union of their tickets."""
+    tickets = [model.ticket(language) for language in languages]
     slices = []
     for k, layer in enumerate(model.base_model.encoder.layer):
-        qk, v, ffn = ((ticket[f"layer.{k}.{c}"] == 0).nonzero().squeeze(1) for c in ("qk", "v", "ffn"))
+        qk, v, ffn = (
+            (torch.stack([ticket[f"layer.{k}.{c}"] for ticket in tickets]).amax(dim=0) == 0).nonzero().squeeze(1)
+            for c in ("qk", "v", "ffn")
+        )
         attention = layer.attention.self
         for parameter, dim, outside in (
             (attention.query.weight, 0, qk), (attention.query.bias, 0, qk),
