@@ -134,6 +134,27 @@ def seq_schedule_option():
     )
 
 
+def pretrain_launcher():
+    """The command that starts pretraining: one process, torchrun's processes on one
+    node, or (pretrain.nodes > 1, inside a SLURM allocation) one torchrun per node
+    started by srun, meeting at the first node through torchrun's c10d rendezvous."""
+    devices = config["pretrain"].get("devices", 1)
+    nodes = config["pretrain"].get("nodes", 1)
+    if devices * nodes == 1:
+        return "mtickets pretrain"
+    torchrun = f"torchrun --nproc-per-node {devices} --no-python mtickets pretrain"
+    if nodes == 1:
+        return torchrun.replace("torchrun", "torchrun --standalone", 1)
+    rendezvous = (
+        f"--nnodes {nodes} --rdzv-backend c10d --rdzv-id $SLURM_JOB_ID"
+        ' --rdzv-endpoint "$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)":29500'
+    )
+    return (
+        f"srun --nodes {nodes} --ntasks {nodes} --ntasks-per-node 1 "
+        + torchrun.replace("torchrun", f"torchrun {rendezvous}", 1)
+    )
+
+
 def max_predictions_option():
     return ",".join(
         str(stage["max_predictions"]) for stage in config["pretrain"]["seq_schedule"]

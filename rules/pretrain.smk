@@ -9,17 +9,24 @@ rule pretrain:
         "benchmarks/pretrain/{variant}.tsv"
     conda:
         "../envs/mtickets.yaml"
-    threads: 1
+    threads: config["pretrain"].get("devices", 1)
     resources:
         mem_mb=32000,
         runtime=7 * 24 * 60,
-        gpu=1,
+        # All the job's GPUs (sbatch --gpus): pretrain.devices per node, one process each.
+        gpu=config["pretrain"].get("devices", 1) * config["pretrain"].get("nodes", 1),
+        nodes=config["pretrain"].get("nodes", 1),
         # Resources, not params: Snakemake reruns a job whose params changed, and neither
         # interval can change the weights (a resumed run ends with an uninterrupted run's;
         # evaluating draws no training randomness).
         checkpoint_every=config["pretrain"]["checkpoint_every"],
         eval_every=config["pretrain"]["eval_every"],
     params:
+        launcher=pretrain_launcher(),
+        # The rule's threads shared among the node's processes.
+        omp_threads=lambda wildcards, threads: max(
+            1, threads // config["pretrain"].get("devices", 1)
+        ),
         tickets=tickets_option,
         steps=config["pretrain"]["steps"],
         batch_size=config["pretrain"]["batch_size"],
@@ -35,9 +42,10 @@ rule pretrain:
         device=config["pretrain"]["device"],
         precision=config["pretrain"]["precision"],
         ticket_update=config["pretrain"]["ticket_update"],
+        language_per=config["pretrain"]["language_per"],
         seed=config["pretrain"]["seed"],
     shell:
-        "OMP_NUM_THREADS={threads} mtickets pretrain --model {input.model} {params.tickets}"
+        "OMP_NUM_THREADS={params.omp_threads} {params.launcher} --model {input.model} {params.tickets}"
         " --shards {input.shards} --steps {params.steps} --batch-size {params.batch_size}"
         " --micro-batch-size {params.micro_batch_size}"
         " --learning-rate {params.learning_rate} --warmup-steps {params.warmup_steps}"
@@ -47,6 +55,7 @@ rule pretrain:
         " --checkpoint-every {resources.checkpoint_every} --device {params.device}"
         " --eval-every {resources.eval_every}"
         " --precision {params.precision} --ticket-update {params.ticket_update}"
+        " --language-per {params.language_per}"
         " --seed {params.seed} --out {output} 2> {log}"
 
 

@@ -275,6 +275,27 @@ def test_trankit_model_for_a_language_not_on_trankit_is_an_error(tmp_path):
 
 
 @pytest.mark.slow
+def test_pretrain_devices_2_trains_under_torchrun_with_two_processes(small_run):
+    """pretrain.devices: 2 on CPU: the rule launches torchrun, two gloo processes train the ticket model."""
+    import shutil
+
+    config = small_config()
+    config["pretrain"]["devices"] = 2
+    write_config(small_run, config)
+    try:
+        # The launcher is a param: every pretraining and what follows it is planned again.
+        assert planned_jobs(workdir=small_run) == {"pretrain": 3, "finetune": 3 * SMALL_EVAL, "tables": 2, "all": 1}
+        shutil.rmtree(small_run / "results/pretrain/mtickets/checkpoints")  # else it resumes at the last step
+        snakemake("--cores", "2", "results/pretrain/mtickets/final", workdir=small_run)
+        summary = json.loads((small_run / "results/pretrain/mtickets/final/pretrain.json").read_text())
+        assert summary["processes"] == 2 and summary["resumed_from_step"] == 0 and summary["ticketed"]
+        rows = (small_run / "results/pretrain/mtickets/final/training_log.jsonl").read_text().splitlines()
+        assert [json.loads(row)["step"] for row in rows] == list(range(1, 31))
+    finally:
+        write_config(small_run, small_config())
+
+
+@pytest.mark.slow
 def test_a_corpus_below_the_budget_or_a_batch_stops_before_any_training(small_run):
     """Last in this file: the failed jobs leave the run incomplete."""
     config = small_config()
