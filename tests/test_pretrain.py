@@ -188,6 +188,38 @@ def test_batches_have_fixed_shapes_and_capped_predictions(tmp_path):
         assert torch.equal(tensor, batch[name] if tensor.dim() == 0 else batch[name][8:16]), name
 
 
+def test_the_loader_thread_yields_the_batches_of_the_plan_in_order_and_hands_over_its_errors(tmp_path):
+    from mtickets.batches import BatchLoader, StepPlan
+
+    datasets = {("en", 32): open_shards(write_shards(tmp_path, "en", 32, examples=24, tokens=100))}
+    plan = StepPlan(["en"], np.zeros((10, 1), dtype=np.int64), np.full(10, 32), batch_size=8)
+    options = dict(seed=3, streams={("en", 32): 5}, mlm_probability=0.3, max_predictions={32: 4})
+    loader = BatchLoader(plan, datasets, first=4, last=10, prefetch=2, **options)
+    seen = list(loader)
+    loader.close()
+    direct = BatchLoader(StepPlan(["en"], plan.languages, plan.lengths, 8), datasets, first=1, last=0, **options)
+    assert [step for step, _, _ in seen] == list(range(4, 11))
+    for step, draw, batch in seen:  # the thread's batches are the ones the plan defines
+        expected_draw, expected = direct.batch(step)
+        assert draw == expected_draw and all(torch.equal(batch[k], expected[k]) for k in batch)
+
+    second_rank = BatchLoader(plan, datasets, first=4, last=10, rank=1, world_size=2, **options)
+    _, _, share = next(iter(second_rank))
+    second_rank.close()  # closing before the end does not hang the thread
+    assert all(torch.equal(share[k], seen[0][2][k] if share[k].dim() == 0 else seen[0][2][k][4:8]) for k in share)
+
+    broken = open_shards(datasets[("en", 32)].path)
+
+    def lost_disk(indices):
+        raise OSError("disk gone")
+
+    broken.get = lost_disk
+    loader = BatchLoader(plan, {("en", 32): broken}, first=1, last=10, **options)
+    with pytest.raises(OSError, match="disk gone"):
+        list(loader)
+    loader.close()
+
+
 def test_linear_warmup_decay():
     factor = pt.linear_warmup_decay(4, 10)
     values = [factor(s) for s in range(10)]

@@ -593,6 +593,7 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
     cfg, model, ranks = run.cfg, state.model, run.ranks
     parameters = [p for p in model.parameters() if p.requires_grad]
     logs = LogWriter(run, log_handle)
+    confined: dict[tuple[str, ...], list] = {}  # owned_slices per set of languages: built once, no sync after
     loader = BatchLoader(
         run.plan, run.datasets, seed=cfg.seed, streams=run.streams, mlm_probability=cfg.mlm_probability,
         max_predictions=run.max_predictions, first=state.step + 1, last=stop, rank=ranks.rank,
@@ -609,9 +610,13 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
             losses = accumulate_gradients(run, batch, draw.language if run.ticketed else None)
             torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
             step_languages = run.plan.step_languages(step)
-            confine = cfg.ticket_update == "ticket" and run.ticketed
-            with confined_to(state.optimizer, owned_slices(model, step_languages)) if confine \
-                    else contextlib.nullcontext():
+            if cfg.ticket_update == "ticket" and run.ticketed:
+                key = tuple(sorted(set(step_languages)))
+                if key not in confined:
+                    confined[key] = owned_slices(model, key)
+                with confined_to(state.optimizer, confined[key]):
+                    state.optimizer.step()
+            else:
                 state.optimizer.step()
             state.scheduler.step()
             state.step = step
