@@ -593,7 +593,7 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
     cfg, model, ranks = run.cfg, state.model, run.ranks
     parameters = [p for p in model.parameters() if p.requires_grad]
     logs = LogWriter(run, log_handle)
-    confined: dict[tuple[str, ...], list] = {}  # owned_slices per set of languages: built once, no sync after
+    confined: dict[str, list] = {}  # owned_slices per language: built once (nonzero syncs)
     loader = BatchLoader(
         run.plan, run.datasets, seed=cfg.seed, streams=run.streams, mlm_probability=cfg.mlm_probability,
         max_predictions=run.max_predictions, first=state.step + 1, last=stop, rank=ranks.rank,
@@ -611,10 +611,13 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
             torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
             step_languages = run.plan.step_languages(step)
             if cfg.ticket_update == "ticket" and run.ticketed:
-                key = tuple(sorted(set(step_languages)))
-                if key not in confined:
-                    confined[key] = owned_slices(model, key)
-                with confined_to(state.optimizer, confined[key]):
+                if len(set(step_languages)) == 1:
+                    if step_languages[0] not in confined:
+                        confined[step_languages[0]] = owned_slices(model, step_languages[:1])
+                    slices = confined[step_languages[0]]
+                else:  # a union of ranks' tickets: too many combinations to keep
+                    slices = owned_slices(model, step_languages)
+                with confined_to(state.optimizer, slices):
                     state.optimizer.step()
             else:
                 state.optimizer.step()
