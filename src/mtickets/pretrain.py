@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -59,6 +60,7 @@ from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.formats.tensors import load_ticket_bank
+from mtickets.interference import InterferenceSettings, InterferenceTracker
 from mtickets.progress import progress
 from mtickets.ticket_update import confined_to, owned_slices
 
@@ -69,6 +71,7 @@ PRECISIONS = ("auto", "fp32", "bf16")
 TICKET_UPDATES = ("all", "ticket")
 LOG_NAME = "training_log.jsonl"
 EVAL_LOG_NAME = "eval_log.jsonl"
+INTERFERENCE_DIR = "interference"  # uc-/gc-{step}.parquet parts, beside the checkpoints
 
 
 # --------------------------------------------------------------------------- data
@@ -269,6 +272,7 @@ def resumable_checkpoint(directory: Path, fingerprint: dict) -> tuple[Path, dict
                 old.unlink()
             for name in (LOG_NAME, EVAL_LOG_NAME):
                 (directory / name).unlink(missing_ok=True)
+            shutil.rmtree(directory / INTERFERENCE_DIR, ignore_errors=True)
             return None
         return path, state
     if unreadable:
@@ -311,6 +315,8 @@ class PretrainConfig:
     log_every: int = 1
     eval_every: int = 0  # held-out MLM loss and accuracy every N steps (and at the end); 0: never
     stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
+    interference: InterferenceSettings | None = None  # track uc (and gc) while training
+    interference_out: Path | None = None  # where uc.parquet and gc.parquet go at the end
 
     def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory], precision: str,
                     groups: int) -> dict:
@@ -340,6 +346,7 @@ class PretrainConfig:
             "seed": self.seed,
             "weight_decay": self.weight_decay,
             "max_grad_norm": self.max_grad_norm,
+            **(self.interference.fingerprint() if self.interference else {}),
         }
 
 
@@ -496,6 +503,7 @@ class TrainingState:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     step: int = 0
+    tracker: InterferenceTracker | None = None  # rank 0, with interference settings
 
     @classmethod
     def fresh(cls, model: torch.nn.Module, cfg: PretrainConfig) -> TrainingState:
@@ -512,6 +520,7 @@ class TrainingState:
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "fingerprint": fingerprint,
+            **({"interference": self.tracker.state_dict()} if self.tracker else {}),
         }
         with atomic_path(path) as tmp:
             torch.save(state, tmp)
@@ -521,6 +530,8 @@ class TrainingState:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.step = int(state["step"])
+        if self.tracker is not None:
+            self.tracker.load_state_dict(state["interference"])
 
 
 def evaluate_heldout(run: PretrainRun, step: int, length: int) -> list[dict]:
@@ -586,7 +597,82 @@ class LogWriter:
         self.rows, self.values = [], []
 
 
-def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, eval_handle, checkpoint) -> None:
+class InterferenceRecorder:
+    """Rank 0's interference tracking: the tracker fed after every step, its uc (and gc) rows written
+    as ``{uc,gc}-{step}.parquet`` parts beside the checkpoints, and collected at the end."""
+
+    def __init__(self, run: PretrainRun, tracker: InterferenceTracker, directory: Path):
+        settings = tracker.settings
+        missing = sorted(set(settings.languages) - set(run.languages))
+        if missing:
+            raise MticketsError(f"interference.languages {', '.join(missing)}: not pretraining languages "
+                                f"({', '.join(run.languages)})")
+        self.run, self.tracker, self.directory = run, tracker, directory
+        self.probes = probe_batches(run, settings) if settings.gc_every else {}
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def probe_loss(self, language: str) -> torch.Tensor:
+        batch = self.probes[language]
+        mlm, nsp = PretrainingObjective(self.run.model)(batch, language if self.run.ticketed else None)
+        return mlm / batch["masked_count"].clamp(min=1) + nsp / batch["input_ids"].shape[0]
+
+    def after_step(self, step: int, languages: list[str]) -> None:
+        settings, last = self.tracker.settings, self.run.cfg.steps
+        self.tracker.after_step(languages)
+        if step % settings.uc_every == 0 or step == last:
+            self._write("uc", step, self.tracker.uc_rows(step))
+        if settings.gc_every and (step % settings.gc_every == 0 or step == last):
+            self._write("gc", step, self.tracker.gc_rows(step, self.probe_loss))
+
+    def _write(self, kind: str, step: int, frame) -> None:
+        with atomic_path(self.directory / f"{kind}-{step:09d}.parquet") as tmp:
+            frame.to_parquet(tmp, index=False)
+
+    def parts(self, kind: str) -> list[tuple[int, Path]]:
+        return sorted((int(path.stem.split("-")[1]), path) for path in self.directory.glob(f"{kind}-*.parquet"))
+
+    def truncate(self, step: int) -> None:
+        """Drop the parts written after the checkpoint being resumed (they are written again)."""
+        for kind in ("uc", "gc"):
+            for part_step, path in self.parts(kind):
+                if part_step > step:
+                    path.unlink()
+
+    def collect(self, out: Path) -> dict:
+        """``uc.parquet`` and ``gc.parquet`` (empty frames when not tracked) into ``out``; their row counts."""
+        import pandas as pd
+
+        counts = {}
+        with atomic_dir(out) as tmp:
+            for kind in ("uc", "gc"):
+                frames = [pd.read_parquet(path) for _, path in self.parts(kind)]
+                frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+                    {"step": [], "layer": [], "lang_i": [], "lang_j": [], "value": [], "method": []})
+                frame.to_parquet(tmp / f"{kind}.parquet", index=False)
+                counts[kind] = len(frame)
+        return counts
+
+
+def probe_batches(run: PretrainRun, settings: InterferenceSettings) -> dict[str, dict[str, torch.Tensor]]:
+    """gc's fixed batch per language: its first ``probe_examples`` held-out examples (training
+    examples if the shards hold none out) at the first length, masked with a seed of its own."""
+    from mtickets.formats.shards import HELDOUT
+
+    length, probes = run.seq_lengths[0], {}
+    for lang in settings.languages:
+        data = run.datasets[(lang, length)]
+        if HELDOUT in data.manifest:
+            data = open_shards(data.path, heldout=True)
+        generator = torch.Generator().manual_seed(step_seed(run.cfg.seed, _stable_id("probe", lang), 3))
+        batch = masked_batch(data, range(min(settings.probe_examples, len(data))),
+                             mlm_probability=run.cfg.mlm_probability, max_predictions=run.max_predictions[length],
+                             generator=generator)
+        probes[lang] = {k: v.to(run.device) for k, v in batch.items()}
+    return probes
+
+
+def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, eval_handle, checkpoint,
+                interference: InterferenceRecorder | None = None) -> None:
     """Steps ``state.step + 1 .. stop``: one language's batch per step (or per rank), a log row
     every ``log_every`` steps, held-out rows every ``eval_every`` steps, ``checkpoint()`` every
     ``checkpoint_every`` steps and at ``stop``. Batches come from a loader thread."""
@@ -623,6 +709,8 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
                 state.optimizer.step()
             state.scheduler.step()
             state.step = step
+            if interference is not None:
+                interference.after_step(step, step_languages)
             if step % cfg.log_every == 0 or step == cfg.steps:
                 language = step_languages[0] if run.plan.groups == 1 else step_languages
                 logs.add({"step": step, "language": language, "seq_length": draw.seq_length, "lr": lr}, losses)
@@ -719,6 +807,12 @@ def pretrain(cfg: PretrainConfig) -> dict:
 def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
     run = build_run(cfg, ranks, device)
     state = TrainingState.fresh(run.model, cfg)
+    if cfg.interference is not None and not cfg.interference.languages:  # all of them
+        cfg = dataclasses.replace(cfg, interference=dataclasses.replace(cfg.interference, languages=run.languages))
+    interference = None
+    if cfg.interference is not None and ranks.main:
+        state.tracker = InterferenceTracker(run.model, cfg.interference, run.device)
+        interference = InterferenceRecorder(run, state.tracker, Path(cfg.checkpoint_dir) / INTERFERENCE_DIR)
     fingerprint = cfg.fingerprint(run.datasets, run.precision, run.plan.groups)
     ckpt_dir = Path(cfg.checkpoint_dir)
     log_path, eval_path = ckpt_dir / LOG_NAME, ckpt_dir / EVAL_LOG_NAME
@@ -739,6 +833,8 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
     elif ranks.main:
         for path in (log_path, eval_path):
             path.unlink(missing_ok=True)
+    if interference is not None:
+        interference.truncate(state.step)
     resumed_from = state.step
 
     def checkpoint() -> None:
@@ -753,7 +849,7 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
         if ranks.main:
             log_handle = files.enter_context(open(log_path, "a", encoding="utf-8"))
             eval_handle = files.enter_context(open(eval_path, "a", encoding="utf-8"))
-        train_steps(run, state, stop, log_handle, eval_handle, checkpoint)
+        train_steps(run, state, stop, log_handle, eval_handle, checkpoint, interference)
     ranks.barrier()  # every rank has finished its last step before rank 0 publishes
     if not ranks.main:
         return {}
@@ -764,6 +860,8 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
     summary = summarise(run, read_log(log_path), resumed_from, time.time() - started)
     evaluations = read_log(eval_path)
     summary["heldout"] = {row["language"]: row for row in evaluations if row["step"] == cfg.steps}
+    if interference is not None:
+        summary["interference"] = {**vars(cfg.interference), "rows": interference.collect(cfg.interference_out)}
     with atomic_dir(cfg.out) as tmp:
         run.model.save_pretrained(str(tmp))
         copy_tokenizer_files(cfg.model, tmp)
@@ -840,11 +938,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "paper's text); rank: each rank its own language through its own ticket (the "
                              "authors' TPU setup)")
     parser.add_argument("--out", required=True, type=Path)
+    group = parser.add_argument_group("interference (uc every step, gc on probe batches; mtickets.interference)")
+    group.add_argument("--interference-out", type=Path,
+                       help="track interference and write uc.parquet and gc.parquet into this directory")
+    group.add_argument("--track-languages", nargs="+", default=[], help="default: every pretraining language")
+    group.add_argument("--sketch-dim", type=int, default=1024, help="count-sketch buckets per layer")
+    group.add_argument("--exact-layers", nargs="*", default=[], help="layers also tracked exactly: embeddings, layer.K")
+    group.add_argument("--exact-languages", nargs="*", default=[], help="languages tracked exactly in those layers")
+    group.add_argument("--uc-every", type=int, default=10, help="write uc every N steps (it accumulates every step)")
+    group.add_argument("--gc-every", type=int, default=0, help="gc on each language's probe batch every N steps")
+    group.add_argument("--probe-examples", type=int, default=32, help="examples in a language's probe batch")
 
 
 def main(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
+    interference = None
+    if args.interference_out is not None:
+        if min(args.sketch_dim, args.uc_every, args.probe_examples) <= 0 or args.gc_every < 0:
+            raise MticketsError("--sketch-dim, --uc-every and --probe-examples must be positive, --gc-every >= 0")
+        interference = InterferenceSettings(
+            languages=list(args.track_languages), sketch_dim=args.sketch_dim, exact_layers=list(args.exact_layers),
+            exact_languages=list(args.exact_languages), uc_every=args.uc_every, gc_every=args.gc_every,
+            probe_examples=args.probe_examples, seed=args.seed,
+        )
     pretrain(
         PretrainConfig(
             model=args.model, tickets=args.tickets, shards=list(args.shards), out=args.out,
@@ -854,6 +971,7 @@ def main(args: argparse.Namespace) -> None:
             smoothing=args.smoothing, mlm_probability=args.mlm_probability,
             max_predictions=args.max_predictions, seed=args.seed, checkpoint_every=args.checkpoint_every,
             keep_checkpoints=args.keep_checkpoints, device=args.device, precision=args.precision,
-            ticket_update=args.ticket_update, language_per=args.language_per, log_every=max(1, args.log_every), eval_every=max(0, args.eval_every),
+            ticket_update=args.ticket_update, language_per=args.language_per, log_every=max(1, args.log_every),
+            eval_every=max(0, args.eval_every), interference=interference, interference_out=args.interference_out,
         )
     )
