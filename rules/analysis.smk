@@ -12,7 +12,7 @@ rule tables:
         mem_mb=4000,
         runtime=30,
     params:
-        variants=list(VARIANTS),
+        variants=EVALUATED,
         languages=lambda wildcards: TASKS[wildcards.task]["languages"],
         seq_length=SEQ_LENGTHS[0],
     script:

@@ -19,6 +19,9 @@ if CONFIG_PROBLEMS:
 
 LANGUAGES = config["languages"]
 VARIANTS = config["variants"]
+# Variants fine-tuned and in the tables (the others are pretrained for the analysis).
+EVALUATED = [name for name, spec in VARIANTS.items() if spec.get("evaluate", True)]
+INTERFERENCE = config["interference"]
 TASKS = config["evaluation"]["tasks"]
 SEQ_LENGTHS = [stage["length"] for stage in config["pretrain"]["seq_schedule"]]
 SPLITS = ["train", "dev", "test"]
@@ -155,6 +158,25 @@ def pretrain_launcher():
     )
 
 
+def interference_options(wildcards):
+    """uc for every variant; gc only while pretraining the dense variant of Figure 2."""
+    spec = INTERFERENCE
+    options = [
+        f"--sketch-dim {spec['sketch_dim']} --uc-every {spec['uc_every']}",
+        f"--track-until {spec['until']} --probe-examples {spec['probe_examples']}",
+    ]
+    if wildcards.variant == spec["dense"]:
+        options.append(f"--gc-every {spec['gc_every']}")
+    for flag, values in (
+        ("--track-languages", spec["languages"]),
+        ("--exact-layers", spec["exact_layers"]),
+        ("--exact-languages", spec["exact_languages"]),
+    ):
+        if values:
+            options.append(f"{flag} {' '.join(values)}")
+    return " ".join(options)
+
+
 def max_predictions_option():
     return ",".join(
         str(stage["max_predictions"]) for stage in config["pretrain"]["seq_schedule"]
@@ -173,7 +195,7 @@ def task_data(wildcards):
 def finetune_metrics(task, variant=None):
     return expand(
         "results/finetune/{variant}/{task}/{lang}/seed{seed}/metrics.json",
-        variant=[variant] if variant else list(VARIANTS),
+        variant=[variant] if variant else EVALUATED,
         task=task,
         lang=TASKS[task]["languages"],
         seed=config["evaluation"]["seeds"],
@@ -183,7 +205,7 @@ def finetune_metrics(task, variant=None):
 def table_inputs(wildcards):
     return {
         "metrics": finetune_metrics(wildcards.task),
-        "models": expand("results/pretrain/{variant}/final", variant=list(VARIANTS)),
+        "models": expand("results/pretrain/{variant}/final", variant=EVALUATED),
     }
 
 

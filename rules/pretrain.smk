@@ -2,7 +2,8 @@ rule pretrain:
     input:
         unpack(pretrain_inputs),
     output:
-        directory("results/pretrain/{variant}/final"),
+        final=directory("results/pretrain/{variant}/final"),
+        interference=directory("results/interference/{variant}"),
     log:
         "logs/pretrain/{variant}.log",
     benchmark:
@@ -28,6 +29,7 @@ rule pretrain:
             1, threads // config["pretrain"].get("devices", 1)
         ),
         tickets=tickets_option,
+        interference=interference_options,
         steps=config["pretrain"]["steps"],
         batch_size=config["pretrain"]["batch_size"],
         micro_batch_size=config["pretrain"].get(
@@ -56,7 +58,7 @@ rule pretrain:
         " --eval-every {resources.eval_every}"
         " --precision {params.precision} --ticket-update {params.ticket_update}"
         " --language-per {params.language_per}"
-        " --seed {params.seed} --out {output} 2> {log}"
+        " --interference-out {output.interference} {params.interference} --seed {params.seed} --out {output.final} 2> {log}"
 
 
 # Not part of `all`: ask for results/export/{variant}/{lang} to get a physically

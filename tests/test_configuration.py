@@ -78,7 +78,7 @@ MISTAKES = {
                                                  ["corpus.split.backends: ['zh'] are not pretraining languages"]),
     "heads that do not divide the width": (setter("model", "hidden_size", 66),
                                            ["model.hidden_size: 66 is not a multiple of num_attention_heads 4 "
-                                            "(variants mbert, mtickets, random)"]),
+                                            "(variants mbert, mtickets, random, mtickets_controlled)"]),
     "a variant's own width": (setter("variants", "mtickets", "model", {"hidden_size": 66}),
                               ["variants.mtickets.model.hidden_size: 66 is not a multiple of num_attention_heads 4 "
                                "(variant mtickets)"]),

@@ -106,6 +106,24 @@ def variant_model_config(config: dict, variant: str) -> dict:
     return {**config["model"], **config["variants"][variant].get("model", {})}
 
 
+def interference_problems(config: dict) -> list[str]:
+    spec, variants, problems = config["interference"], config["variants"], []
+    if "ticket" in variants.get(spec["dense"], {"ticket": None}):
+        problems.append(f"interference.dense: {spec['dense']!r} is not a dense variant (one without `ticket`) of "
+                        f"variants: {', '.join(variants)}")
+    if "ticket" not in variants.get(spec["tickets"], {}):
+        problems.append(f"interference.tickets: {spec['tickets']!r} is not a ticket variant of variants: "
+                        f"{', '.join(variants)}")
+    last = min(spec["until"] or config["pretrain"]["steps"], config["pretrain"]["steps"])
+    if spec["step"] > last or spec["step"] % spec["uc_every"]:
+        problems.append(f"interference.step {spec['step']}: must be a multiple of interference.uc_every "
+                        f"({spec['uc_every']}) and at most {last} (pretrain.steps, interference.until)")
+    unknown = [lang for lang in spec["languages"] + spec["exact_languages"] if lang not in config["languages"]]
+    if unknown:
+        problems.append(f"interference.languages / exact_languages: {unknown} are not pretraining languages")
+    return problems
+
+
 def split_backend(config: dict, lang: str) -> str:
     split = config["corpus"]["split"]
     return split.get("backends", {}).get(lang, split["default_backend"])
@@ -120,7 +138,7 @@ def _model_key(config: dict, variant: str, field: str) -> str:
 
 def cross_key_problems(config: dict) -> list[str]:
     """Checks across keys, on a config the schema has passed (with its defaults filled in)."""
-    problems = []
+    problems = interference_problems(config)
     languages = config["languages"]
     for task, spec in config["evaluation"]["tasks"].items():
         missing = [lang for lang in spec["languages"] if lang not in languages]
@@ -170,7 +188,7 @@ def _model_problems(config: dict, longest_sequence: int) -> list[str]:
         if longest_sequence > positions:
             found.append(f"{where}: {positions} is below the longest pretraining sequence {longest_sequence}; "
                          "raise it")
-        if max_length > positions:
+        if max_length > positions and config["variants"][variant].get("evaluate", True):
             found.append(f"evaluation.max_length: {max_length} exceeds {where} {positions}; lower it")
         for problem in found:
             variants_of.setdefault(problem, []).append(variant)

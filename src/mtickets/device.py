@@ -1,4 +1,8 @@
-"""Resolve a ``--device`` choice (auto, cpu, cuda, cuda:N) to a torch device."""
+"""Resolve a ``--device`` choice (auto, cpu, cuda, cuda:N, xla) to a torch device.
+
+``xla`` (TPUs) needs torch_xla, which is built against an older torch than this
+project's: it runs in its own environment, ``envs/tpu.yaml``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import torch
 
 from mtickets.errors import MticketsError
 
-CHOICES = ("auto", "cpu", "cuda")
+CHOICES = ("auto", "cpu", "cuda", "xla")
 
 
 def resolve_device(spec: str = "auto") -> torch.device:
@@ -23,12 +27,21 @@ def resolve_device(spec: str = "auto") -> torch.device:
                 "use --device cpu or --device auto"
             )
         return torch.device(spec)
-    raise MticketsError(f"--device {spec!r}: expected auto, cpu, cuda or cuda:N")
+    if spec == "xla":
+        try:
+            import torch_xla
+        except ImportError:
+            raise MticketsError(
+                "--device xla: torch_xla is not installed in this environment; create envs/tpu.yaml's "
+                "(torch_xla is built against an older torch than the main environment's)"
+            ) from None
+        return torch_xla.device()
+    raise MticketsError(f"--device {spec!r}: expected auto, cpu, cuda, cuda:N or xla")
 
 
 def add_device_argument(parser) -> None:
     parser.add_argument(
-        "--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda or cuda:N"
+        "--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:N or xla (TPU)"
     )
 
 
@@ -37,3 +50,11 @@ def enable_tf32(device: torch.device) -> None:
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+
+
+def step_boundary(device: torch.device) -> None:
+    """End of a training step: XLA records operations lazily and runs them here."""
+    if device.type == "xla":
+        import torch_xla
+
+        torch_xla.sync()

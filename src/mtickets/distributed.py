@@ -2,7 +2,8 @@
 
 ``torchrun --nproc-per-node G [--nnodes N ...] mtickets pretrain ...`` sets ``RANK``,
 ``WORLD_SIZE``, ``LOCAL_RANK`` and the rendezvous; this module joins it (NCCL on CUDA,
-gloo on CPU) and gives each rank its device (``cuda:LOCAL_RANK``).
+gloo on CPU, torch_xla's backend on TPUs) and gives each rank its device
+(``cuda:LOCAL_RANK``; an XLA process sees its own device).
 """
 
 from __future__ import annotations
@@ -66,10 +67,15 @@ def process_group(device: torch.device) -> Iterator[Ranks]:
     if not ranks.active:
         yield ranks
         return
-    backend = "nccl" if device.type == "cuda" else "gloo"
-    if device.type == "cuda":
-        torch.cuda.set_device(device)
-    torch.distributed.init_process_group(backend=backend, device_id=device if device.type == "cuda" else None)
+    if device.type == "xla":
+        import torch_xla.distributed.xla_backend  # noqa: F401  (registers the "xla" backend)
+
+        torch.distributed.init_process_group("xla", init_method="xla://")
+    else:
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        torch.distributed.init_process_group(backend="nccl" if device.type == "cuda" else "gloo",
+                                             device_id=device if device.type == "cuda" else None)
     try:
         yield ranks
     finally:

@@ -53,6 +53,7 @@ class InterferenceSettings:
     uc_every: int = 10  # write uc rows every N steps
     gc_every: int = 0  # 0: no gc
     probe_examples: int = 32
+    until: int = 0  # track steps 1 .. until (0: every step)
     seed: int = 0
 
     def fingerprint(self) -> dict:

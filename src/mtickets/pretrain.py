@@ -51,7 +51,7 @@ import numpy as np
 import torch
 
 from mtickets.batches import LANGUAGE_PER, BatchLoader, StepPlan, masked_batch, step_seed
-from mtickets.device import add_device_argument, enable_tf32, resolve_device
+from mtickets.device import add_device_argument, enable_tf32, resolve_device, step_boundary
 from mtickets.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
@@ -458,7 +458,8 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
     if ranks.active:
         # The ticket bank is a constant buffer: nothing to broadcast at every forward.
         objective = torch.nn.parallel.DistributedDataParallel(
-            objective, device_ids=[device] if device.type == "cuda" else None, broadcast_buffers=False
+            objective, device_ids=[device] if device.type == "cuda" else None, broadcast_buffers=False,
+            gradient_as_bucket_view=device.type == "xla",  # torch_xla's advice for DDP
         )
     return PretrainRun(
         cfg=cfg, ranks=ranks, datasets=datasets, streams={key: _stable_id(*key) for key in datasets},
@@ -516,8 +517,8 @@ class TrainingState:
     def save(self, path: Path, fingerprint: dict) -> None:
         state = {
             "step": self.step,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
+            "model": _on_cpu(self.model.state_dict()),
+            "optimizer": _on_cpu(self.optimizer.state_dict()),
             "scheduler": self.scheduler.state_dict(),
             "fingerprint": fingerprint,
             **({"interference": self.tracker.state_dict()} if self.tracker else {}),
@@ -532,6 +533,17 @@ class TrainingState:
         self.step = int(state["step"])
         if self.tracker is not None:
             self.tracker.load_state_dict(state["interference"])
+
+
+def _on_cpu(value):
+    """A state dict's tensors on the CPU (a checkpoint loads on any device)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {key: _on_cpu(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(item) for item in value)
+    return value
 
 
 def evaluate_heldout(run: PretrainRun, step: int, length: int) -> list[dict]:
@@ -617,7 +629,10 @@ class InterferenceRecorder:
         return mlm / batch["masked_count"].clamp(min=1) + nsp / batch["input_ids"].shape[0]
 
     def after_step(self, step: int, languages: list[str]) -> None:
-        settings, last = self.tracker.settings, self.run.cfg.steps
+        settings = self.tracker.settings
+        last = min(settings.until or self.run.cfg.steps, self.run.cfg.steps)
+        if step > last:
+            return
         self.tracker.after_step(languages)
         if step % settings.uc_every == 0 or step == last:
             self._write("uc", step, self.tracker.uc_rows(step))
@@ -711,6 +726,7 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
             state.step = step
             if interference is not None:
                 interference.after_step(step, step_languages)
+            step_boundary(run.device)
             if step % cfg.log_every == 0 or step == cfg.steps:
                 language = step_languages[0] if run.plan.groups == 1 else step_languages
                 logs.add({"step": step, "language": language, "seq_length": draw.seq_length, "lr": lr}, losses)
@@ -948,6 +964,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--uc-every", type=int, default=10, help="write uc every N steps (it accumulates every step)")
     group.add_argument("--gc-every", type=int, default=0, help="gc on each language's probe batch every N steps")
     group.add_argument("--probe-examples", type=int, default=32, help="examples in a language's probe batch")
+    group.add_argument("--track-until", type=int, default=0, help="track steps 1..N only (default 0: all)")
 
 
 def main(args: argparse.Namespace) -> None:
@@ -960,7 +977,7 @@ def main(args: argparse.Namespace) -> None:
         interference = InterferenceSettings(
             languages=list(args.track_languages), sketch_dim=args.sketch_dim, exact_layers=list(args.exact_layers),
             exact_languages=list(args.exact_languages), uc_every=args.uc_every, gc_every=args.gc_every,
-            probe_examples=args.probe_examples, seed=args.seed,
+            probe_examples=args.probe_examples, until=max(0, args.track_until), seed=args.seed,
         )
     pretrain(
         PretrainConfig(
