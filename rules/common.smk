@@ -137,15 +137,28 @@ def seq_schedule_option():
     )
 
 
+def on_tpu():
+    return config["pretrain"]["device"] == "xla"
+
+
+def pretrain_environment():
+    """TPUs need torch_xla, built against an older torch: its own environment."""
+    return "../envs/tpu.yaml" if on_tpu() else "../envs/mtickets.yaml"
+
+
 def pretrain_launcher():
     """The command that starts pretraining: one process, torchrun's processes on one
     node, or (pretrain.nodes > 1, inside a SLURM allocation) one torchrun per node
-    started by srun, meeting at the first node through torchrun's c10d rendezvous."""
+    started by srun, meeting at the first node through torchrun's c10d rendezvous.
+    On TPUs the package runs from src/ (envs/tpu.yaml cannot install it)."""
     devices = config["pretrain"].get("devices", 1)
     nodes = config["pretrain"].get("nodes", 1)
+    command = "mtickets pretrain"
+    if on_tpu():
+        command = f"env PYTHONPATH={workflow.basedir}/src python -m mtickets pretrain"
     if devices * nodes == 1:
-        return "mtickets pretrain"
-    torchrun = f"torchrun --nproc-per-node {devices} --no-python mtickets pretrain"
+        return command
+    torchrun = f"torchrun --nproc-per-node {devices} --no-python {command}"
     if nodes == 1:
         return torchrun.replace("torchrun", "torchrun --standalone", 1)
     rendezvous = (

@@ -9,7 +9,7 @@ rule pretrain:
     benchmark:
         "benchmarks/pretrain/{variant}.tsv"
     conda:
-        "../envs/mtickets.yaml"
+        pretrain_environment()
     threads: config["pretrain"].get("devices", 1)
     resources:
         mem_mb=32000,

@@ -453,6 +453,7 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
             f"{cfg.tickets or cfg.model} (its languages: {', '.join(bank)})"
         )
     model.to(device)
+    model.tie_weights()  # moving to an XLA device makes new parameters, which unties the MLM decoder
     model.train()
     objective = PretrainingObjective(model)
     if ranks.active:
@@ -879,7 +880,9 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
     if interference is not None:
         summary["interference"] = {**vars(cfg.interference), "rows": interference.collect(cfg.interference_out)}
     with atomic_dir(cfg.out) as tmp:
-        run.model.save_pretrained(str(tmp))
+        model = run.model.cpu()  # from any device (XLA tensors have no storage to save)
+        model.tie_weights()
+        model.save_pretrained(str(tmp))
         copy_tokenizer_files(cfg.model, tmp)
         shutil.copyfile(log_path, tmp / LOG_NAME)
         if cfg.eval_every:
