@@ -1,0 +1,381 @@
+"""Speed and memory of pretraining (``mtickets.pretrain``), each against a baseline measured in the same run.
+
+    python bench/pretrain.py                 # full run (BERT-base widths, 12 layers; ~6 minutes on 2 cores)
+    python bench/pretrain.py --quick         # small sizes, a smoke run (~30 s)
+    python bench/pretrain.py --device cuda   # the model benchmarks on a GPU
+
+1. Training step (dense ``TicketBertForPreTraining``: ``PretrainingObjective`` on a
+   fixed-shape ``masked_batch``, loss = MLM sum / masked count + NSP sum / rows,
+   backward, clipping at 1.0, AdamW of ``TrainingState.fresh``) against a plain
+   ``transformers.BertForPreTraining`` of the same architecture (its own loss from
+   ``labels`` and ``next_sentence_label``, the same optimizer and clipping) on the same
+   batches. BERT-base widths, 12 layers, mBERT's 119,547-token vocabulary, seq 128,
+   batch 8, plus a small configuration (hidden 256, 4 layers, 30,522 tokens). Ratio:
+   throughput, baseline time / ours (> 1: ours is faster).
+2. Resident memory and start-up against corpus size: the real ``pretrain()`` (small
+   model, two languages) in a fresh subprocess per run, on memory-mapped shard
+   directories of N and 10·N examples (the shards stage's writers). Peak RSS and the
+   time from calling ``pretrain`` to the first training step. Targets: RSS large /
+   small ≤ 1.2×, start-up ≈ 1.0× (independent of the corpus size).
+3. Loader overhead: training steps fed by the real ``BatchLoader`` (batches made on its
+   thread while the step runs) against the same steps on the same batches built up
+   front. Target real / pre-built ≤ 1.05×.
+
+Timings interleave the compared variants and report the minimum over repeats (and the
+median), because a shared machine's noise only ever adds time; ratios are against the
+baseline of the same run, never absolute seconds. Threads: ``--threads`` (default 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tickets import SPECIALS, fmt_seconds, header, interleaved, median_ms, row  # noqa: E402  (bench/tickets.py)
+
+MAX_PREDICTIONS = 20  # per sequence, pretrain's default at seq 128
+MLM_PROBABILITY = 0.15
+
+# --------------------------------------------------------------------------- helpers
+
+
+def write_corpus(directory: Path, language: str, examples: int, seq: int, vocab: int, seed: int = 0) -> Path:
+    """A shard directory as the shards stage writes it (Parquet parts with digests, the memory-mapped
+    arrays, the manifest) of random ``[CLS] A [SEP] B [SEP]`` examples of ``seq - 8 .. seq`` tokens."""
+    import pyarrow as pa
+
+    from mtickets.formats.shards import MANIFEST, MEMORY_MAP, MappedWriter, parquet_schema
+    from mtickets.formats.special_tokens import MANIFEST_KEY
+    from mtickets.shards import PartWriter
+
+    rng = np.random.default_rng([seed, examples, seq, sum(map(ord, language))])
+    lengths = rng.integers(seq - 8, seq + 1, size=examples)
+    first = rng.integers(3, lengths - 1)  # [CLS] A [SEP]: at least one token in A and in B
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    starts = np.repeat(offsets[:-1], lengths)
+    tokens = rng.integers(5, vocab, size=int(offsets[-1]), dtype=np.int32)
+    tokens[offsets[:-1]] = SPECIALS.cls
+    tokens[offsets[:-1] + first - 1] = SPECIALS.sep
+    tokens[offsets[1:] - 1] = SPECIALS.sep
+    types = (np.arange(len(tokens)) - starts >= np.repeat(first, lengths)).astype(np.int8)
+    list_offsets = pa.array(offsets.astype(np.int32))
+    table = pa.Table.from_arrays([
+        pa.ListArray.from_arrays(list_offsets, pa.array(tokens)),
+        pa.ListArray.from_arrays(list_offsets, pa.array(types)),
+        pa.array(rng.integers(0, 2, size=examples).astype(np.int8)),
+        pa.array([language] * examples, type=pa.string()),
+    ], schema=parquet_schema())
+    directory.mkdir(parents=True)
+    parts, mapped = PartWriter(directory, per_shard=100_000), MappedWriter(directory)
+    for writer in (parts, mapped):
+        writer.write(table)
+    parts.close()
+    manifest = {"language": language, "seq_length": seq, "documents": examples, "sentences": 2 * examples,
+                "tokens": len(tokens), "examples": examples, "example_tokens": len(tokens), "vocab_size": vocab,
+                MANIFEST_KEY: SPECIALS.to_manifest(), "seed": seed, "shards": parts.shards,
+                MEMORY_MAP: mapped.close()}
+    (directory / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return directory
+
+
+def ticket_config(vocab: int, hidden: int, layers: int, heads: int, ffn: int, max_positions: int = 512):
+    from mtickets.modeling import TicketBertConfig
+
+    return TicketBertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
+                            num_attention_heads=heads, intermediate_size=ffn, max_position_embeddings=max_positions)
+
+
+def optimizer_state(model: torch.nn.Module):
+    """pretrain's AdamW (decay groups, betas, eps) and its warmup/decay schedule, for any model."""
+    from mtickets.pretrain import PretrainConfig, TrainingState
+
+    settings = PretrainConfig(model=Path("."), shards=[], out=Path("."), checkpoint_dir=Path("."), steps=10**6)
+    return TrainingState.fresh(model, settings)
+
+
+def stream_loader(data, steps: int, batch: int, first: int = 1):
+    """A ``BatchLoader`` over steps ``first .. first + steps - 1``, every step reading ``data``."""
+    from mtickets.batches import BatchLoader, StepPlan
+
+    key = (data.language, data.seq_length)
+    last = first + steps - 1
+    plan = StepPlan([data.language], np.zeros((last, 1)), np.full(last, data.seq_length), batch)
+    return BatchLoader(plan, {key: data}, seed=0, streams={key: 0}, mlm_probability=MLM_PROBABILITY,
+                       max_predictions={data.seq_length: MAX_PREDICTIONS}, first=first, last=last)
+
+
+def prebuilt_batches(data, steps: int, batch: int, first: int = 1) -> list[dict[str, torch.Tensor]]:
+    loader = stream_loader(data, steps, batch, first)
+    try:
+        return [batch for _, _, batch in loader]
+    finally:
+        loader.close()
+
+
+def our_step(objective, state, parameters, batch: dict[str, torch.Tensor], device: torch.device) -> None:
+    """One step of ``mtickets.pretrain.train_steps`` on a dense model (one process, one micro-batch, fp32)."""
+    batch = {name: tensor.to(device, non_blocking=True) for name, tensor in batch.items()}
+    state.optimizer.zero_grad(set_to_none=True)
+    mlm_sum, nsp_sum = objective(batch, None)
+    loss = mlm_sum / batch["masked_count"].clamp(min=1) + nsp_sum / batch["input_ids"].shape[0]
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+    state.optimizer.step()
+    state.scheduler.step()
+
+
+def hf_inputs(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``BertForPreTraining``'s inputs for a ``masked_batch``: labels -100 except at the masked positions."""
+    labels = torch.full_like(batch["input_ids"], -100)
+    labels.scatter_(1, batch["masked_positions"],
+                    torch.where(batch["masked_weights"] > 0, batch["masked_labels"], -100))
+    return dict(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                token_type_ids=batch["token_type_ids"], labels=labels, next_sentence_label=batch["next_sentence_label"])
+
+
+def hf_step(model, state, parameters, inputs: dict[str, torch.Tensor], device: torch.device) -> None:
+    """The same step for ``BertForPreTraining``: its own loss (full-vocabulary logits at every position)."""
+    inputs = {name: tensor.to(device, non_blocking=True) for name, tensor in inputs.items()}
+    state.optimizer.zero_grad(set_to_none=True)
+    model(**inputs).loss.backward()
+    torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+    state.optimizer.step()
+    state.scheduler.step()
+
+
+# --------------------------------------------------------------------------- 1. training step
+
+
+def bench_step(args, device, tmp: Path) -> None:
+    from transformers import BertConfig, BertForPreTraining
+
+    from mtickets.formats.shards import open_shards
+    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.pretrain import PretrainingObjective
+
+    header(f"1. training step vs transformers.BertForPreTraining: MLM + NSP, backward, clip 1.0, AdamW; "
+           f"seq {args.seq}, batch {args.batch}, train mode (dropout 0.1), fp32, {device}")
+    for tag, (hidden, layers, heads, ffn, vocab, repeats) in args.step_configs.items():
+        started = time.perf_counter()
+        data = open_shards(write_corpus(tmp / f"step-{tag}", "en", 2 * args.batch, args.seq, vocab))
+        batches = prebuilt_batches(data, 2, args.batch)
+        torch.manual_seed(0)
+        config = ticket_config(vocab, hidden, layers, heads, ffn)
+        ours = TicketBertForPreTraining(config).to(device).train()
+        hf = BertForPreTraining(BertConfig(**{key: getattr(config, key) for key in (
+            "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+            "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings",
+            "type_vocab_size", "initializer_range", "layer_norm_eps", "pad_token_id")})).to(device).train()
+        objective = PretrainingObjective(ours)
+        ours_state, hf_state = optimizer_state(ours), optimizer_state(hf)
+        ours_parameters = [p for p in ours.parameters() if p.requires_grad]
+        hf_parameters = [p for p in hf.parameters() if p.requires_grad]
+        ours_batches, hf_batches = itertools.cycle(batches), itertools.cycle([hf_inputs(b) for b in batches])
+
+        def ours_call():
+            our_step(objective, ours_state, ours_parameters, next(ours_batches), device)
+
+        def hf_call():
+            hf_step(hf, hf_state, hf_parameters, next(hf_batches), device)
+
+        times = interleaved({"ours": ours_call, "hf": hf_call}, repeats, device)
+        params, hf_params = (sum(p.numel() for p in model.parameters()) / 1e6 for model in (ours, hf))
+        print(f"  [{tag}] hidden {hidden}, {heads} heads, FFN {ffn}, {layers} layers, vocab {vocab:,}: "
+              f"{params:.1f}M parameters (BertForPreTraining {hf_params:.1f}M, attention "
+              f"'{hf.config._attn_implementation}'); {repeats} rounds after a warm-up")
+        row(f"ours vs BertForPreTraining [{tag}]", fmt_seconds(times["ours"]), fmt_seconds(times["hf"]),
+            min(times["hf"]) / min(times["ours"]), "throughput (baseline time / ours)")
+        print(f"  {'':<54s} medians: ours {median_ms(times['ours'])} ms, BertForPreTraining "
+              f"{median_ms(times['hf'])} ms; tokens/s ours {args.batch * args.seq / min(times['ours']):.0f}; "
+              f"{time.perf_counter() - started:.0f} s for this configuration")
+
+
+# --------------------------------------------------------------------------- 2. memory and start-up
+
+PRETRAIN_CHILD = r"""
+import json, sys, time
+from pathlib import Path
+settings, threads = json.loads(sys.argv[1]), int(sys.argv[2])
+import torch
+torch.set_num_threads(threads)
+from mtickets import modeling, pretrain as pt
+modeling.TicketBertForPreTraining  # imports transformers now, not inside the timed start-up
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith(key + ":"))
+
+first_step, anon = [], []
+real_accumulate = pt.accumulate_gradients
+def accumulate(*args, **kwargs):  # train_steps calls it once per step: its first call ends the start-up
+    if not first_step:
+        first_step.append(time.perf_counter())
+    anon.append(status("RssAnon"))
+    return real_accumulate(*args, **kwargs)
+pt.accumulate_gradients = accumulate
+paths = {name: Path(settings.pop(name)) for name in ("model", "out", "checkpoint_dir")}
+cfg = pt.PretrainConfig(shards=[Path(p) for p in settings.pop("shards")], **paths, **settings)
+called = time.perf_counter()
+pt.pretrain(cfg)
+done = time.perf_counter()
+# VmHWM, not ru_maxrss: Linux carries the parent's high-water mark into ru_maxrss across exec.
+print(json.dumps({"startup": first_step[0] - called, "training": done - first_step[0], "peak_mb": status("VmHWM"),
+                  "anon_mb": max(anon)}))
+"""
+
+
+def pretrain_child(settings: dict, threads: int) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, "-c", PRETRAIN_CHILD, json.dumps(settings), str(threads)],
+                         capture_output=True, text=True, env=env)
+    if out.returncode:
+        raise RuntimeError(f"pretrain subprocess failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_memory(args, device, tmp: Path) -> None:
+    from transformers.utils.logging import disable_progress_bar
+
+    from mtickets.modeling import TicketBertForPreTraining
+
+    small, large = args.corpus_examples, 10 * args.corpus_examples
+    languages = ("en", "de")
+    hidden, layers, vocab, seq, batch, steps = 128, 2, args.memory_vocab, 128, 16, args.memory_steps
+    header(f"2. pretrain() resident memory and start-up vs corpus size: {small:,} vs {large:,} examples of seq "
+           f"{seq} ({' + '.join(languages)}), memory-mapped shards, hidden {hidden}, {layers} layers, vocab "
+           f"{vocab:,}, batch {batch}, {steps} steps, {device}")
+    model = tmp / "memory-model"
+    disable_progress_bar()  # save_pretrained's
+    TicketBertForPreTraining(ticket_config(vocab, hidden, layers, 2, 4 * hidden)).save_pretrained(str(model))
+    corpora = {}
+    for examples in (small, large):
+        started = time.perf_counter()
+        corpora[examples] = [str(write_corpus(tmp / f"corpus-{examples}" / lang, lang, examples // len(languages),
+                                              seq, vocab)) for lang in languages]
+        size = sum(f.stat().st_size for d in corpora[examples] for f in Path(d).iterdir())
+        print(f"  corpus of {examples:,} examples: {size / 2**20:.0f} MB on disk, written in "
+              f"{time.perf_counter() - started:.1f} s")
+    results = {examples: [] for examples in corpora}
+    for run in range(args.memory_runs):  # interleaved, fresh output and checkpoint directories every run
+        for examples, shards in corpora.items():
+            where = tmp / f"run-{examples}-{run}"
+            settings = dict(model=str(model), shards=shards, out=str(where / "out"),
+                            checkpoint_dir=str(where / "checkpoints"), steps=steps, batch_size=batch,
+                            checkpoint_every=10**6, device=str(device))
+            results[examples].append(pretrain_child(settings, args.threads))
+    best = {examples: {key: min(r[key] for r in runs) for key in runs[0]} for examples, runs in results.items()}
+    for examples, measured in best.items():
+        print(f"  {examples:>9,} examples: peak RSS {measured['peak_mb']:.0f} MB (anonymous {measured['anon_mb']:.0f} "
+              f"MB), start-up {measured['startup']:.2f} s, {steps} steps + saving {measured['training']:.2f} s "
+              f"(best of {args.memory_runs})")
+    large_run, small_run = best[large], best[small]
+    for key, label, unit, target in (
+            ("peak_mb", "peak RSS (VmHWM), 10x corpus vs 1x", "MB", "target <= 1.2x"),
+            ("anon_mb", "anonymous RSS during training, 10x vs 1x", "MB", "target <= 1.2x"),
+            ("startup", "start-up to the first step, 10x corpus vs 1x", "s", "target ~1.0x")):
+        digits = 2 if unit == "s" else 0
+        row(label, f"{large_run[key]:8.{digits}f} {unit}", f"{small_run[key]:8.{digits}f} {unit}",
+            large_run[key] / small_run[key], target)
+    print("  (RSS above the anonymous part is file-backed: the shards' mapped page-cache pages, shared and "
+          "reclaimable; the kernel maps them in large folios around every row read)")
+
+
+# --------------------------------------------------------------------------- 3. loader overhead
+
+
+def bench_loader(args, device, tmp: Path) -> None:
+    from mtickets.formats.shards import open_shards
+    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.pretrain import PretrainingObjective
+
+    hidden, layers, heads, ffn, vocab = args.loader_model
+    seq, batch, steps = args.loader_seq, args.loader_batch, args.loader_steps
+    header(f"3. loader overhead: {steps} training steps fed by BatchLoader vs on batches built up front; hidden "
+           f"{hidden}, {layers} layers, vocab {vocab:,}, seq {seq}, batch {batch}, {device}")
+    data = open_shards(write_corpus(tmp / "loader", "en", 4 * steps * batch, seq, vocab))
+    torch.manual_seed(0)
+    model = TicketBertForPreTraining(ticket_config(vocab, hidden, layers, heads, ffn)).to(device).train()
+    objective, state = PretrainingObjective(model), optimizer_state(model)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    # Every round (the warm-up included) reads the next steps of the stream: new batches each time, the same
+    # ones for both variants.
+    rounds = args.repeats_loader + 1
+    real_starts = itertools.count(1, steps)
+    built_rounds = iter([prebuilt_batches(data, steps, batch, 1 + k * steps) for k in range(rounds)])
+
+    def real():
+        loader = stream_loader(data, steps, batch, next(real_starts))
+        try:
+            for _, _, loaded in loader:
+                our_step(objective, state, parameters, loaded, device)
+        finally:
+            loader.close()
+
+    def prebuilt():
+        for built in next(built_rounds):
+            our_step(objective, state, parameters, built, device)
+
+    times = interleaved({"real": real, "prebuilt": prebuilt}, args.repeats_loader, device)
+    row(f"real loader vs pre-built batches, {steps} steps", fmt_seconds(times["real"]),
+        fmt_seconds(times["prebuilt"]), min(times["real"]) / min(times["prebuilt"]), "target <= 1.05x")
+    print(f"  {'':<54s} medians: real {median_ms(times['real'])} ms, pre-built {median_ms(times['prebuilt'])} ms; "
+          f"{1000 * min(times['prebuilt']) / steps:.1f} ms per step")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in seconds")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--only", default="step,memory,loader", help="comma-separated sections to run")
+    parser.add_argument("--repeats", type=int, default=None, help="timed rounds per comparison")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if args.quick:
+        args.seq, args.batch = 64, 8
+        repeats = args.repeats or 2  # tag: hidden, layers, heads, FFN, vocabulary, timed rounds
+        args.step_configs = {"tiny": (64, 2, 4, 256, 1000, repeats), "small": (256, 4, 4, 1024, 30522, repeats)}
+        args.corpus_examples, args.memory_vocab, args.memory_steps, args.memory_runs = 2000, 1000, 3, 1
+        args.loader_model, args.loader_seq, args.loader_batch, args.loader_steps = (64, 2, 4, 256, 1000), 64, 8, 4
+        args.repeats_loader = args.repeats or 2
+    else:
+        args.seq, args.batch = 128, 8
+        args.step_configs = {"BERT-base": (768, 12, 12, 3072, 119547, args.repeats or 3),
+                             "small": (256, 4, 4, 1024, 30522, args.repeats or 10)}
+        args.corpus_examples, args.memory_vocab, args.memory_steps, args.memory_runs = 20_000, 30522, 10, 2
+        args.loader_model, args.loader_seq, args.loader_batch, args.loader_steps = (256, 4, 4, 1024, 30522), 128, 16, 10
+        args.repeats_loader = args.repeats or 5
+    sections = set(args.only.split(","))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"bench/pretrain.py: torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, "
+          f"{'quick' if args.quick else 'full'} run, load average {load:.2f}")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-pretrain-") as tmp:
+        if "step" in sections:
+            bench_step(args, device, Path(tmp))
+        if "memory" in sections:
+            bench_memory(args, device, Path(tmp))
+        if "loader" in sections:
+            bench_loader(args, device, Path(tmp))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s; peak RSS of this process {usage.ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

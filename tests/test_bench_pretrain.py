@@ -1,0 +1,29 @@
+"""bench/pretrain.py runs end to end at small sizes (a smoke run; no timing is asserted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "pretrain.py"
+
+
+def test_quick_benchmark_prints_every_comparison():
+    run = subprocess.run([sys.executable, str(BENCH), "--quick", "--repeats", "1"],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for section in ("1. training step", "2. pretrain() resident memory", "3. loader overhead"):
+        assert f"\n{section}" in run.stdout
+    expected = ["ours vs BertForPreTraining [tiny]", "ours vs BertForPreTraining [small]",
+                "peak RSS (VmHWM), 10x corpus vs 1x", "anonymous RSS during training, 10x vs 1x",
+                "start-up to the first step, 10x corpus vs 1x", "real loader vs pre-built batches, 4 steps"]
+    ratios = {}
+    for line in run.stdout.splitlines():
+        match = re.search(r"(\d+\.\d{3})x", line)
+        label = next((label for label in expected if line.startswith(f"  {label} ")), None)
+        if match and label:
+            ratios[label] = float(match.group(1))
+    assert sorted(ratios) == sorted(expected), run.stdout
+    assert all(ratio > 0 for ratio in ratios.values())
