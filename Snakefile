@@ -6,6 +6,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+report: "workflow/report/workflow.rst"
+
+
 # The embedded demo, unless --configfile names another config: that one then
 # replaces the demo rather than being merged into it (variants would add up).
 if not workflow.overwrite_configfiles:

@@ -22,6 +22,7 @@ VARIANTS = config["variants"]
 # Variants fine-tuned and in the tables (the others are pretrained for the analysis).
 EVALUATED = [name for name, spec in VARIANTS.items() if spec.get("evaluate", True)]
 INTERFERENCE = config["interference"]
+ANALYSIS = config["analysis"]
 TASKS = config["evaluation"]["tasks"]
 SEQ_LENGTHS = [stage["length"] for stage in config["pretrain"]["seq_schedule"]]
 SPLITS = ["train", "dev", "test"]
@@ -223,7 +224,14 @@ def table_inputs(wildcards):
 
 
 def all_outputs():
-    return expand("results/{task}_table.csv", task=list(TASKS))
+    return [
+        *expand("results/{task}_table.csv", task=list(TASKS)),
+        "results/analysis/relatedness.csv",
+        "results/figures/ticket_map.png",
+        "results/figures/interference_stability.png",
+        "results/figures/loss_curves.png",
+        *expand("results/analysis/{variant}/overlap.png", variant=ticket_variants()),
+    ]
 
 
 wildcard_constraints:

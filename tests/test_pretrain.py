@@ -635,10 +635,12 @@ def test_heldout_loss_is_logged_for_every_language_without_changing_training(tmp
     assert run_cli(pretrain_argv(model, shards, tmp_path / "plain", tmp_path / "ck1", 20)) == 0
     assert run_cli(pretrain_argv(model, shards, tmp_path / "eval", tmp_path / "ck2", 20, ["--eval-every", "8"])) == 0
     rows = [json.loads(line) for line in (tmp_path / "eval" / pt.EVAL_LOG_NAME).read_text().splitlines()]
-    assert [(r["step"], r["language"]) for r in rows] == [(s, lang) for s in (8, 16, 20) for lang in ("de", "en")]
+    # Every scheduled length at every evaluation: the curves do not jump where the schedule switches.
+    assert [(r["step"], r["seq_length"], r["language"]) for r in rows] == [
+        (s, length, lang) for s in (8, 16, 20) for length in (32, 64) for lang in ("de", "en")]
     assert all(r["examples"] == 12 and r["mlm_loss"] > 0 and 0 <= r["mlm_accuracy"] <= 1 for r in rows)
-    assert [r["seq_length"] for r in rows] == [32] * 4 + [64] * 2  # the schedule's length at that step
     summary = json.loads((tmp_path / "eval/pretrain.json").read_text())
-    assert summary["heldout"] == {r["language"]: r for r in rows[-2:]}
+    assert summary["heldout"] == {lang: {str(r["seq_length"]): r for r in rows[-4:] if r["language"] == lang}
+                                  for lang in ("de", "en")}
     for name in ("model.safetensors", pt.LOG_NAME):  # evaluating draws no training randomness
         assert (tmp_path / "eval" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()

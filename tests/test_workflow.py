@@ -51,7 +51,8 @@ def small_config() -> dict:
     config["tokenizer"]["vocab_size"] = 1000
     config["shards"]["dupe_factor"] = 1
     config["scoring"]["tokens"] = 2000
-    config["pretrain"].update(steps=30, warmup_steps=3, checkpoint_every=10)
+    config["pretrain"].update(steps=30, warmup_steps=3, checkpoint_every=10, eval_every=10)
+    config["interference"].update(step=30, uc_every=5, gc_every=5)
     config["evaluation"]["seeds"] = [1]
     for task, spec in config["evaluation"]["tasks"].items():
         spec["languages"] = languages[:2] if task == "pos" else languages
@@ -64,13 +65,15 @@ def test_demo_dry_run_plans_every_stage():
     jobs = planned_jobs("--forceall")
     config = demo_config()
     n_lang, n_variants = len(config["languages"]), len(config["variants"])
+    evaluated = [name for name, spec in config["variants"].items() if spec.get("evaluate", True)]
     seeds = len(config["evaluation"]["seeds"])
     n_eval = sum(len(task["languages"]) for task in config["evaluation"]["tasks"].values())
     assert jobs["download"] == jobs["extract"] == jobs["split"] == n_lang
     assert jobs["shards"] == 2 * n_lang
-    assert jobs["score"] == 2 * n_lang  # two ticket variants
+    assert jobs["score"] == 3 * n_lang  # three ticket variants
     assert jobs["pretrain"] == jobs["init"] == n_variants
-    assert jobs["finetune"] == n_variants * n_eval * seeds
+    assert jobs["finetune"] == len(evaluated) * n_eval * seeds
+    assert jobs["relatedness"] == 3 and jobs["interference_figures"] == jobs["ticket_map"] == jobs["typology"] == 1
     assert jobs["tables"] == 2
 
 
@@ -83,13 +86,19 @@ def test_paper_config_plans_whole_dag_without_data(tmp_path):
         "split_trankit": 9,  # he, hy, ar; azb, ka, my, ne, new, pnb (Arabic model)
         "tokenizer": 1,
         "shards": 103 * 2,  # sequence lengths 128 and 512
-        "init": 7,
-        "score": 5 * 103,  # random14/16, magnitude16, mtickets14/16
-        "merge": 5,
-        "pretrain": 7,
+        "init": 8,  # the 7 of the tables and mtickets_controlled (Figure 3)
+        "score": 6 * 103,  # random14/16, magnitude16, mtickets14/16, mtickets_controlled
+        "merge": 6,
+        "pretrain": 8,
         "task_data": 42 + 31,
         "finetune": 7 * (42 + 31) * 5,
         "tables": 2,
+        "typology": 1,
+        "relatedness": 6,
+        "relatedness_table": 1,
+        "ticket_map": 1,
+        "interference_figures": 1,
+        "loss_curves": 1,
         "all": 1,
     }
 
@@ -161,6 +170,28 @@ def test_end_to_end_writes_tables_with_f1_for_every_language(small_run):
     assert list((small_run / "benchmarks/finetune").rglob("*.tsv"))
 
 
+REPORTED = ["ner_table.csv", "pos_table.csv", "relatedness.csv", "ticket_map.png", "interference_stability.png",
+            "uc_per_layer.png", "loss_curves.png", "heldout_loss_per_language.png"]
+
+
+@pytest.mark.slow
+def test_the_report_holds_every_table_and_figure(small_run):
+    import zipfile
+
+    snakemake("--report", "report.zip", workdir=small_run)
+    with zipfile.ZipFile(small_run / "report.zip") as archive:
+        names = archive.namelist()
+    for name in REPORTED:
+        assert any(n.endswith(f"/{name}") for n in names), (name, names)
+    for variant in ("mtickets", "random", "mtickets_controlled"):  # every ticket variant's own figures
+        for figure in ("overlap.png", "keep_ratio.png"):
+            assert any(n.endswith(f"/{variant}/{figure}") for n in names), (variant, figure, names)
+    interference = json.loads((small_run / "results/analysis/interference.json").read_text())
+    assert interference["figure3"]["step"] == 30 and len(interference["figure2"]["gc_steps"]) == 5
+    relatedness = json.loads((small_run / "results/analysis/mtickets/relatedness.json").read_text())
+    assert relatedness["tests"]["family"]["exact"] and relatedness["languages"] == ["de", "en", "ru"]
+
+
 @pytest.mark.slow
 def test_reformatting_the_config_plans_nothing(small_run):
     """Keys sorted, flow style, comments dropped: the same settings, so nothing to rerun."""
@@ -175,6 +206,9 @@ def test_reformatting_the_config_plans_nothing(small_run):
 
 
 SMALL_EVAL = 3 + 2  # fine-tunes per variant: NER en, de, ru; POS en, de (one seed)
+# What a changed pretraining or ticket bank reruns of the analysis.
+PRETRAIN_ANALYSIS = {"interference_figures": 1, "loss_curves": 1}
+TICKET_ANALYSIS = {"relatedness": 2, "relatedness_table": 1, "ticket_map": 1}
 
 
 @pytest.mark.slow
@@ -183,12 +217,15 @@ SMALL_EVAL = 3 + 2  # fine-tunes per variant: NER en, de, ru; POS en, de (one se
     ("pretrain", "checkpoint_every", 7, {}),
     ("scoring", "checkpoint_every", 3, {}),
     # The scoring budget: the SNIP scores (not the random ones, not the shards) and after.
-    ("scoring", "tokens", 1500, {"score": 3, "merge": 1, "pretrain": 1, "finetune": SMALL_EVAL, "tables": 2,
-                                 "all": 1}),
+    # (mtickets and the analysis-only mtickets_controlled score with SNIP.)
+    ("scoring", "tokens", 1500, {"score": 6, "merge": 2, "pretrain": 2, "finetune": SMALL_EVAL, "tables": 2,
+                                 **TICKET_ANALYSIS, **PRETRAIN_ANALYSIS, "all": 1}),
     # The batch size: every pretraining (not the shards) and after.
-    ("pretrain", "batch_size", 8, {"pretrain": 3, "finetune": 3 * SMALL_EVAL, "tables": 2, "all": 1}),
+    ("pretrain", "batch_size", 8, {"pretrain": 4, "finetune": 3 * SMALL_EVAL, "tables": 2, **PRETRAIN_ANALYSIS,
+                                   "all": 1}),
     # The device may change the weights numerically.
-    ("pretrain", "device", "cpu", {"pretrain": 3, "finetune": 3 * SMALL_EVAL, "tables": 2, "all": 1}),
+    ("pretrain", "device", "cpu", {"pretrain": 4, "finetune": 3 * SMALL_EVAL, "tables": 2, **PRETRAIN_ANALYSIS,
+                                   "all": 1}),
 ])
 def test_a_changed_key_plans_only_what_it_can_change(small_run, section, key, value, reruns):
     config = small_config()
@@ -214,6 +251,10 @@ def test_changing_remain_ratio_reruns_only_merge_and_after(small_run):
         "pretrain": 1,
         "finetune": n_eval,
         "tables": 2,
+        "relatedness": 1,
+        "relatedness_table": 1,
+        "ticket_map": 1,
+        "loss_curves": 1,
         "all": 1,
     }
 
@@ -284,7 +325,8 @@ def test_pretrain_devices_2_trains_under_torchrun_with_two_processes(small_run):
     write_config(small_run, config)
     try:
         # The launcher is a param: every pretraining and what follows it is planned again.
-        assert planned_jobs(workdir=small_run) == {"pretrain": 3, "finetune": 3 * SMALL_EVAL, "tables": 2, "all": 1}
+        assert planned_jobs(workdir=small_run) == {"pretrain": 4, "finetune": 3 * SMALL_EVAL, "tables": 2,
+                                                   **PRETRAIN_ANALYSIS, "all": 1}
         shutil.rmtree(small_run / "results/pretrain/mtickets/checkpoints")  # else it resumes at the last step
         snakemake("--cores", "2", "results/pretrain/mtickets/final", workdir=small_run)
         summary = json.loads((small_run / "results/pretrain/mtickets/final/pretrain.json").read_text())

@@ -38,6 +38,11 @@ STAGES = {
     "task-data": "mtickets.task_data",
     "finetune": "mtickets.finetune",
     "tables": "mtickets.tables",
+    "typology": "mtickets.typology",
+    "relatedness": "mtickets.relatedness",
+    "ticket-map": "mtickets.ticket_map",
+    "interference-figures": "mtickets.interference_figures",
+    "loss-curves": "mtickets.loss_curves",
 }
 
 

@@ -737,7 +737,8 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
                 logs.flush()
                 if ranks.main:
                     eval_handle.write("".join(json.dumps(row) + "\n"
-                                              for row in evaluate_heldout(run, step, draw.seq_length)))
+                                              for length in run.seq_lengths
+                                              for row in evaluate_heldout(run, step, length)))
                     eval_handle.flush()
             if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
                 logs.flush()
@@ -876,7 +877,10 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
 
     summary = summarise(run, read_log(log_path), resumed_from, time.time() - started)
     evaluations = read_log(eval_path)
-    summary["heldout"] = {row["language"]: row for row in evaluations if row["step"] == cfg.steps}
+    # Every scheduled length is evaluated (curves stay comparable across the schedule's switch).
+    summary["heldout"] = {lang: {str(row["seq_length"]): row for row in evaluations
+                                 if row["step"] == cfg.steps and row["language"] == lang} for lang in run.languages
+                          } if cfg.eval_every else {}
     if interference is not None:
         summary["interference"] = {**vars(cfg.interference), "rows": interference.collect(cfg.interference_out)}
     with atomic_dir(cfg.out) as tmp:
