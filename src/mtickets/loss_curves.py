@@ -75,7 +75,7 @@ def training_figure(runs: dict[str, Path], window: int):
 
 
 def per_language_figure(runs: dict[str, Path]):
-    from mtickets.plotting import plt
+    from mtickets.plotting import legend_right, plt
 
     evaluated = {variant: first_length(read_rows(directory / "eval_log.jsonl")) for variant, directory in runs.items()}
     evaluated = {variant: rows for variant, rows in evaluated.items() if rows}
@@ -95,11 +95,7 @@ def per_language_figure(runs: dict[str, Path]):
         ax.set_xlabel("pretraining step")
         ax.set_ylabel("held-out MLM loss")
         ax.grid(alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, title="language", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
-                  frameon=False)
-    figure.tight_layout()
-    return figure
+    return legend_right(figure, *axes[0][0].get_legend_handles_labels(), title="language")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,3 +25,11 @@ def family_colours(families: Sequence[str]) -> dict[str, tuple]:
     palette = plt.get_cmap("tab10" if len(set(families)) <= 10 else "tab20").colors
     ordered = list(dict.fromkeys(families))
     return {family: palette[i % len(palette)] for i, family in enumerate(ordered)}
+
+
+def legend_right(figure, handles, labels, title: str):
+    """One legend for the whole figure, right of its panels."""
+    figure.legend(handles, labels, title=title, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
+                  frameon=False)
+    figure.tight_layout()
+    return figure

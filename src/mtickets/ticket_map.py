@@ -35,7 +35,7 @@ def embed(tickets: np.ndarray, seed: int) -> np.ndarray:
 
 
 def map_figure(panels: dict[str, tuple[list[str], np.ndarray]], typology: dict, proxies: dict[str, str]):
-    from mtickets.plotting import family_colours, plt
+    from mtickets.plotting import family_colours, legend_right, plt
 
     families = [typology[lang]["family"] for languages, _ in panels.values() for lang in languages]
     colours = family_colours(families)
@@ -48,11 +48,8 @@ def map_figure(panels: dict[str, tuple[list[str], np.ndarray]], typology: dict, 
         ax.set_xlabel("UMAP 1")
         ax.set_ylabel("UMAP 2")
         ax.margins(0.15)
-    handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=f) for f, c in colours.items()]
-    figure.legend(handles=handles, title="family", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
-                  frameon=False)
-    figure.tight_layout()
-    return figure
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=c) for c in colours.values()]
+    return legend_right(figure, handles, list(colours), title="family")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
