@@ -358,3 +358,25 @@ def test_archive_of_the_other_task_is_refused(tmp_path):
     archive = ud_release(tmp_path / "ud-treebanks-v2.5.tgz")
     with pytest.raises(MticketsError, match="set format: conllu"):
         stage_task_data("pos", "en", "panx", str(archive), tmp_path / "out")
+
+
+def test_the_config_schema_takes_every_source_kind():
+    from pathlib import Path
+
+    import yaml
+
+    from mtickets.configuration import config_problems
+
+    root = Path(__file__).resolve().parents[1]
+    schema = root / "workflow" / "schemas" / "config.schema.yaml"
+
+    def problems(ner_source, pos_source):
+        config = yaml.safe_load((root / "config" / "paper.yaml").read_text(encoding="utf-8"))
+        config["evaluation"]["tasks"]["ner"]["source"] = ner_source
+        config["evaluation"]["tasks"]["pos"]["source"] = pos_source
+        return config_problems(config, schema)
+
+    assert problems("resources/xtreme/AmazonPhotos.zip", "resources/xtreme/ud-treebanks-v2.5.tgz") == []
+    assert problems("resources/panx_dataset/{lang}.tar.gz", "resources/google-xtreme") == []
+    (problem,) = problems("resources/panx/{split}.tsv", "resources/xtreme/ud-treebanks-v2.5.tgz")
+    assert problem.startswith("evaluation.tasks.ner.source:")

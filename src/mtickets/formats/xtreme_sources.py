@@ -97,7 +97,7 @@ HF_UDPOS_LANGUAGES = {
     "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
 }  # fmt: skip
 
-# What each kind holds: (task, output format).
+# The task whose data an archive kind holds, and the format each task stages as.
 KIND_TASK = {"panx-zip": "ner", "panx-tar": "ner", "panx-dir": "ner", "ud": "pos"}
 TASK_FORMAT = {"ner": "panx", "pos": "conllu"}
 _ARCHIVE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, zlib.error, gzip.BadGzipFile, EOFError, OSError)
@@ -328,9 +328,7 @@ def ud_files(names: Iterable[str], lang: str) -> dict[str, list[str]]:
     ``TOP/TREEBANK/{lang}_*.conllu``."""
     chosen: dict[str, list[str]] = {split: [] for split in SPLITS}
     for name in names:
-        parts = PurePosixPath(name).parts
-        if parts[:1] == (".",):
-            parts = parts[1:]
+        parts = PurePosixPath(name).parts  # "./x/y" has the parts x, y
         if len(parts) != 3 or not parts[2].endswith(".conllu") or parts[2].split("_")[0] != lang:
             continue
         split = treebank_split(parts[2])
