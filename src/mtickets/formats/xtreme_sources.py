@@ -246,7 +246,7 @@ def _split_members(tar: tarfile.TarFile, where: str, origin: str) -> dict[str, t
             f"{where}: no {' or '.join(repr(split) for split in missing)} member (it holds {held}); "
             f"a PAN-X language archive holds the raw splits train, dev and test. {origin}"
         )
-    return found
+    return {split: found[split] for split in SPLITS}
 
 
 def _panx_tar_members(tar: tarfile.TarFile, where: str, origin: str) -> Iterator[Member]:
@@ -286,10 +286,11 @@ def _zip_member(archive: zipfile.ZipFile, zip_path: Path, lang: str) -> str:
     elsewhere = [name for name in names if PurePosixPath(name).name == f"{lang}.tar.gz"]
     if len(elsewhere) == 1:
         return elsewhere[0]
-    held = sorted(PurePosixPath(name).name[: -len(".tar.gz")] for name in names if name.endswith(".tar.gz"))
-    listing = ", ".join(held[:60]) + (f", … ({len(held)} in all)" if len(held) > 60 else "") if held else "none"
+    held = sorted(PurePosixPath(name).name[: -len(".tar.gz")] for name in names
+                  if name.endswith(".tar.gz") and not PurePosixPath(name).name.startswith("."))
+    listing = ", ".join(held[:60]) + (f", … ({len(held)} in all)" if len(held) > 60 else "")
     raise MticketsError(
-        f"{zip_path}: no member {wanted} (its language archives: {listing}); {PANX_ORIGIN}. "
+        f"{zip_path}: no member {wanted} (its language archives: {listing or 'none'}); {PANX_ORIGIN}. "
         f"Remove '{lang}' from evaluation.tasks.ner.languages if PAN-X lacks it"
     )
 
@@ -297,7 +298,9 @@ def _zip_member(archive: zipfile.ZipFile, zip_path: Path, lang: str) -> str:
 @contextlib.contextmanager
 def _panx_zip(zip_path: Path, lang: str) -> Iterator[Iterator[Member]]:
     if not zip_path.is_file():
-        raise MticketsError(f"{zip_path}: not found; {PANX_ORIGIN}. Save it there or set evaluation.tasks.ner.source")
+        raise MticketsError(
+            f"{zip_path}: not found; {PANX_ORIGIN}. Save it there or set evaluation.tasks.ner.source"
+        )
     try:
         archive = zipfile.ZipFile(zip_path)
     except _ARCHIVE_ERRORS as error:
@@ -456,7 +459,9 @@ def parquet_lines(path: Path, task: str, lang: str) -> Iterator[str]:
     try:
         handle = pq.ParquetFile(path)
     except Exception as error:  # pyarrow raises its own ArrowInvalid, OSError, ...
-        raise MticketsError(f"{path}: not a readable parquet file ({error}); google/xtreme's are at {HF_ORIGIN}") from None
+        raise MticketsError(
+            f"{path}: not a readable parquet file ({error}); google/xtreme's are at {HF_ORIGIN}"
+        ) from None
     schema = handle.schema_arrow
     needed = ["tokens", column] + (["langs"] if task == "ner" and "langs" in schema.names else [])
     absent = [name for name in ("tokens", column) if name not in schema.names]
@@ -466,10 +471,6 @@ def parquet_lines(path: Path, task: str, lang: str) -> Iterator[str]:
             f"{'PAN-X' if task == 'ner' else 'udpos'} files ({HF_ORIGIN}) have tokens and {column}"
         )
     names = class_names(schema.metadata, column) or HF_CLASS_NAMES[task]
-    labels = NER_LABELS if task == "ner" else UPOS_LABELS
-    stray = [name for name in names if name not in labels]
-    if stray:
-        raise MticketsError(f"{path}: {column} classes {stray} are not among the task's labels ({', '.join(labels)})")
     row = 0
     for batch in handle.iter_batches(batch_size=4096, columns=needed):
         values = {name: batch.column(name).to_pylist() for name in needed}
@@ -481,7 +482,9 @@ def parquet_lines(path: Path, task: str, lang: str) -> Iterator[str]:
 
 
 def _row_lines(path, row, task, lang, tokens, tags, langs, names) -> Iterator[str]:
+    """One row's lines; ``names`` are the tag column's class names."""
     where = f"{path}, row {row}"
+    labels = NER_LABELS if task == "ner" else UPOS_LABELS
     if not tokens:
         return
     if tags is None or len(tags) != len(tokens):
@@ -490,13 +493,21 @@ def _row_lines(path, row, task, lang, tokens, tags, langs, names) -> Iterator[st
         raise MticketsError(f"{where}: {len(tokens)} tokens but {len(langs)} langs")
     for position, (token, tag) in enumerate(zip(tokens, tags), start=1):
         if _bad_token(token):
-            raise MticketsError(f"{where}: token {position} is {token!r}; a token is non-empty text without tabs or line breaks")
+            raise MticketsError(
+                f"{where}: token {position} is {token!r}; a token is non-empty text without tabs or line breaks"
+            )
         if isinstance(tag, str):
             name = tag
         elif isinstance(tag, int) and 0 <= tag < len(names):
             name = names[tag]
         else:
-            raise MticketsError(f"{where}: tag {tag!r} of token {position} is not a class id 0–{len(names) - 1} ({', '.join(names)})")
+            raise MticketsError(
+                f"{where}: tag {tag!r} of token {position} is not a class id 0–{len(names) - 1} ({', '.join(names)})"
+            )
+        if name not in labels:
+            raise MticketsError(
+                f"{where}: tag {name!r} of token {position} is not one of the task's labels ({', '.join(labels)})"
+            )
         if task == "ner":
             code = langs[position - 1] if langs is not None else lang
             if code != lang:
