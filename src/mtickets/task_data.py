@@ -1,53 +1,135 @@
 """Stage one language's XTREME task files (train/dev/test) into results/task_data, checked.
 
-The source is a path template with {lang} and {split}, pointing into XTREME's layout
-(PAN-X `lang:token<TAB>TAG` files or UD CoNLL-U). All splits are parsed before any is
-copied, so a missing file, a malformed line or a tag outside the task's labels (the set
-fine-tuning uses) stops here, naming the file and line, instead of inside a fine-tuning
-job; a language with too few sentences stops too (paper footnote 6).
+The source is where the researcher holds XTREME's data, read in place: a path template
+with {lang} and {split} (PAN-X `lang:token<TAB>TAG` files or UD CoNLL-U), XTREME's
+`AmazonPhotos.zip` (or its `panx_dataset/{lang}.tar.gz`), the UD v2.5 release
+`ud-treebanks-v2.5.tgz` (XTREME's treebanks of the language, concatenated per split), or
+google/xtreme's parquet files; `mtickets.formats.xtreme_sources` tells them apart by the
+path and documents each layout. A missing archive member is named with where the data
+comes from, before anything is read. Every line is checked while it is written to a
+temporary file, and the three splits appear only when all are good: a malformed line or
+a tag outside the task's labels (the set fine-tuning uses) stops here, naming the file
+(or archive member) and line, instead of inside a fine-tuning job; a language with too
+few sentences stops too (paper footnote 6).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
-from mtickets.formats.xtreme import LABELS, read_conllu, read_panx
+from mtickets.formats.xtreme import LABELS, numbered_lines, parse_conllu_line, parse_panx_line, tagged_sentences
+from mtickets.formats.xtreme_sources import SPLITS, Member, open_source
 
 log = logging.getLogger(__name__)
 
-READERS = {"panx": read_panx, "conllu": read_conllu}
+PARSERS = {"panx": parse_panx_line, "conllu": parse_conllu_line}
 EXTENSIONS = {"panx": "tsv", "conllu": "conllu"}
-SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class _Output:
+    """One split's output file while it is written."""
+
+    handle: TextIO
+    sentences: int = 0
+    dropped: int = 0
+    ends_blank: bool = True  # the text so far ends with a blank line (or is empty)
+    members: list[str] = field(default_factory=list)
+
+
+def _verbatim(lines: Iterable[str], out: _Output) -> Iterator[str]:
+    """Write ``lines`` as they are (a final line gets its line break), passing them on."""
+    last = None
+    for line in lines:
+        out.handle.write(line)
+        last = line
+        yield line
+    if last is not None:
+        if not last.endswith("\n"):
+            out.handle.write("\n")
+        out.ends_blank = not last.strip()
+
+
+def _blocks(lines: Iterable[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    block: list[tuple[int, str]] = []
+    for number, line in lines:
+        if line.strip():
+            block.append((number, line))
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _textless(block: list[tuple[int, str]]) -> bool:
+    """A well-formed CoNLL-U sentence whose every word form is ``_`` (or that has no words)."""
+    forms = []
+    for _, line in block:
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 10:
+            return False  # malformed: let the check name it
+        if fields[0].isdigit():
+            forms.append(fields[1])
+    return all(form == "_" for form in forms)
+
+
+def _copy_member(member: Member, out: _Output, fmt: str, labels) -> None:
+    """Check ``member``'s lines and append them to ``out``, counting its sentences."""
+    if not out.ends_blank:
+        out.handle.write("\n")  # keep the previous file's last sentence apart
+        out.ends_blank = True
+    out.members.append(member.where)
+    parse = PARSERS[fmt]
+    if not member.drop_textless:
+        lines = numbered_lines(member.where, _verbatim(member.lines, out))
+        out.sentences += sum(1 for _ in tagged_sentences(member.where, lines, labels, parse))
+        return
+    # UD treebanks: XTREME drops the sentences without text; the rest is written as it is.
+    for block in _blocks(numbered_lines(member.where, member.lines)):
+        if _textless(block):
+            out.dropped += 1
+            continue
+        out.sentences += sum(1 for _ in tagged_sentences(member.where, block, labels, parse))
+        out.handle.write("".join(line + "\n" for _, line in block) + "\n")
 
 
 def stage_task_data(
     task: str, lang: str, fmt: str, source: str, out_dir: Path, min_sentences: int = 0
 ) -> dict[str, int]:
-    """Check and copy the three splits; return sentence counts per split."""
-    sources = {split: Path(source.format(lang=lang, split=split)) for split in SPLITS}
-    missing = [str(path) for path in sources.values() if not path.is_file()]
-    if missing:
-        raise MticketsError(
-            f"{task} data for language '{lang}' not found: {', '.join(missing)}. "
-            f"Provide the raw XTREME files there (README, 'The paper's configuration') or set "
-            f"evaluation.tasks.{task}.source in the config."
-        )
-    counts = {split: len(READERS[fmt](path, LABELS[task])) for split, path in sources.items()}
-    for split in ("train", "test"):
-        if counts[split] <= min_sentences:
-            raise MticketsError(
-                f"{task} language '{lang}' has {counts[split]} {split} sentences in "
-                f"{sources[split]}; the paper evaluates a language only with more than "
-                f"{min_sentences}. Remove '{lang}' from evaluation.tasks.{task}.languages."
-            )
-    for split, path in sources.items():
-        with atomic_path(out_dir / f"{split}.{EXTENSIONS[fmt]}") as tmp:
-            shutil.copyfile(path, tmp)
+    """Check and stage the three splits; return sentence counts per split."""
+    labels = LABELS[task]
+    with open_source(task, lang, fmt, source) as members, contextlib.closing(members), \
+            contextlib.ExitStack() as stack:
+        outputs = {}
+        for split in SPLITS:
+            tmp = stack.enter_context(atomic_path(out_dir / f"{split}.{EXTENSIONS[fmt]}"))
+            outputs[split] = _Output(stack.enter_context(open(tmp, "w", encoding="utf-8", newline="")))
+        for member in members:
+            _copy_member(member, outputs[member.split], fmt, labels)
+        for split, out in outputs.items():
+            if out.dropped:
+                log.info("%s/%s %s: dropped %d sentence(s) without text (every form '_'), as XTREME does",
+                         task, lang, split, out.dropped)
+        for split in ("train", "test"):
+            count = outputs[split].sentences
+            if count <= min_sentences:
+                raise MticketsError(
+                    f"{task} language '{lang}' has {count} {split} sentences in "
+                    f"{', '.join(outputs[split].members)}; the paper evaluates a language only with more "
+                    f"than {min_sentences}. Remove '{lang}' from evaluation.tasks.{task}.languages."
+                )
+        counts = {split: out.sentences for split, out in outputs.items()}
     log.info("%s/%s: %s sentences", task, lang, counts)
     return counts
 
@@ -55,8 +137,12 @@ def stage_task_data(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", required=True, choices=sorted(LABELS))
     parser.add_argument("--lang", required=True, help="language code")
-    parser.add_argument("--format", required=True, choices=sorted(READERS))
-    parser.add_argument("--source", required=True, help="path template with {lang} and {split}")
+    parser.add_argument("--format", required=True, choices=sorted(PARSERS), help="output format")
+    parser.add_argument(
+        "--source", required=True,
+        help="a path template with {lang} and {split}; AmazonPhotos.zip; a {lang}.tar.gz template or "
+        "a panx_dataset directory; ud-treebanks-v2.5.tgz; or a directory of google/xtreme parquet folders",
+    )
     parser.add_argument("--min-sentences", type=int, default=0)
     parser.add_argument("--out-dir", required=True, type=Path)
 

@@ -16,7 +16,7 @@ the file and the line number; so does a tag outside ``labels`` when it is given 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from mtickets.errors import MticketsError
@@ -33,94 +33,105 @@ Sentence = tuple[list[str], list[str]]
 def _lines(path: Path):
     try:
         with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                yield number, line.rstrip("\r\n")
+            yield from numbered_lines(str(path), handle)
     except FileNotFoundError:
         raise MticketsError(f"{path}: file not found") from None
+
+
+def numbered_lines(where: str, lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """``(number, line)`` from 1, line endings stripped; ``where`` names the source in errors."""
+    try:
+        for number, line in enumerate(lines, start=1):
+            yield number, line.rstrip("\r\n")
     except UnicodeDecodeError as error:
-        raise MticketsError(f"{path}: not UTF-8 text ({error}); expected an XTREME task file") from None
+        raise MticketsError(f"{where}: not UTF-8 text ({error}); expected an XTREME task file") from None
 
 
-def _bad_label(path: Path, number: int, tag: str, labels: Sequence[str]) -> MticketsError:
-    return MticketsError(
-        f"{path}, line {number}: tag {tag!r} is not one of the task's labels "
-        f"({', '.join(labels)}); correct it in this file (XTREME's raw files use only these)"
-    )
+def check_label(where: str, number: int, tag: str, labels: Sequence[str]) -> None:
+    """Raise unless ``tag`` is one of ``labels``, naming the source and line."""
+    if tag not in labels:
+        raise MticketsError(
+            f"{where}, line {number}: tag {tag!r} is not one of the task's labels "
+            f"({', '.join(labels)}); correct it in this file (XTREME's raw files use only these)"
+        )
 
 
-def _read_tagged(path: Path, labels: Sequence[str] | None,
-                 parse: Callable[[int, str], tuple[str, str] | None]) -> list[Sentence]:
+Parse = Callable[[str, int, str], "tuple[str, str] | None"]
+
+
+def parse_panx_line(where: str, number: int, line: str) -> tuple[str, str]:
+    """A PAN-X word line ``lang:token<TAB>TAG`` as ``(token, tag)``."""
+    fields = line.split("\t")
+    if len(fields) != 2 or not fields[1].strip():
+        raise MticketsError(
+            f"{where}, line {number}: expected 'lang:token<TAB>TAG' (PAN-X format), "
+            f"got {line[:80]!r}"
+        )
+    prefixed, tag = fields[0], fields[1].strip()
+    lang, colon, token = prefixed.partition(":")
+    if not colon or not lang or not token:
+        raise MticketsError(
+            f"{where}, line {number}: token {prefixed[:60]!r} lacks the 'lang:' prefix "
+            f"of XTREME's PAN-X files (e.g. 'en:Paris<TAB>B-LOC')"
+        )
+    return token, tag
+
+
+def parse_conllu_line(where: str, number: int, line: str) -> tuple[str, str] | None:
+    """A CoNLL-U line as ``(form, UPOS)``; None for a comment, a multiword range or an empty node."""
+    if line.startswith("#"):
+        return None
+    fields = line.split("\t")
+    if len(fields) != 10:
+        raise MticketsError(
+            f"{where}, line {number}: a CoNLL-U word line has 10 tab-separated "
+            f"columns, this one has {len(fields)}: {line[:80]!r}"
+        )
+    word_id = fields[0]
+    if "-" in word_id or "." in word_id:
+        return None  # multiword token range or empty node
+    if not word_id.isdigit():
+        raise MticketsError(f"{where}, line {number}: bad CoNLL-U word ID {word_id!r}")
+    upos = fields[3]
+    if not upos or upos == "_":
+        raise MticketsError(f"{where}, line {number}: word {fields[1]!r} has no UPOS tag")
+    return fields[1], upos
+
+
+def tagged_sentences(where: str, lines: Iterable[tuple[int, str]], labels: Sequence[str] | None,
+                     parse: Parse) -> Iterator[Sentence]:
     """Sentences of (token, tag) lines, a blank line between sentences; ``parse`` gives a
     line's (token, tag), or None for a line that holds no word."""
     allowed = frozenset(labels) if labels is not None else None
-    sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
-    for number, line in _lines(path):
+    for number, line in lines:
         if not line.strip():
             if tokens:
-                sentences.append((tokens, tags))
+                yield tokens, tags
                 tokens, tags = [], []
             continue
-        word = parse(number, line)
+        word = parse(where, number, line)
         if word is None:
             continue
         if allowed is not None and word[1] not in allowed:
-            raise _bad_label(path, number, word[1], labels)
+            check_label(where, number, word[1], labels)
         tokens.append(word[0])
         tags.append(word[1])
     if tokens:
-        sentences.append((tokens, tags))
-    return sentences
+        yield tokens, tags
 
 
 def read_panx(path: str | os.PathLike, labels: Sequence[str] | None = None) -> list[Sentence]:
     """Read a PAN-X file: ``lang:token<TAB>TAG`` lines, blank line between sentences."""
     path = Path(path)
-
-    def parse(number: int, line: str) -> tuple[str, str]:
-        fields = line.split("\t")
-        if len(fields) != 2 or not fields[1].strip():
-            raise MticketsError(
-                f"{path}, line {number}: expected 'lang:token<TAB>TAG' (PAN-X format), "
-                f"got {line[:80]!r}"
-            )
-        prefixed, tag = fields[0], fields[1].strip()
-        lang, colon, token = prefixed.partition(":")
-        if not colon or not lang or not token:
-            raise MticketsError(
-                f"{path}, line {number}: token {prefixed[:60]!r} lacks the 'lang:' prefix "
-                f"of XTREME's PAN-X files (e.g. 'en:Paris<TAB>B-LOC')"
-            )
-        return token, tag
-
-    return _read_tagged(path, labels, parse)
+    return list(tagged_sentences(str(path), _lines(path), labels, parse_panx_line))
 
 
 def read_conllu(path: str | os.PathLike, labels: Sequence[str] | None = None) -> list[Sentence]:
     """Read a UD CoNLL-U file into (words, UPOS tags) per sentence."""
     path = Path(path)
-
-    def parse(number: int, line: str) -> tuple[str, str] | None:
-        if line.startswith("#"):
-            return None
-        fields = line.split("\t")
-        if len(fields) != 10:
-            raise MticketsError(
-                f"{path}, line {number}: a CoNLL-U word line has 10 tab-separated "
-                f"columns, this one has {len(fields)}: {line[:80]!r}"
-            )
-        word_id = fields[0]
-        if "-" in word_id or "." in word_id:
-            return None  # multiword token range or empty node
-        if not word_id.isdigit():
-            raise MticketsError(f"{path}, line {number}: bad CoNLL-U word ID {word_id!r}")
-        upos = fields[3]
-        if not upos or upos == "_":
-            raise MticketsError(f"{path}, line {number}: word {fields[1]!r} has no UPOS tag")
-        return fields[1], upos
-
-    return _read_tagged(path, labels, parse)
+    return list(tagged_sentences(str(path), _lines(path), labels, parse_conllu_line))
 
 
 READERS = {"ner": read_panx, "pos": read_conllu}
