@@ -23,36 +23,53 @@ rule task_data:
         " --out-dir $(dirname {output.train}) 2> {log}"
 
 
+# All seeds of one (variant, task, language) in one job: the data is read and tokenized
+# once and torch imported once; each seed trains as it would in a process of its own.
 rule finetune:
     input:
         unpack(task_data),
         model="results/pretrain/{variant}/final",
         tokenizer="results/tokenizer",
     output:
-        "results/finetune/{variant}/{task}/{lang}/seed{seed}/metrics.json",
+        metrics=expand(
+            "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/metrics.json",
+            seed=config["evaluation"]["seeds"],
+        ),
+        predictions=expand(
+            "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/predictions.tsv",
+            seed=config["evaluation"]["seeds"],
+        ),
     log:
-        "logs/finetune/{variant}/{task}/{lang}/seed{seed}.log",
+        "logs/finetune/{variant}/{task}/{lang}.log",
     benchmark:
-        "benchmarks/finetune/{variant}/{task}/{lang}/seed{seed}.tsv"
+        "benchmarks/finetune/{variant}/{task}/{lang}.tsv"
     conda:
         "../envs/mtickets.yaml"
     threads: 1
     resources:
         mem_mb=8000,
-        runtime=240,
+        runtime=240 * len(config["evaluation"]["seeds"]),
         gpu=1,
     params:
+        seeds=" ".join(str(seed) for seed in config["evaluation"]["seeds"]),
+        out=lambda wildcards: (
+            f"results/finetune/{wildcards.variant}/{wildcards.task}/{wildcards.lang}"
+            "/seed{seed}/metrics.json"
+        ),
+        format=lambda wildcards: TASKS[wildcards.task]["format"],
         epochs=config["evaluation"]["epochs"],
         batch_size=config["evaluation"]["batch_size"],
         learning_rate=config["evaluation"]["learning_rate"],
         max_length=config["evaluation"]["max_length"],
         min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
+        eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
         device=config["evaluation"]["device"],
     shell:
         "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
         " --tokenizer {input.tokenizer} --variant {wildcards.variant}"
-        " --task {wildcards.task} --lang {wildcards.lang}"
+        " --task {wildcards.task} --format {params.format} --lang {wildcards.lang}"
         " --train {input.train} --dev {input.dev} --test {input.test}"
-        " --seed {wildcards.seed} --epochs {params.epochs} --batch-size {params.batch_size}"
+        " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
         " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
-        " --max-length {params.max_length} --device {params.device} --out {output} 2> {log}"
+        " --eval-every {params.eval_every} --max-length {params.max_length}"
+        " --device {params.device} --out {params.out} 2> {log}"

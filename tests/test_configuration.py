@@ -104,3 +104,23 @@ def test_the_schemas_proxies_are_the_registrys():
     assert sorted(ticket["properties"]["proxy"]["enum"]) == sorted(PROXIES)
     assert {name: proxy.reads_shards for name, proxy in PROXIES.items()} == \
         {"snip": True, "random": False, "magnitude": False}
+
+
+def test_the_papers_scaled_baseline_costs_the_papers_flops_ratio():
+    """Table 4: mbert_scaled at 372 / 341.7 = 1.089× mBERT's FLOPs (within 1%)."""
+    import yaml
+
+    from mtickets.configuration import variant_model_config
+    from mtickets.modeling import TicketBertConfig
+    from mtickets.modeling.accounting import inference_flops
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config/paper.yaml").read_text())
+
+    def flops(variant):
+        fields = variant_model_config(config, variant)
+        model = TicketBertConfig(vocab_size=config["tokenizer"]["vocab_size"], **{
+            k: fields[k] for k in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")})
+        return inference_flops(model, 128)
+
+    ratio = flops("mbert_scaled") / flops("mbert")
+    assert abs(ratio / (372 / 341.7) - 1) < 0.01, ratio

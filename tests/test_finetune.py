@@ -33,22 +33,38 @@ def test_first_subtoken_labels(tmp_path):
     assert tokens == ["[CLS]", "paris", "is", "un", "##believ", "##able", ".", "[SEP]"]
     o, loc = label2id["O"], label2id["B-LOC"]
     assert encoded.labels == [-100, loc, o, o, -100, -100, o, -100]
-    # truncation keeps the labels of the words that fit
-    (short,) = ft.encode_sentences(sentences, tokenizer, label2id, max_length=5)
-    assert short.labels == [-100, loc, o, o, -100]
     with pytest.raises(MticketsError, match=r"train\.tsv: sentence 1 has tag 'B-MISC'"):
         ft.encode_sentences([(["paris"], ["B-MISC"])], tokenizer, label2id, 32, "train.tsv")
 
 
-def test_score_pos_is_token_accuracy_and_ner_is_chunked():
-    gold = [["NOUN", "VERB", "NOUN"], ["DET", "NOUN"]]
-    pred = [["NOUN", "NOUN", "NOUN"], ["DET", "NOUN"]]
-    pos = ft.score("pos", gold, pred)
-    assert pos["f1"] == pytest.approx(80.0) and pos["precision"] == pytest.approx(80.0)
+def test_pos_is_scored_as_xtreme_does_not_as_token_accuracy():
+    """XTREME's run_tag.py gives seqeval the bare UPOS tags: it reads a tag's first letter as its
+    prefix and chunks the rest, so adjacent words with one tag are one chunk."""
+    gold = [["NOUN", "NOUN", "VERB", "DET", "NOUN"]]
+    pred = [["NOUN", "VERB", "VERB", "DET", "NOUN"]]
+    # seqeval's chunks (type, first, last): gold (OUN 0-1) (ERB 2) (ET 3) (OUN 4);
+    # predicted (OUN 0) (ERB 1-2) (ET 3) (OUN 4): two of four right either way.
+    pos = ft.score(gold, pred)
+    assert pos["f1"] == pytest.approx(50.0) and pos["precision"] == pytest.approx(50.0)
     assert pos["token_accuracy"] == pytest.approx(80.0)
-    ner = ft.score("ner", [["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "O", "O", "B-LOC"]])
+    ner = ft.score([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "O", "O", "B-LOC"]])
     assert ner["f1"] == pytest.approx(50.0)  # one of two entities right, one of two predicted right
     assert ner["token_accuracy"] == pytest.approx(75.0)
+
+
+def test_long_sentences_are_split_as_xtreme_does(tmp_path):
+    tokenizer = make_tokenizer(tmp_path / "tok")
+    words = ["paris", "is", "unbelievable", "."] * 3  # 1 + 1 + 3 + 1 = 6 sub-tokens per round
+    sentences = [(words, ["B-LOC", "O", "O", "O"] * 3), (["paris"], ["B-LOC"])]
+    pieces, origin = ft.split_long_sentences(sentences, tokenizer, max_length=10)  # 8 sub-tokens a piece
+    assert origin == [0, 0, 0, 1]
+    # Greedy: words join a piece while its sub-tokens stay within 8 (6 + "paris" + "is" = 8; then
+    # "unbelievable" would make 11), then 3 + 1 + 1 + 1 = 6 (+3 would be 9), then the last 4.
+    assert [len(w) for w, _ in pieces] == [6, 4, 2, 1]
+    assert [w for piece, _ in pieces[:3] for w in piece] == words
+    assert [t for _, tags in pieces for t in tags] == [t for _, tags in sentences for t in tags]
+    (single,) = ft.split_long_sentences([(["unbelievable", "\u0096"], ["O", "O"])], tokenizer, 4)[0]
+    assert single[0] == ["[UNK]", "[UNK]"]  # longer than a piece; no sub-token at all
 
 
 def test_epochs_needed():
@@ -123,10 +139,14 @@ def setup(tmp_path_factory):
     return root, files
 
 
+FORMATS = {"ner": "panx", "pos": "conllu"}
+
+
 def finetune_argv(root, files, task, model, lang="en", out=None, extra=()):
     train, dev, test = files[task]
     return [
         "finetune", "--model", str(root / model), "--tokenizer", str(root / "tokenizer"), "--task", task,
+        "--format", FORMATS[task],
         "--lang", lang, "--variant", model, "--train", str(train), "--dev", str(dev), "--test", str(test),
         "--seed", "3", "--epochs", "2", "--batch-size", "16", "--learning-rate", "3e-3", "--min-updates", "60",
         "--max-length", "32", "--device", "cpu", "--out", str(out), *extra,
@@ -147,11 +167,62 @@ def test_finetune_end_to_end(setup, tmp_path, task, model):
     assert (metrics["task"], metrics["language"], metrics["seed"], metrics["variant"]) == (task, "en", 3, model)
     assert metrics["train_sentences"] == 160
     assert metrics["updates"] == 60 and metrics["epochs"] == 6  # 10 batches/epoch, raised to 60 updates
-    assert 1 <= metrics["best_epoch"] <= 6 and metrics["dev_f1"] == max(metrics["dev_f1_per_epoch"])
+    assert 1 <= metrics["best_epoch"] <= 6
+    assert metrics["dev_f1"] == max(e["dev_f1"] for e in metrics["dev_evaluations"])
+    assert [e["update"] for e in metrics["dev_evaluations"]] == list(range(10, 61, 10))  # every epoch's end
     assert metrics["f1"] > 20.0
     assert metrics["ticket"] == ("en" if model == "ticket" else None)
-    if task == "pos":
-        assert metrics["f1"] == pytest.approx(metrics["token_accuracy"])
+    predictions = (out.parent / "predictions.tsv").read_text().split("\n\n")
+    assert len(predictions) == 30 and all(len(line.split("\t")) == 3 for line in predictions[0].splitlines())
+
+
+def test_dev_is_evaluated_every_eval_every_updates_and_the_best_is_tested(setup, tmp_path):
+    from mtickets.cli import main
+
+    root, files = setup
+    out = tmp_path / "metrics.json"
+    assert main(finetune_argv(root, files, "ner", "dense", out=out, extra=["--eval-every", "4"])) == 0
+    metrics = json.loads(out.read_text())
+    updates = [e["update"] for e in metrics["dev_evaluations"]]
+    assert updates == sorted({*range(4, 61, 4), *range(10, 61, 10)})
+    best = max(metrics["dev_evaluations"], key=lambda e: e["dev_f1"])  # the earliest of the best
+    assert metrics["best_update"] == best["update"] and metrics["dev_f1"] == best["dev_f1"]
+
+
+def test_every_gold_word_of_a_sentence_longer_than_max_length_gets_a_prediction(setup, tmp_path):
+    from mtickets.cli import main
+
+    root, files = setup
+    long_test = tmp_path / "long.tsv"
+    sentence = [f"en:{w}\t{t}" for w, t in [("paris", "B-LOC"), ("is", "O"), ("unbelievable", "O")] * 20]
+    long_test.write_text("\n".join(sentence) + "\n\n" + files["ner"][2].read_text(), encoding="utf-8")
+    out = tmp_path / "metrics.json"
+    argv = finetune_argv(root, files, "ner", "dense", out=out)
+    argv[argv.index("--test") + 1] = str(long_test)
+    assert main(argv) == 0  # --max-length 32: the 100 sub-tokens of the first sentence make 4 pieces
+    metrics = json.loads(out.read_text())
+    assert metrics["test_sentences"] == 31 and metrics["test_pieces"] == 34
+    first = (out.parent / "predictions.tsv").read_text().split("\n\n")[0].splitlines()
+    assert [line.split("\t")[:2] for line in first] == [line[3:].split("\t") for line in sentence]
+
+
+def test_several_seeds_in_one_process_equal_a_process_per_seed(setup, tmp_path):
+    from mtickets.cli import main
+
+    root, files = setup
+    together = tmp_path / "together/seed{seed}/metrics.json"
+    argv = finetune_argv(root, files, "pos", "ticket", out=together)
+    seed_at = argv.index("--seed") + 1
+    assert main(argv[:seed_at] + ["3", "4"] + argv[seed_at + 1 :]) == 0
+    for seed in (3, 4):
+        alone = tmp_path / f"alone/seed{seed}/metrics.json"
+        single = finetune_argv(root, files, "pos", "ticket", out=alone)
+        single[seed_at] = str(seed)
+        assert main(single) == 0
+        a, b = (json.loads(Path(str(p).replace("{seed}", str(seed))).read_text()) for p in (together, alone))
+        assert (a["seed"], a["f1"], a["dev_evaluations"]) == (b["seed"], b["f1"], b["dev_evaluations"])
+        assert (together.parent.parent / f"seed{seed}/predictions.tsv").read_text() == (
+            alone.parent / "predictions.tsv").read_text()
 
 
 def test_finetune_language_without_ticket(setup, tmp_path):

@@ -1,23 +1,29 @@
-"""Fine-tune a pretrained (ticket) BERT on one language's NER or POS data; test F1.
+"""Fine-tune a pretrained (ticket) BERT on one language's token tagging task (NER, POS); test F1.
 
-Paper §4.1 / XTREME: token classification with the label on the first sub-token of
-each word (the other sub-tokens get -100 and are ignored by loss and evaluation;
-words cut off by ``--max-length`` are dropped from gold and prediction alike, as in
-XTREME). AdamW, linear decay of the learning rate to 0, gradient clipping at 1.0,
-``--epochs`` epochs — raised, if needed, until at least ``--min-updates`` optimizer
-updates happen (the paper's NER setting: 2 epochs but at least 2500 updates). Dev F1
-is measured after every epoch; the best epoch's weights (the earliest on ties) are
-evaluated on test. A ticket model runs every batch through ``--lang``'s ticket.
+Paper §4.1 / XTREME (its ``utils_preprocess.py`` and ``run_tag.py``), for a task in
+PAN-X (``--format panx``: IOB2 tags) or CoNLL-U (``conllu``: UPOS tags) format:
 
-Scores are seqeval F1 / precision / recall in percent:
-- NER: seqeval's default (conlleval-style) chunking of the IOB2 tags
-  O, B-/I-PER, ORG, LOC.
-- POS: the 17 UPOS tags, each token mapped to its own chunk (``NOUN`` → ``B-NOUN``),
-  so every token is a one-token entity in gold and prediction alike and seqeval's
-  micro F1 = precision = recall = token accuracy (XTREME's POS metric).
+- A sentence longer than ``--max-length`` sub-tokens is split, as XTREME does, into
+  pieces of at most ``max_length − 2`` sub-tokens (greedily, at word boundaries); a
+  word with no sub-token or more than that becomes ``[UNK]``. Every gold word keeps a
+  prediction. Pieces are trained and scored as sentences, as in XTREME; predictions
+  are written back per original sentence (``predictions.tsv``).
+- The label sits on the first sub-token of each word (the others get -100).
+- AdamW, linear decay to 0, clipping at 1.0, ``--epochs`` epochs raised until at least
+  ``--min-updates`` updates (the paper's NER setting: 2 epochs, ≥ 2500 updates).
+- Model selection: dev F1 every ``--eval-every`` updates and after every epoch; the
+  best (the earliest on ties) is tested.
+- Scores: seqeval F1 / precision / recall in percent on the raw tag sequences, as
+  XTREME's ``run_tag.py``: for PAN-X the IOB2 entity spans; for POS seqeval chunks the
+  bare UPOS tags by their first letter as a prefix (``NOUN`` → ``N`` + ``OUN``), so
+  consecutive same-tag words form one chunk and the number differs from token
+  accuracy, which metrics.json reports beside it.
 
-Output: ``metrics.json`` (written atomically) with task, language, seed, variant,
-f1, precision, recall, best_epoch, dev_f1, train_sentences, updates and more.
+Several ``--seed`` values run one after another in one process (the data is read and
+tokenized once; each seed starts from the pretrained weights, with the same random
+draws as a process of its own), each writing ``--out`` with ``{seed}`` filled in:
+``metrics.json`` and, beside it, ``predictions.tsv`` (word, gold, predicted; a blank
+line between sentences). A ticket model runs every batch through ``--lang``'s ticket.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from mtickets.device import add_device_argument, enable_tf32, resolve_device
@@ -37,7 +44,8 @@ from mtickets.errors import MticketsError
 from mtickets.formats.metrics import write_metrics
 from mtickets.progress import progress
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
-from mtickets.formats.xtreme import LABELS, READERS
+from mtickets.formats.atomic import atomic_path
+from mtickets.formats.xtreme import FORMAT_LABELS, FORMAT_READERS
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +77,8 @@ def encode_sentences(
     max_length: int,
     source: str | Path = "<input>",
 ) -> list[Encoded]:
-    """Tokenize pre-split words; label each word's first sub-token, the rest -100.
-
-    Sentences left with no labelled position (all words vanished or were cut off)
-    are dropped.
-    """
+    """Tokenize pre-split words (pieces of ``split_long_sentences``: every word has a sub-token
+    and all fit); label each word's first sub-token, the rest -100."""
     for number, (_, tags) in enumerate(sentences, start=1):
         for tag in tags:
             if tag not in label2id:
@@ -100,8 +105,7 @@ def encode_sentences(
             else:
                 labels.append(label2id[tags[word]])
             previous = word
-        if any(label != -100 for label in labels):
-            out.append(Encoded(list(encoding["input_ids"][index]), labels))
+        out.append(Encoded(list(encoding["input_ids"][index]), labels))
     return out
 
 
@@ -123,25 +127,59 @@ def pad(batch: Sequence[Encoded], pad_id: int = 0) -> dict[str, torch.Tensor]:
     }
 
 
-def seqeval_tags(task: str, tags: list[str]) -> list[str]:
-    """POS tags become one-token chunks so that seqeval's F1 is token accuracy."""
-    return [f"B-{t}" for t in tags] if task == "pos" else list(tags)
+def split_long_sentences(sentences: Sequence[tuple[list[str], list[str]]], tokenizer, max_length: int):
+    """XTREME's preprocessing: ``(pieces, origin)`` — sentences cut at word boundaries into pieces of at
+    most ``max_length`` minus the special tokens sub-tokens, and the index of each piece's sentence.
+
+    A word with no sub-token (control characters) or more than a piece holds becomes the
+    tokenizer's unknown token, one sub-token. Only the sentences longer than a piece are
+    walked word by word.
+    """
+    budget = max_length - tokenizer.num_special_tokens_to_add()
+    words = [word for sentence, _ in sentences for word in sentence]
+    if not words:
+        return [], []
+    lengths = np.array([len(ids) for ids in tokenizer(words, add_special_tokens=False)["input_ids"]])
+    unknown = (lengths == 0) | (lengths > budget)
+    lengths[unknown] = 1
+    starts = np.cumsum([0] + [len(sentence) for sentence, _ in sentences[:-1]])
+    totals = np.add.reduceat(lengths, starts)
+    pieces, origin = [], []
+    for index, ((sentence, tags), start) in enumerate(zip(sentences, starts)):
+        shown = list(sentence)
+        for k in np.flatnonzero(unknown[start : start + len(sentence)]):
+            shown[k] = tokenizer.unk_token
+        cuts = [0]
+        if totals[index] > budget:  # greedy, as XTREME: a new piece when the next word would overflow
+            used = 0
+            for k, length in enumerate(lengths[start : start + len(sentence)]):
+                if used + length > budget:
+                    cuts.append(k)
+                    used = 0
+                used += int(length)
+        for begin, end in zip(cuts, [*cuts[1:], len(sentence)]):
+            pieces.append((shown[begin:end], list(tags[begin:end])))
+            origin.append(index)
+    return pieces, origin
 
 
-def score(task: str, gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
-    """seqeval micro F1 / precision / recall in percent, plus token accuracy."""
+def score(gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
+    """seqeval micro F1 / precision / recall in percent on the raw tag sequences (XTREME's
+    ``run_tag.py``), plus token accuracy."""
+    import warnings
+
     from seqeval.metrics import f1_score, precision_score, recall_score
 
-    gold_s = [seqeval_tags(task, s) for s in gold]
-    pred_s = [seqeval_tags(task, s) for s in pred]
     total = sum(len(s) for s in gold)
     correct = sum(g == p for gs, ps in zip(gold, pred) for g, p in zip(gs, ps))
-    return {
-        "f1": 100.0 * float(f1_score(gold_s, pred_s, zero_division=0)),
-        "precision": 100.0 * float(precision_score(gold_s, pred_s, zero_division=0)),
-        "recall": 100.0 * float(recall_score(gold_s, pred_s, zero_division=0)),
-        "token_accuracy": 100.0 * correct / max(1, total),
-    }
+    with warnings.catch_warnings():  # "NOUN seems not to be NE tag", once per bare UPOS tag: by design here
+        warnings.filterwarnings("ignore", message=".* seems not to be NE tag", category=UserWarning)
+        return {
+            "f1": 100.0 * float(f1_score(gold, pred, zero_division=0)),
+            "precision": 100.0 * float(precision_score(gold, pred, zero_division=0)),
+            "recall": 100.0 * float(recall_score(gold, pred, zero_division=0)),
+            "token_accuracy": 100.0 * correct / max(1, total),
+        }
 
 
 @torch.no_grad()
@@ -175,46 +213,57 @@ class FinetuneConfig:
     """One fine-tuning run: the ``mtickets finetune`` options."""
 
     model: Path
-    task: str
+    task: str  # the task's name (recorded); its file format decides reader, labels and metric
     lang: str
     train: Path
     dev: Path
     test: Path
-    out: Path
+    out: Path  # metrics.json; with several seeds a template holding {seed}
+    format: str = "panx"  # panx | conllu
     tokenizer: Path | None = None  # default: the model directory's
     variant: str | None = None
-    seed: int = 1
+    seeds: Sequence[int] = (1,)
     epochs: int = 2
     batch_size: int = 32
     learning_rate: float = 2e-5
     min_updates: int = 0
     max_length: int = 128
+    eval_every: int = 0  # dev F1 every N updates as well as after every epoch; 0: epochs only
     device: str = "auto"
 
     def check(self) -> None:
-        if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 3:
-            raise MticketsError("--epochs and --batch-size must be positive and --max-length at least 3")
+        if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 3 or self.eval_every < 0:
+            raise MticketsError("--epochs and --batch-size must be positive, --max-length at least 3 and "
+                                "--eval-every not negative")
+        if self.format not in FORMAT_READERS:
+            raise MticketsError(f"--format {self.format!r}: expected one of {', '.join(FORMAT_READERS)}")
+        if len(self.seeds) > 1 and "{seed}" not in str(self.out):
+            raise MticketsError(f"--out {self.out}: with several seeds it must hold {{seed}}, e.g. "
+                                f"results/finetune/.../seed{{seed}}/metrics.json")
+
+    def out_path(self, seed: int) -> Path:
+        return Path(str(self.out).replace("{seed}", str(seed)))
 
 
 @dataclass
 class Split:
     path: Path
-    sentences: list
-    encoded: list[Encoded]
+    sentences: list  # as read
+    origin: list[int]  # the sentence of every piece (long sentences are split)
+    encoded: list[Encoded]  # one per piece
 
 
 def read_splits(cfg: FinetuneConfig, tokenizer, label2id: dict[str, int]) -> dict[str, Split]:
-    """train, dev and test, read and tokenized; an empty split is an error naming its file."""
+    """train, dev and test, read, split as XTREME and tokenized; an empty split is an error naming its file."""
     splits = {}
     for split in ("train", "dev", "test"):
         path = Path(getattr(cfg, split))
-        sentences = READERS[cfg.task](path)
+        sentences = FORMAT_READERS[cfg.format](path)
         if not sentences:
             raise MticketsError(f"{path}: no sentences; the {cfg.task} {split} file of '{cfg.lang}' is empty")
-        encoded = encode_sentences(sentences, tokenizer, label2id, cfg.max_length, path)
-        if not encoded:
-            raise MticketsError(f"{path}: no sentence keeps a labelled sub-token after tokenization")
-        splits[split] = Split(path, sentences, encoded)
+        pieces, origin = split_long_sentences(sentences, tokenizer, cfg.max_length)
+        encoded = encode_sentences(pieces, tokenizer, label2id, cfg.max_length, path)
+        splits[split] = Split(path, sentences, origin, encoded)
     return splits
 
 
@@ -261,19 +310,21 @@ def load_model(cfg: FinetuneConfig, tokenizer, tokenizer_dir: Path, labels: Sequ
 
 @dataclass
 class Training:
-    """What training leaves: the best dev epoch's weights and the record of every epoch."""
+    """What training leaves: the best dev evaluation's weights and the record of every evaluation."""
 
     best_state: dict
     best_epoch: int
+    best_update: int
     best_dev_f1: float
-    dev_f1_per_epoch: list[float]
+    evaluations: list[dict]  # {"update", "epoch", "dev_f1"}
     epochs: int
     updates: int
 
 
-def train(cfg: FinetuneConfig, model, splits: dict[str, Split], language: str | None, device, pad_id: int,
-          id2label: dict[int, str]) -> Training:
-    """AdamW with linear decay over ``epochs`` (raised to ``min_updates``); dev F1 after every epoch."""
+def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], language: str | None, device,
+          pad_id: int, id2label: dict[int, str]) -> Training:
+    """AdamW with linear decay over ``epochs`` (raised to ``min_updates``); dev F1 every ``eval_every``
+    updates and after every epoch, the best weights kept."""
     train_set = splits["train"].encoded
     batches_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
     epochs = epochs_needed(cfg.epochs, batches_per_epoch, cfg.min_updates)
@@ -282,10 +333,21 @@ def train(cfg: FinetuneConfig, model, splits: dict[str, Split], language: str | 
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: max(0.0, (total_updates - step) / total_updates)
     )
-    generator = torch.Generator().manual_seed(cfg.seed)
+    generator = torch.Generator().manual_seed(seed)
     eval_batch = max(cfg.batch_size, 64)
-    result = Training(best_state={}, best_epoch=0, best_dev_f1=-1.0, dev_f1_per_epoch=[], epochs=epochs, updates=0)
-    bar = progress(total=total_updates, desc=f"finetune {cfg.task}/{cfg.lang}")
+    result = Training(best_state={}, best_epoch=0, best_update=0, best_dev_f1=-1.0, evaluations=[], epochs=epochs,
+                      updates=0)
+
+    def evaluate(epoch: int) -> None:
+        gold, pred = predict(model, splits["dev"].encoded, id2label, language, device, eval_batch, pad_id)
+        dev_f1 = score(gold, pred)["f1"]
+        result.evaluations.append({"update": result.updates, "epoch": epoch, "dev_f1": dev_f1})
+        if dev_f1 > result.best_dev_f1:
+            result.best_dev_f1, result.best_epoch, result.best_update = dev_f1, epoch, result.updates
+            result.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        model.train()
+
+    bar = progress(total=total_updates, desc=f"finetune {cfg.task}/{cfg.lang} seed {seed}")
     for epoch in range(1, epochs + 1):
         model.train()
         order = torch.randperm(len(train_set), generator=generator).tolist()
@@ -300,66 +362,89 @@ def train(cfg: FinetuneConfig, model, splits: dict[str, Split], language: str | 
             scheduler.step()
             result.updates += 1
             bar.update(1)
-        gold, pred = predict(model, splits["dev"].encoded, id2label, language, device, eval_batch, pad_id)
-        dev = score(cfg.task, gold, pred)
-        result.dev_f1_per_epoch.append(dev["f1"])
-        log.debug("epoch %d: dev f1 %.2f (last loss %.4f)", epoch, dev["f1"], loss.item())
-        if dev["f1"] > result.best_dev_f1:
-            result.best_dev_f1, result.best_epoch = dev["f1"], epoch
-            result.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            if cfg.eval_every and result.updates % cfg.eval_every == 0 and start + cfg.batch_size < len(order):
+                evaluate(epoch)  # (an epoch's last update is evaluated below)
+        evaluate(epoch)
     bar.close()
     return result
 
 
-def finetune(cfg: FinetuneConfig) -> dict:
-    """Fine-tune, pick the best dev epoch, score it on test; write and return ``metrics.json``."""
+def write_predictions(path: Path, split: Split, pred: list[list[str]]) -> None:
+    """``word<TAB>gold<TAB>predicted`` per word of the original sentences, pieces joined back."""
+    predicted: list[list[str]] = [[] for _ in split.sentences]
+    for index, tags in zip(split.origin, pred):
+        predicted[index].extend(tags)
+    lines = []
+    for (words, gold), tags in zip(split.sentences, predicted):
+        lines += [f"{w}\t{g}\t{p}" for w, g, p in zip(words, gold, tags)] + [""]
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines), encoding="utf-8")
+
+
+def finetune(cfg: FinetuneConfig) -> list[dict]:
+    """Fine-tune once per seed, each from the pretrained weights; pick the best dev evaluation, test it;
+    write ``metrics.json`` and ``predictions.tsv`` per seed. Returns the seeds' metrics."""
     cfg.check()
-    started = time.time()
-    labels = LABELS[cfg.task]
+    labels = FORMAT_LABELS[cfg.format]
     id2label = dict(enumerate(labels))
     tokenizer_dir = cfg.tokenizer or cfg.model
     tokenizer = load_tokenizer(Path(tokenizer_dir))
     splits = read_splits(cfg, tokenizer, {tag: i for i, tag in enumerate(labels)})
-
     device = resolve_device(cfg.device)
     enable_tf32(device)
-    torch.manual_seed(cfg.seed)
+    return [finetune_seed(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device) for seed in cfg.seeds]
+
+
+def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
+                  labels: Sequence[str], device) -> dict:
+    started = time.time()
+    id2label = dict(enumerate(labels))
+    torch.manual_seed(seed)  # the classifier's initialisation, then dropout: as in a process of its own
     model, language = load_model(cfg, tokenizer, tokenizer_dir, labels)
     model.to(device)
     pad_id = SpecialTokens.from_config(model.config, f"--model {cfg.model}").pad
-    training = train(cfg, model, splits, language, device, pad_id, id2label)
+    training = train(cfg, seed, model, splits, language, device, pad_id, id2label)
 
     model.load_state_dict(training.best_state)
     gold, pred = predict(model, splits["test"].encoded, id2label, language, device, max(cfg.batch_size, 64), pad_id)
-    test = score(cfg.task, gold, pred)
+    test = score(gold, pred)
+    out = cfg.out_path(seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_predictions(out.parent / "predictions.tsv", splits["test"], pred)
     metrics = {
         "task": cfg.task,
+        "format": cfg.format,
         "language": cfg.lang,
-        "seed": cfg.seed,
+        "seed": seed,
         "variant": cfg.variant,
         "model": str(cfg.model),
         "f1": test["f1"],
         "precision": test["precision"],
         "recall": test["recall"],
         "token_accuracy": test["token_accuracy"],
+        "metric": "seqeval on the raw tags, as XTREME's run_tag.py",
         "best_epoch": training.best_epoch,
+        "best_update": training.best_update,
         "dev_f1": training.best_dev_f1,
-        "dev_f1_per_epoch": training.dev_f1_per_epoch,
+        "dev_evaluations": training.evaluations,
         "epochs": training.epochs,
         "updates": training.updates,
         "train_sentences": len(splits["train"].sentences),
         "dev_sentences": len(splits["dev"].sentences),
         "test_sentences": len(splits["test"].sentences),
+        "test_pieces": len(splits["test"].encoded),
         "ticket": language,
         "batch_size": cfg.batch_size,
         "learning_rate": cfg.learning_rate,
         "max_length": cfg.max_length,
+        "eval_every": cfg.eval_every,
         "device": str(device),
         "seconds": round(time.time() - started, 3),
     }
-    write_metrics(cfg.out, metrics)
-    log.info("%s/%s seed %d: test F1 %.2f (best epoch %d of %d, dev F1 %.2f)", cfg.task, cfg.lang, cfg.seed,
-             test["f1"], training.best_epoch, training.epochs, training.best_dev_f1)
+    write_metrics(out, metrics)
+    log.info("%s/%s seed %d: test F1 %.2f, token accuracy %.2f (best at update %d of %d, dev F1 %.2f)", cfg.task,
+             cfg.lang, seed, test["f1"], test["token_accuracy"], training.best_update, training.updates,
+             training.best_dev_f1)
     return metrics
 
 
@@ -367,29 +452,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="pretrained model (save_pretrained dir)")
     parser.add_argument("--tokenizer", type=Path,
                         help="tokenizer directory (`mtickets tokenizer` output); default: --model")
-    parser.add_argument("--task", required=True, choices=sorted(LABELS))
+    parser.add_argument("--task", required=True, help="the task's name (recorded in metrics.json)")
+    parser.add_argument("--format", required=True, choices=sorted(FORMAT_READERS),
+                        help="the task files' format: panx (IOB2 entity tags) or conllu (UPOS)")
     parser.add_argument("--lang", required=True, help="language code (selects the ticket)")
     parser.add_argument("--variant", help="model variant name, recorded in metrics.json")
     parser.add_argument("--train", required=True, type=Path)
     parser.add_argument("--dev", required=True, type=Path)
     parser.add_argument("--test", required=True, type=Path)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, nargs="+", default=[1],
+                        help="one or more seeds, fine-tuned one after another in this process")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-5)
     parser.add_argument("--min-updates", type=int, default=0, help="raise epochs until this many updates")
     parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--eval-every", type=int, default=0,
+                        help="dev F1 every N updates as well as after every epoch (default 0: epochs only)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     add_device_argument(parser)
-    parser.add_argument("--out", required=True, type=Path, help="metrics.json path")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="metrics.json path; with several seeds a template holding {seed}")
 
 
 def main(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     finetune(FinetuneConfig(
-        model=args.model, tokenizer=args.tokenizer, task=args.task, lang=args.lang, variant=args.variant,
-        train=args.train, dev=args.dev, test=args.test, out=args.out, seed=args.seed, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.learning_rate, min_updates=args.min_updates,
-        max_length=args.max_length, device=args.device,
+        model=args.model, tokenizer=args.tokenizer, task=args.task, format=args.format, lang=args.lang,
+        variant=args.variant, train=args.train, dev=args.dev, test=args.test, out=args.out, seeds=list(args.seed),
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        min_updates=args.min_updates, max_length=args.max_length, eval_every=args.eval_every, device=args.device,
     ))

@@ -136,3 +136,7 @@ def read_conllu(path: str | os.PathLike, labels: Sequence[str] | None = None) ->
 
 READERS = {"ner": read_panx, "pos": read_conllu}
 LABELS = {"ner": NER_LABELS, "pos": UPOS_LABELS}
+
+# By file format: fine-tuning and tables dispatch on a task's format, not its name.
+FORMAT_READERS = {"panx": read_panx, "conllu": read_conllu}
+FORMAT_LABELS = {"panx": NER_LABELS, "conllu": UPOS_LABELS}
