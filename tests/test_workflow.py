@@ -66,13 +66,12 @@ def test_demo_dry_run_plans_every_stage():
     config = demo_config()
     n_lang, n_variants = len(config["languages"]), len(config["variants"])
     evaluated = [name for name, spec in config["variants"].items() if spec.get("evaluate", True)]
-    seeds = len(config["evaluation"]["seeds"])
     n_eval = sum(len(task["languages"]) for task in config["evaluation"]["tasks"].values())
     assert jobs["download"] == jobs["extract"] == jobs["split"] == n_lang
     assert jobs["shards"] == 2 * n_lang
     assert jobs["score"] == 3 * n_lang  # three ticket variants
     assert jobs["pretrain"] == jobs["init"] == n_variants
-    assert jobs["finetune"] == len(evaluated) * n_eval * seeds
+    assert jobs["finetune"] == len(evaluated) * n_eval  # one job runs all seeds of a language
     assert jobs["relatedness"] == 3 and jobs["interference_figures"] == jobs["ticket_map"] == jobs["typology"] == 1
     assert jobs["tables"] == 2
 
@@ -91,7 +90,7 @@ def test_paper_config_plans_whole_dag_without_data(tmp_path):
         "merge": 6,
         "pretrain": 8,
         "task_data": 42 + 31,
-        "finetune": 7 * (42 + 31) * 5,
+        "finetune": 7 * (42 + 31),  # each job all 5 seeds
         "tables": 2,
         "typology": 1,
         "relatedness": 6,

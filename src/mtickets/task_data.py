@@ -25,7 +25,7 @@ from typing import TextIO
 
 from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
-from mtickets.formats.xtreme import LABELS, numbered_lines, parse_conllu_line, parse_panx_line, tagged_sentences
+from mtickets.formats.xtreme import FORMAT_LABELS, numbered_lines, parse_conllu_line, parse_panx_line, tagged_sentences
 from mtickets.formats.xtreme_sources import SPLITS, Member, open_source
 
 log = logging.getLogger(__name__)
@@ -104,12 +104,16 @@ def _copy_member(member: Member, out: _Output, fmt: str, labels) -> None:
         out.handle.write("".join(line + "\n" for _, line in block) + "\n")
 
 
+DATA_OF_FORMAT = {"panx": "ner", "conllu": "pos"}  # PAN-X (WikiANN) entities, UD part-of-speech
+
+
 def stage_task_data(
     task: str, lang: str, fmt: str, source: str, out_dir: Path, min_sentences: int = 0
 ) -> dict[str, int]:
-    """Check and stage the three splits; return sentence counts per split."""
-    labels = LABELS[task]
-    with open_source(task, lang, fmt, source) as members, contextlib.closing(members), \
+    """Check and stage the three splits; return sentence counts per split. The format, not the task's
+    name, decides the labels and which archives hold the data (PAN-X's for panx, UD's for conllu)."""
+    labels = FORMAT_LABELS[fmt]
+    with open_source(DATA_OF_FORMAT[fmt], lang, fmt, source) as members, contextlib.closing(members), \
             contextlib.ExitStack() as stack:
         outputs = {}
         for split in SPLITS:
@@ -135,7 +139,7 @@ def stage_task_data(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", required=True, choices=sorted(LABELS))
+    parser.add_argument("--task", required=True, help="the task's name (its format decides the rest)")
     parser.add_argument("--lang", required=True, help="language code")
     parser.add_argument("--format", required=True, choices=sorted(PARSERS), help="output format")
     parser.add_argument(
