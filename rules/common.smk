@@ -206,6 +206,18 @@ def task_data(wildcards):
     return {split: task_file(wildcards.task, wildcards.lang, split) for split in SPLITS}
 
 
+def finetune_out_template(wildcards):
+    """metrics.json of every seed of a (variant, task, language): `mtickets finetune` fills {seed}."""
+    parts = [
+        wildcards.variant,
+        wildcards.task,
+        wildcards.lang,
+        "seed{seed}",
+        "metrics.json",
+    ]
+    return str(Path("results", "finetune", *parts))
+
+
 def finetune_metrics(task, variant=None):
     return expand(
         "results/finetune/{variant}/{task}/{lang}/seed{seed}/metrics.json",

@@ -52,10 +52,7 @@ rule finetune:
         gpu=1,
     params:
         seeds=" ".join(str(seed) for seed in config["evaluation"]["seeds"]),
-        out=lambda wildcards: (
-            f"results/finetune/{wildcards.variant}/{wildcards.task}/{wildcards.lang}"
-            "/seed{seed}/metrics.json"
-        ),
+        out=finetune_out_template,
         format=lambda wildcards: TASKS[wildcards.task]["format"],
         epochs=config["evaluation"]["epochs"],
         batch_size=config["evaluation"]["batch_size"],
