@@ -1,6 +1,7 @@
 """Speed and memory of pretraining (``mtickets.pretrain``), each against a baseline measured in the same run.
 
-    python bench/pretrain.py                 # full run (BERT-base widths, 12 layers; ~6 minutes on 2 cores)
+    python bench/pretrain.py                 # full run (BERT-base widths; ~10 minutes on 2 cores)
+    python bench/pretrain.py --only interference   # one section (step, memory, loader, interference)
     python bench/pretrain.py --quick         # small sizes, a smoke run (~30 s)
     python bench/pretrain.py --device cuda   # the model benchmarks on a GPU
 
@@ -20,6 +21,18 @@
 3. Loader overhead: training steps fed by the real ``BatchLoader`` (batches made on its
    thread while the step runs) against the same steps on the same batches built up
    front. Target real / pre-built ≤ 1.05×.
+4. Interference tracking: the training step of 1 and 3 followed by
+   ``InterferenceTracker.after_step([language])`` (uc's count sketch, ``sketch_dim`` 1024,
+   of every embeddings and encoder weight: what pretraining does after every optimizer
+   step when it tracks interference) against the same step alone, interleaved on one
+   model. At the demo's sizes (config/config.yaml: hidden 64, 4 heads, FFN 256, 2 layers,
+   its 3,000-token vocabulary and 7 languages, seq 64, batch 16) and at BERT-base widths
+   with mBERT's vocabulary, seq 128 and the paper's per-device batch 32 (256 over 8
+   devices): 12 layers on a GPU, 2 on a CPU (``--interference-layers``; the tracker's
+   cost follows the tracked weights, which the embeddings dominate, the step's follows
+   layers × tokens, so fewer layers overstate the ratio). Also ``after_step`` alone, the
+   tracker's memory, and ``uc_rows`` (every ``uc_every`` = 10 steps) amortised per step.
+   Target tracked / untracked ≤ 1.05×.
 
 Timings interleave the compared variants and report the minimum over repeats (and the
 median), because a shared machine's noise only ever adds time; ratios are against the
@@ -105,7 +118,7 @@ def optimizer_state(model: torch.nn.Module):
     return TrainingState.fresh(model, settings)
 
 
-def stream_loader(data, steps: int, batch: int, first: int = 1):
+def stream_loader(data, steps: int, batch: int, first: int = 1, max_predictions: int = MAX_PREDICTIONS):
     """A ``BatchLoader`` over steps ``first .. first + steps - 1``, every step reading ``data``."""
     from mtickets.batches import BatchLoader, StepPlan
 
@@ -113,11 +126,12 @@ def stream_loader(data, steps: int, batch: int, first: int = 1):
     last = first + steps - 1
     plan = StepPlan([data.language], np.zeros((last, 1)), np.full(last, data.seq_length), batch)
     return BatchLoader(plan, {key: data}, seed=0, streams={key: 0}, mlm_probability=MLM_PROBABILITY,
-                       max_predictions={data.seq_length: MAX_PREDICTIONS}, first=first, last=last)
+                       max_predictions={data.seq_length: max_predictions}, first=first, last=last)
 
 
-def prebuilt_batches(data, steps: int, batch: int, first: int = 1) -> list[dict[str, torch.Tensor]]:
-    loader = stream_loader(data, steps, batch, first)
+def prebuilt_batches(data, steps: int, batch: int, first: int = 1,
+                     max_predictions: int = MAX_PREDICTIONS) -> list[dict[str, torch.Tensor]]:
+    loader = stream_loader(data, steps, batch, first, max_predictions)
     try:
         return [batch for _, _, batch in loader]
     finally:
@@ -334,6 +348,142 @@ def bench_loader(args, device, tmp: Path) -> None:
           f"{1000 * min(times['prebuilt']) / steps:.1f} ms per step")
 
 
+# --------------------------------------------------------------------------- 4. interference tracking
+
+DEMO_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+SKETCH_DIM = 1024  # InterferenceSettings' default, the workflow's
+CPU_TRACKING_LAYERS = 2  # section 4's BERT-base-width model on a CPU: see main()
+
+
+def demo_sizes() -> dict:
+    """The demo's dense model, vocabulary, languages, first length, batch and ``uc_every`` (config/config.yaml)."""
+    import yaml
+
+    config = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    model, first = config["model"], config["pretrain"]["seq_schedule"][0]
+    return dict(hidden=model["hidden_size"], layers=model["num_hidden_layers"], heads=model["num_attention_heads"],
+                ffn=model["intermediate_size"], max_positions=model["max_position_embeddings"],
+                vocab=config["tokenizer"]["vocab_size"], seq=first["length"], max_predictions=first["max_predictions"],
+                batch=config["pretrain"]["batch_size"], languages=list(config["languages"]),
+                uc_every=config["interference"]["uc_every"])
+
+
+def interleaved_within(functions: dict, device: torch.device, rounds: int, budget_s: float,
+                       min_rounds: int = 2) -> dict[str, list[float]]:
+    """``interleaved`` with a warm-up round, then up to ``rounds`` timed rounds, stopping early (after at least
+    ``min_rounds``) once they have taken ``budget_s`` seconds: a busy machine's slow rounds do not run for ever."""
+    times = interleaved(functions, 0, device)  # the warm-up round only
+    started = time.perf_counter()
+    for done in range(rounds):
+        if done >= min_rounds and time.perf_counter() - started > budget_s:
+            break
+        for name, values in interleaved(functions, 1, device, warmup=0).items():
+            times[name] += values
+    return times
+
+
+def bench_interference(args, device, tmp: Path) -> None:
+    header(f"4. interference tracking: training step + InterferenceTracker.after_step([language]) (uc count sketch "
+           f"of every embeddings/encoder weight, sketch_dim {SKETCH_DIM}) vs the same step alone; MLM + NSP, "
+           f"backward, clip 1.0, AdamW; train mode (dropout 0.1), fp32, {device}")
+    for size in args.interference_sizes:
+        track_one(size, device, tmp)
+
+
+def track_one(size: dict, device: torch.device, tmp: Path) -> None:
+    from mtickets.formats.shards import open_shards
+    from mtickets.interference import InterferenceSettings, InterferenceTracker
+    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.pretrain import PretrainingObjective
+
+    started = time.perf_counter()
+    tag, seq, batch, per_call = size["tag"], size["seq"], size["batch"], size["per_call"]
+    hidden, layers, heads, ffn, vocab = (size[key] for key in ("hidden", "layers", "heads", "ffn", "vocab"))
+    languages = size["languages"]
+    data = open_shards(write_corpus(tmp / f"interference-{tag}", "en", 2 * batch, seq, vocab))
+    batches = itertools.cycle(prebuilt_batches(data, 2, batch, max_predictions=size["max_predictions"]))
+    torch.manual_seed(0)
+    config = ticket_config(vocab, hidden, layers, heads, ffn, size["max_positions"])
+    model = TicketBertForPreTraining(config).to(device).train()
+    objective, state = PretrainingObjective(model), optimizer_state(model)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    settings = InterferenceSettings(languages=languages, sketch_dim=SKETCH_DIM)
+    tracker = InterferenceTracker(model, settings, device)
+    step_language = itertools.cycle(languages)  # one language per step, as language_per: step draws them
+    # One model for all three, so the comparison shares its weights, optimizer state and caches; the δ an
+    # after_step sees may then span untimed variants' steps too, which changes its values, not its work.
+
+    def untracked():
+        for _ in range(per_call):
+            our_step(objective, state, parameters, next(batches), device)
+
+    def tracked():
+        for _ in range(per_call):
+            our_step(objective, state, parameters, next(batches), device)
+            tracker.after_step([next(step_language)])
+
+    def tracker_alone():  # the same work as in tracked (δ is the change since tracked's last call, or zero)
+        for _ in range(per_call):
+            tracker.after_step([next(step_language)])
+
+    times = interleaved_within({"tracked": tracked, "untracked": untracked, "tracker": tracker_alone}, device,
+                               size["repeats"], size["budget_s"])
+    rounds = len(times["tracked"])
+    per_step = {name: [t / per_call for t in values] for name, values in times.items()}
+    total = sum(p.numel() for p in model.parameters())
+    tracked_numel = tracker.flat.numel
+    sizes = np.diff(tracker.flat.bounds)
+    print(f"  [{tag}] hidden {hidden}, {heads} heads, FFN {ffn}, {layers} layers, vocab {vocab:,}, seq {seq}, "
+          f"batch {batch}, {len(languages)} tracked languages: {total / 1e6:.2f}M parameters, "
+          f"{tracked_numel / 1e6:.2f}M tracked (embeddings {sizes[0] / 1e6:.2f}M, {sizes[1] / 1e6:.2f}M per encoder "
+          f"layer); {rounds} rounds of {per_call} step(s) after a warm-up round"
+          f"{'' if rounds == size['repeats'] else ' (time budget)'}")
+    if size.get("note"):
+        print(f"  [{tag}] NOTE: {size['note']}")
+    row(f"step + after_step vs step [{tag}]", fmt_seconds(per_step["tracked"]), fmt_seconds(per_step["untracked"]),
+        min(per_step["tracked"]) / min(per_step["untracked"]), "target <= 1.05x")
+    extra_ms = 1000 * (min(per_step["tracked"]) - min(per_step["untracked"]))
+    print(f"  {'':<54s} per step, medians: tracked {median_ms(per_step['tracked'])} ms, untracked "
+          f"{median_ms(per_step['untracked'])} ms; difference of minima {extra_ms:+.1f} ms")
+    print(f"  {'':<54s} after_step alone: {1000 * min(per_step['tracker']):.1f} ms per call (median "
+          f"{median_ms(per_step['tracker'])} ms) = {min(per_step['tracker']) / min(per_step['untracked']):.1%} of "
+          f"the step; {tracked_numel / min(per_step['tracker']) / 1e6:.0f}M weights/s")
+    persistent = {"bucket table (int32)": tracker.sketch.buckets, "signs (int8)": tracker.sketch.signs,
+                  "previous weights (fp32)": tracker.previous, "updates (fp64)": tracker.updates}
+    nbytes = {name: tensor.numel() * tensor.element_size() for name, tensor in persistent.items()}
+    print(f"  {'':<54s} tracker memory: " + ", ".join(f"{name} {value / 2**20:.1f} MB" for name, value in
+                                                       nbytes.items())
+          + f"; total {sum(nbytes.values()) / 2**20:.1f} MB = {sum(nbytes.values()) / tracked_numel:.2f} B per "
+          f"tracked weight, {sum(nbytes.values()) / (16 * total):.0%} of the training state (weights, gradients, "
+          f"two AdamW moments: 16 B per parameter)")
+    print(f"  {'':<54s} plus, during each call (by the code): the current weights' copy, delta and sign * delta, "
+          f"fp32: {3 * 4 * tracked_numel / 2**20:.1f} MB transient")
+    if "uc_every" in size:
+        uc_every, frames = size["uc_every"], []
+        out = tmp / f"uc-{tag}.parquet"
+
+        def uc_rows():
+            frames.append(tracker.uc_rows(10))
+
+        def uc_write():  # InterferenceRecorder._write's work besides (without its atomic rename)
+            frames[-1].to_parquet(out, index=False)
+
+        uc = interleaved({"uc_rows": uc_rows, "write": uc_write}, size["uc_repeats"], device)
+        uc_ms, write_ms = 1000 * min(uc["uc_rows"]), 1000 * min(uc["write"])
+        amortised = min(per_step["untracked"]) + min(uc["uc_rows"]) / uc_every
+        row(f"step + uc_rows amortised over uc_every vs step [{tag}]", f"{1000 * amortised:8.1f} ms",
+            fmt_seconds(per_step["untracked"]), amortised / min(per_step["untracked"]),
+            f"uc_rows every {uc_every} steps")
+        everything = min(per_step["tracked"]) + (min(uc["uc_rows"]) + min(uc["write"])) / uc_every
+        layer_count = len(tracker.flat.layers)
+        print(f"  {'':<54s} uc_rows: {uc_ms:.1f} ms per call (median {median_ms(uc['uc_rows'])} ms), "
+              f"{len(frames[-1])} rows ({layer_count} layers x {len(frames[-1]) // layer_count} pairs); its parquet "
+              f"write {write_ms:.1f} ms; all of InterferenceRecorder's uc work per step "
+              f"(after_step + (uc_rows + write) / {uc_every}) vs the step alone: "
+              f"{everything / min(per_step['untracked']):.3f}x")
+    print(f"  {'':<54s} {time.perf_counter() - started:.0f} s for this configuration")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -342,8 +492,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in seconds")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--only", default="step,memory,loader", help="comma-separated sections to run")
+    parser.add_argument("--only", default="step,memory,loader,interference",
+                        help="comma-separated sections to run (step, memory, loader, interference)")
     parser.add_argument("--repeats", type=int, default=None, help="timed rounds per comparison")
+    parser.add_argument("--interference-layers", type=int, default=None,
+                        help=f"encoder layers of section 4's BERT-base-width model (default: 12 on a GPU, "
+                             f"{CPU_TRACKING_LAYERS} on a CPU)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -354,6 +508,11 @@ def main(argv: list[str] | None = None) -> None:
         args.corpus_examples, args.memory_vocab, args.memory_steps, args.memory_runs = 2000, 1000, 3, 1
         args.loader_model, args.loader_seq, args.loader_batch, args.loader_steps = (64, 2, 4, 256, 1000), 64, 8, 4
         args.repeats_loader = args.repeats or 2
+        demo = dict(demo_sizes(), tag="demo", per_call=1, repeats=args.repeats or 2, budget_s=10, uc_repeats=3)
+        small = dict(tag="small", hidden=256, layers=args.interference_layers or 2, heads=4, ffn=1024, vocab=30522,
+                     max_positions=512, seq=64, max_predictions=10, batch=8, languages=demo["languages"], per_call=1,
+                     repeats=args.repeats or 2, budget_s=10)
+        args.interference_sizes = [demo, small]
     else:
         args.seq, args.batch = 128, 8
         args.step_configs = {"BERT-base": (768, 12, 12, 3072, 119547, args.repeats or 3),
@@ -361,6 +520,17 @@ def main(argv: list[str] | None = None) -> None:
         args.corpus_examples, args.memory_vocab, args.memory_steps, args.memory_runs = 20_000, 30522, 10, 2
         args.loader_model, args.loader_seq, args.loader_batch, args.loader_steps = (256, 4, 4, 1024, 30522), 128, 16, 10
         args.repeats_loader = args.repeats or 5
+        demo = dict(demo_sizes(), tag="demo", per_call=5, repeats=args.repeats or 30, budget_s=60, uc_repeats=20)
+        layers = args.interference_layers or (12 if device.type == "cuda" else CPU_TRACKING_LAYERS)
+        note = None if layers == 12 else (
+            f"{layers} encoder layers, not BERT-base's 12 (a 12-layer step at batch 32 is too slow on CPU for a few "
+            f"rounds; --interference-layers 12 to run it). The tracker's cost scales with the tracked weights "
+            f"(the embeddings dominate at this vocabulary), the step's with layers x tokens, so the 12-layer "
+            f"model's ratio would be lower than this one")
+        base = dict(tag=f"BERT-base widths, {layers} layers", hidden=768, layers=layers, heads=12, ffn=3072,
+                    vocab=119547, max_positions=512, seq=128, max_predictions=MAX_PREDICTIONS, batch=32,
+                    languages=demo["languages"], per_call=1, repeats=args.repeats or 3, budget_s=150, note=note)
+        args.interference_sizes = [demo, base]
     sections = set(args.only.split(","))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"bench/pretrain.py: torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, "
@@ -373,6 +543,8 @@ def main(argv: list[str] | None = None) -> None:
             bench_memory(args, device, Path(tmp))
         if "loader" in sections:
             bench_loader(args, device, Path(tmp))
+        if "interference" in sections:
+            bench_interference(args, device, Path(tmp))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\ntotal {time.perf_counter() - started:.0f} s; peak RSS of this process {usage.ru_maxrss / 1024:.0f} MB")
 

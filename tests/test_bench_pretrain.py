@@ -14,11 +14,14 @@ def test_quick_benchmark_prints_every_comparison():
     run = subprocess.run([sys.executable, str(BENCH), "--quick", "--repeats", "1"],
                          capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr[-3000:]
-    for section in ("1. training step", "2. pretrain() resident memory", "3. loader overhead"):
+    for section in ("1. training step", "2. pretrain() resident memory", "3. loader overhead",
+                    "4. interference tracking"):
         assert f"\n{section}" in run.stdout
     expected = ["ours vs BertForPreTraining [tiny]", "ours vs BertForPreTraining [small]",
                 "peak RSS (VmHWM), 10x corpus vs 1x", "anonymous RSS during training, 10x vs 1x",
-                "start-up to the first step, 10x corpus vs 1x", "real loader vs pre-built batches, 4 steps"]
+                "start-up to the first step, 10x corpus vs 1x", "real loader vs pre-built batches, 4 steps",
+                "step + after_step vs step [demo]", "step + after_step vs step [small]",
+                "step + uc_rows amortised over uc_every vs step [demo]"]
     ratios = {}
     for line in run.stdout.splitlines():
         match = re.search(r"(\d+\.\d{3})x", line)
