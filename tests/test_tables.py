@@ -422,6 +422,8 @@ def test_format_names_the_score_not_the_task_name(tmp_path, monkeypatch):
         out = tmp_path / f"{fmt}.csv"
         tables.make_table(paths, models, "wikiann", 128, out, fmt=fmt)
         assert out.with_suffix(".md").read_text().splitlines()[0] == f"# wikiann: {tables.FORMATS[fmt]}"
+    with pytest.raises(MticketsError, match="give the Markdown table its own path"):
+        tables.make_table(paths, models, "wikiann", 128, tmp_path / "x.md")
     with pytest.raises(MticketsError, match="--format 'iob'"):
         tables.make_table(paths, models, "wikiann", 128, tmp_path / "x.csv", fmt="iob")
     source = Path(tables.__file__).read_text()

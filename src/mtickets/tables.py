@@ -611,6 +611,9 @@ def make_table(
         raise MticketsError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if bootstrap < 1 or permutations < 1:
         raise MticketsError("--bootstrap and --permutations must be positive")
+    md = Path(md) if md is not None else Path(out).with_suffix(".md")
+    if md.resolve() == Path(out).resolve():
+        raise MticketsError(f"--md {md} is --out: give the Markdown table its own path")
     records = [read_metric(path, task) for path in metrics]
     if not records:
         raise MticketsError("--metrics: no metrics files given")
@@ -633,7 +636,6 @@ def make_table(
     add_statistics(rows, grid, dense, bootstrap, permutations, seed)
     notes = dropped_note(dropped, min_sentences)
     write_table(out, kept, rows, notes)
-    md = Path(md) if md is not None else Path(out).with_suffix(".md")
     text = markdown_table(task, fmt, kept, rows, dense, dropped, min_sentences=min_sentences,
                           seq_length=seq_length, bootstrap=bootstrap, permutations=permutations, seed=seed)
     with atomic_path(md) as tmp:
