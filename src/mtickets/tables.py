@@ -512,8 +512,11 @@ def markdown_table(
     what = FORMATS[fmt] if fmt else "test F1 (metrics.json `f1`), in percent"
     seeds = sorted({row["seeds"] for row in rows})
     seeds_text = " or ".join(map(str, seeds))
-    lines = [f"# {task}: {what}", "",
-             f"Per language: mean ± sample std (ddof 1) over {seeds_text} fine-tuning seeds.", ""]
+    per_language = (
+        "Per language: the one fine-tuning seed's score (no std)." if seeds == [1]
+        else f"Per language: mean ± sample std (ddof 1) over {seeds_text} fine-tuning seeds."
+    )
+    lines = [f"# {task}: {what}", "", per_language, ""]
     for start in range(0, len(languages), BLOCK):
         block = languages[start:start + BLOCK]
         body = []
