@@ -128,6 +128,14 @@ def test_stage_reads_panx_from_amazon_photos_and_its_members(tmp_path, layout):
     assert read_panx(out / "test.tsv")[1] == (["http://x.org"], ["O"])
 
 
+def test_a_language_below_min_sentences_is_staged_for_the_table_to_drop(tmp_path, caplog):
+    source = str(amazon_photos(tmp_path / "AmazonPhotos.zip", {"en": panx_language()}))
+    with caplog.at_level("WARNING"):
+        counts = stage_task_data("ner", "en", "panx", source, tmp_path / "out", min_sentences=2)
+    assert counts["train"] == 2 and (tmp_path / "out/train.tsv").is_file()
+    assert "has 2 train sentences" in caplog.text and "the tables drop it" in caplog.text
+
+
 def test_missing_panx_language_names_the_zip_member_and_its_origin(tmp_path, caplog):
     zip_path = amazon_photos(tmp_path / "AmazonPhotos.zip", {"de": panx_language(), "en": panx_language()})
     out = tmp_path / "out"

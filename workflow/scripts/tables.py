@@ -1,4 +1,4 @@
-"""Snakemake adapter: one task's results table from all its fine-tuning runs."""
+"""Snakemake adapter: one task's results table (CSV and Markdown) from all its fine-tuning runs."""
 
 import logging
 from pathlib import Path
@@ -15,6 +15,11 @@ make_table(
     models=dict(zip(snakemake.params.variants, map(Path, snakemake.input.models))),  # noqa: F821
     task=snakemake.wildcards.task,  # noqa: F821
     seq_length=snakemake.params.seq_length,  # noqa: F821
-    out=Path(snakemake.output[0]),  # noqa: F821
+    out=Path(snakemake.output.csv),  # noqa: F821
     languages=snakemake.params.languages,  # noqa: F821
+    fmt=snakemake.params.format,  # noqa: F821
+    md=Path(snakemake.output.md),  # noqa: F821
+    dense=snakemake.params.dense,  # noqa: F821
+    min_sentences=snakemake.params.min_sentences,  # noqa: F821
+    seed=snakemake.params.seed,  # noqa: F821
 )
