@@ -449,15 +449,16 @@ def track_one(size: dict, device: torch.device, tmp: Path) -> None:
           f"{median_ms(per_step['tracker'])} ms) = {min(per_step['tracker']) / min(per_step['untracked']):.1%} of "
           f"the step; {tracked_numel / min(per_step['tracker']) / 1e6:.0f}M weights/s")
     persistent = {"bucket table (int32)": tracker.sketch.buckets, "signs (int8)": tracker.sketch.signs,
-                  "previous weights (fp32)": tracker.previous, "updates (fp64)": tracker.updates}
+                  "previous weights (fp32)": tracker.previous, "spare buffer (fp32)": tracker.spare,
+                  "updates (fp64)": tracker.updates}
     nbytes = {name: tensor.numel() * tensor.element_size() for name, tensor in persistent.items()}
     print(f"  {'':<54s} tracker memory: " + ", ".join(f"{name} {value / 2**20:.1f} MB" for name, value in
                                                        nbytes.items())
           + f"; total {sum(nbytes.values()) / 2**20:.1f} MB = {sum(nbytes.values()) / tracked_numel:.2f} B per "
           f"tracked weight, {sum(nbytes.values()) / (16 * total):.0%} of the training state (weights, gradients, "
           f"two AdamW moments: 16 B per parameter)")
-    print(f"  {'':<54s} plus, during each call (by the code): the current weights' copy, delta and sign * delta, "
-          f"fp32: {3 * 4 * tracked_numel / 2**20:.1f} MB transient")
+    print(f"  {'':<54s} during a call: no full-size temporary (the weights go into the spare buffer, the "
+          f"previous ones become the signed change in place)")
     if "uc_every" in size:
         uc_every, frames = size["uc_every"], []
         out = tmp / f"uc-{tag}.parquet"
