@@ -63,7 +63,7 @@ def test_table_means_and_order(tmp_path, monkeypatch):
     # The original columns first, in their order; the uncertainty columns after them.
     assert header[:8] == ["variant", "en", "de", "avg", "avg_std_over_seeds", "seeds", "params", "flops_per_sequence"]
     assert header[8:] == ["flops_vs_dense", "avg_ci95_low", "avg_ci95_high", "diff_vs_dense", "p_vs_dense",
-                          "en_std", "de_std", "notes"]
+                          "en_std", "de_std", "avg_token_accuracy", "notes"]
     rows = read_csv(out)
     assert [r["variant"] for r in rows] == ["mbert", "snip16"]
     mbert, snip = rows
@@ -455,3 +455,11 @@ def test_markdown_blocks_of_15_languages_then_the_summary(tmp_path, monkeypatch)
     # Every language is +1 for snip16 (ties in all 2^17 flips only for the identity and its negation).
     assert "| snip16 | 93.00 [" in summary[3] and "| +1.00 | 1.53e-05 |" in summary[3]
     assert "Notes:" in md and "2^17 = 131072 sign vectors" in md
+
+
+def test_token_accuracy_beside_f1_is_the_mean_over_languages_of_seed_means():
+    records = [{"variant": "v", "language": lang, "token_accuracy": acc}
+               for lang, acc in (("en", 90.0), ("en", 92.0), ("de", 80.0), ("de", 84.0))]
+    assert tables.average_token_accuracy(records, "v", ["en", "de"]) == pytest.approx((91.0 + 82.0) / 2)
+    records.append({"variant": "v", "language": "fr", "token_accuracy": None})  # a run that does not record it
+    assert tables.average_token_accuracy(records, "v", ["en", "fr"]) is None

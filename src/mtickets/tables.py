@@ -423,11 +423,22 @@ def add_statistics(
 # --- output ---------------------------------------------------------------------------------------
 
 
+def average_token_accuracy(records: Sequence[dict], variant: str, languages: Sequence[str]) -> float | None:
+    """The mean over languages of the seed-mean token accuracy (None if a run does not record it)."""
+    per_language = []
+    for lang in languages:
+        values = [r["token_accuracy"] for r in records if r["variant"] == variant and r["language"] == lang]
+        if not values or any(v is None for v in values):
+            return None
+        per_language.append(statistics.fmean(values))
+    return statistics.fmean(per_language)
+
+
 def csv_columns(languages: Sequence[str]) -> list[str]:
     return [
         "variant", *languages, "avg", "avg_std_over_seeds", "seeds", "params", "flops_per_sequence",
         "flops_vs_dense", "avg_ci95_low", "avg_ci95_high", "diff_vs_dense", "p_vs_dense",
-        *(f"{lang}_std" for lang in languages), "notes",
+        *(f"{lang}_std" for lang in languages), "avg_token_accuracy", "notes",
     ]
 
 
@@ -635,6 +646,8 @@ def make_table(
     rows = table_rows(grid, kept)
     for row in rows:
         row["params"], row["flops_per_sequence"] = model_costs(models[row["variant"]], kept, seq_length)
+    for row in rows:
+        row["avg_token_accuracy"] = average_token_accuracy(records, row["variant"], kept)
     dense = resolve_dense(models, dense)
     add_statistics(rows, grid, dense, bootstrap, permutations, seed)
     notes = dropped_note(dropped, min_sentences)

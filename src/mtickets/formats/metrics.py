@@ -47,6 +47,7 @@ def read_metric(path: str | Path, task: str | None = None) -> dict:
         "language": data.get("language") or from_path.get("lang"),
         "seed": data.get("seed", from_path.get("seed")),
         "f1": data.get("f1"),
+        "token_accuracy": data.get("token_accuracy"),  # beside F1 (for POS the two differ)
         "path": path,
     }
     for key in ("variant", "language", "seed"):
