@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
+
+from bench_output import check_printed_ratios
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "pretrain.py"
 
@@ -22,11 +23,4 @@ def test_quick_benchmark_prints_every_comparison():
                 "start-up to the first step, 10x corpus vs 1x", "real loader vs pre-built batches, 4 steps",
                 "step + after_step vs step [demo]", "step + after_step vs step [small]",
                 "step + uc_rows amortised over uc_every vs step [demo]"]
-    ratios = {}
-    for line in run.stdout.splitlines():
-        match = re.search(r"(\d+\.\d{3})x", line)
-        label = next((label for label in expected if line.startswith(f"  {label} ")), None)
-        if match and label:
-            ratios[label] = float(match.group(1))
-    assert sorted(ratios) == sorted(expected), run.stdout
-    assert all(ratio > 0 for ratio in ratios.values())
+    check_printed_ratios(run.stdout, expected)
