@@ -448,7 +448,7 @@ def track_one(size: dict, device: torch.device, tmp: Path) -> None:
     print(f"  {'':<54s} after_step alone: {1000 * min(per_step['tracker']):.1f} ms per call (median "
           f"{median_ms(per_step['tracker'])} ms) = {min(per_step['tracker']) / min(per_step['untracked']):.1%} of "
           f"the step; {tracked_numel / min(per_step['tracker']) / 1e6:.0f}M weights/s")
-    persistent = {"bucket table (int32)": tracker.sketch.buckets, "signs (int8)": tracker.sketch.signs,
+    persistent = {"signed bucket table (int32)": tracker.sketch.slots,
                   "previous weights (fp32)": tracker.previous, "spare buffer (fp32)": tracker.spare,
                   "updates (fp64)": tracker.updates}
     nbytes = {name: tensor.numel() * tensor.element_size() for name, tensor in persistent.items()}
@@ -458,7 +458,7 @@ def track_one(size: dict, device: torch.device, tmp: Path) -> None:
           f"tracked weight, {sum(nbytes.values()) / (16 * total):.0%} of the training state (weights, gradients, "
           f"two AdamW moments: 16 B per parameter)")
     print(f"  {'':<54s} during a call: no full-size temporary (the weights go into the spare buffer, the "
-          f"previous ones become the signed change in place)")
+          f"previous ones become the change in place)")
     if "uc_every" in size:
         uc_every, frames = size["uc_every"], []
         out = tmp / f"uc-{tag}.parquet"
