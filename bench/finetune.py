@@ -125,16 +125,9 @@ def train_optimizer(model, learning_rate: float = 2e-5, total_updates: int = 10*
 
 def our_step(model, optimizer, scheduler, encoded: list, device: torch.device, pad_id: int = 0) -> None:
     """One update of ``mtickets.finetune.train`` (dense model: ``language=None``)."""
-    from mtickets.finetune import pad
+    from mtickets.finetune import train_step
 
-    batch = pad(encoded, pad_id)
-    batch = {k: v.to(device) for k, v in batch.items()}
-    loss = model(**batch, language=None).loss
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
-    scheduler.step()
+    train_step(model, optimizer, scheduler, encoded, None, device, pad_id)
 
 
 def hf_step(model, optimizer, inputs: dict[str, torch.Tensor], device: torch.device) -> None:

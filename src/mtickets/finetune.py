@@ -352,14 +352,8 @@ def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], langu
         model.train()
         order = torch.randperm(len(train_set), generator=generator).tolist()
         for start in range(0, len(order), cfg.batch_size):
-            batch = pad([train_set[i] for i in order[start : start + cfg.batch_size]], pad_id)
-            batch = {k: v.to(device) for k, v in batch.items()}
-            loss = model(**batch, language=language).loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
+            train_step(model, optimizer, scheduler, [train_set[i] for i in order[start : start + cfg.batch_size]],
+                       language, device, pad_id)
             result.updates += 1
             bar.update(1)
             if cfg.eval_every and result.updates % cfg.eval_every == 0 and start + cfg.batch_size < len(order):
@@ -367,6 +361,18 @@ def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], langu
         evaluate(epoch)
     bar.close()
     return result
+
+
+def train_step(model, optimizer, scheduler, encoded: Sequence[Encoded], language: str | None, device,
+               pad_id: int) -> None:
+    """One update: pad the sentences, forward with labels, backward, clip at 1.0, AdamW, schedule."""
+    batch = {k: v.to(device) for k, v in pad(encoded, pad_id).items()}
+    loss = model(**batch, language=language).loss
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
 
 
 def write_predictions(path: Path, split: Split, pred: list[list[str]]) -> None:

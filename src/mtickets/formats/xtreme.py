@@ -10,7 +10,7 @@
 
 Both return ``list[(tokens, tags)]``. Malformed input raises ``MticketsError`` naming
 the file and the line number; so does a tag outside ``labels`` when it is given (e.g.
-``LABELS[task]``, the set fine-tuning accepts).
+``FORMAT_LABELS[format]``, the set fine-tuning accepts).
 """
 
 from __future__ import annotations
@@ -133,9 +133,6 @@ def read_conllu(path: str | os.PathLike, labels: Sequence[str] | None = None) ->
     path = Path(path)
     return list(tagged_sentences(str(path), _lines(path), labels, parse_conllu_line))
 
-
-READERS = {"ner": read_panx, "pos": read_conllu}
-LABELS = {"ner": NER_LABELS, "pos": UPOS_LABELS}
 
 # By file format: fine-tuning and tables dispatch on a task's format, not its name.
 FORMAT_READERS = {"panx": read_panx, "conllu": read_conllu}
