@@ -58,6 +58,7 @@ rule finetune:
         batch_size=config["evaluation"]["batch_size"],
         learning_rate=config["evaluation"]["learning_rate"],
         max_length=config["evaluation"]["max_length"],
+        batching=config["evaluation"]["batching"],
         min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
         eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
         device=config["evaluation"]["device"],
@@ -69,4 +70,5 @@ rule finetune:
         " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
         " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
         " --eval-every {params.eval_every} --max-length {params.max_length}"
+        " --batching {params.batching}"
         " --device {params.device} --out {params.out} 2> {log}"

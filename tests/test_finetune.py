@@ -67,6 +67,34 @@ def test_long_sentences_are_split_as_xtreme_does(tmp_path):
     assert single[0] == ["[UNK]", "[UNK]"]  # longer than a piece; no sub-token at all
 
 
+def test_epoch_batches_visit_every_example_once_and_bucketed_ones_pad_less():
+    import torch
+
+    lengths = torch.randint(3, 129, (1000,), generator=torch.Generator().manual_seed(0)).tolist()
+
+    def padded(batches):
+        return sum(len(b) * max(lengths[i] for i in b) for b in batches)
+
+    for bucketed in (True, False):
+        batches = ft.epoch_batches(lengths, 16, torch.Generator().manual_seed(3), bucketed=bucketed)
+        assert sorted(i for b in batches for i in b) == list(range(1000))
+        assert len(batches) == 63 and sum(len(b) < 16 for b in batches) == 1
+        again = ft.epoch_batches(lengths, 16, torch.Generator().manual_seed(3), bucketed=bucketed)
+        assert again == batches  # a pure function of the generator's state
+    random = ft.epoch_batches(lengths, 16, torch.Generator().manual_seed(3), bucketed=False)
+    bucketed = ft.epoch_batches(lengths, 16, torch.Generator().manual_seed(3))
+    # Random batches are consecutive slices of one permutation (what train() drew before bucketing).
+    assert [i for b in random for i in b] == torch.randperm(1000, generator=torch.Generator().manual_seed(3)).tolist()
+    assert padded(bucketed) < 0.65 * padded(random)
+    # Batches are shuffled: neither in window order nor sorted by length across the epoch.
+    widths = [max(lengths[i] for i in b) for b in bucketed]
+    assert widths != sorted(widths)
+    # A new mix every epoch: the same generator drawn again gives other batches.
+    generator = torch.Generator().manual_seed(3)
+    first, second = ft.epoch_batches(lengths, 16, generator), ft.epoch_batches(lengths, 16, generator)
+    assert {tuple(sorted(b)) for b in first} != {tuple(sorted(b)) for b in second}
+
+
 def test_epochs_needed():
     assert ft.epochs_needed(2, 10, 0) == 2
     assert ft.epochs_needed(2, 10, 25) == 3

@@ -11,6 +11,10 @@ PAN-X (``--format panx``: IOB2 tags) or CoNLL-U (``conllu``: UPOS tags) format:
 - The label sits on the first sub-token of each word (the others get -100).
 - AdamW, linear decay to 0, clipping at 1.0, ``--epochs`` epochs raised until at least
   ``--min-updates`` updates (the paper's NER setting: 2 epochs, ≥ 2500 updates).
+- Length-bucketed batches (``--batching bucketed``, the default): each epoch shuffles the
+  training pieces, sorts every window of ``BUCKET_BATCHES`` batches by length, cuts it
+  into batches and shuffles the batches, so a batch pads to about its own length rather
+  than to the longest of a random draw. ``--batching random`` draws batches uniformly.
 - Model selection: dev F1 every ``--eval-every`` updates and after every epoch; the
   best (the earliest on ties) is tested.
 - Scores: seqeval F1 / precision / recall in percent on the raw tag sequences, as
@@ -201,6 +205,27 @@ def predict(model, data: list[Encoded], id2label: dict[int, str], language, devi
     return gold, pred
 
 
+BUCKET_BATCHES = 50  # batches per sorted window: close lengths in a batch, yet a new mix every epoch
+
+
+def epoch_batches(lengths: Sequence[int], batch_size: int, generator: torch.Generator, bucketed: bool = True,
+                  ) -> list[list[int]]:
+    """One epoch's batches of example indices: every index once, ``ceil(n / batch_size)`` batches.
+
+    Bucketed: a random permutation, each window of ``BUCKET_BATCHES`` batches sorted by length
+    (stably, so ties stay in random order) and cut into batches, then the batches shuffled.
+    Random: consecutive slices of the permutation."""
+    order = torch.randperm(len(lengths), generator=generator)
+    if not bucketed:
+        return [chunk.tolist() for chunk in order.split(batch_size)]
+    lengths = torch.as_tensor(lengths)
+    window = batch_size * BUCKET_BATCHES
+    batches = []
+    for chunk in order.split(window):
+        batches.extend(chunk[torch.argsort(lengths[chunk], stable=True)].split(batch_size))
+    return [batches[i].tolist() for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
 def epochs_needed(epochs: int, batches_per_epoch: int, min_updates: int) -> int:
     """``epochs``, raised until epochs × batches ≥ ``min_updates``."""
     if batches_per_epoch <= 0:
@@ -229,12 +254,15 @@ class FinetuneConfig:
     min_updates: int = 0
     max_length: int = 128
     eval_every: int = 0  # dev F1 every N updates as well as after every epoch; 0: epochs only
+    batching: str = "bucketed"  # bucketed | random (see epoch_batches)
     device: str = "auto"
 
     def check(self) -> None:
         if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 3 or self.eval_every < 0:
             raise MticketsError("--epochs and --batch-size must be positive, --max-length at least 3 and "
                                 "--eval-every not negative")
+        if self.batching not in ("bucketed", "random"):
+            raise MticketsError(f"--batching {self.batching!r}: expected bucketed or random")
         if self.format not in FORMAT_READERS:
             raise MticketsError(f"--format {self.format!r}: expected one of {', '.join(FORMAT_READERS)}")
         if len(self.seeds) > 1 and "{seed}" not in str(self.out):
@@ -348,15 +376,15 @@ def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], langu
         model.train()
 
     bar = progress(total=total_updates, desc=f"finetune {cfg.task}/{cfg.lang} seed {seed}")
+    lengths = [len(e.input_ids) for e in train_set]
     for epoch in range(1, epochs + 1):
         model.train()
-        order = torch.randperm(len(train_set), generator=generator).tolist()
-        for start in range(0, len(order), cfg.batch_size):
-            train_step(model, optimizer, scheduler, [train_set[i] for i in order[start : start + cfg.batch_size]],
-                       language, device, pad_id)
+        batches = epoch_batches(lengths, cfg.batch_size, generator, bucketed=cfg.batching == "bucketed")
+        for number, indices in enumerate(batches, start=1):
+            train_step(model, optimizer, scheduler, [train_set[i] for i in indices], language, device, pad_id)
             result.updates += 1
             bar.update(1)
-            if cfg.eval_every and result.updates % cfg.eval_every == 0 and start + cfg.batch_size < len(order):
+            if cfg.eval_every and result.updates % cfg.eval_every == 0 and number < len(batches):
                 evaluate(epoch)  # (an epoch's last update is evaluated below)
         evaluate(epoch)
     bar.close()
@@ -444,6 +472,7 @@ def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, spli
         "learning_rate": cfg.learning_rate,
         "max_length": cfg.max_length,
         "eval_every": cfg.eval_every,
+        "batching": cfg.batching,
         "device": str(device),
         "seconds": round(time.time() - started, 3),
     }
@@ -475,6 +504,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--eval-every", type=int, default=0,
                         help="dev F1 every N updates as well as after every epoch (default 0: epochs only)")
+    parser.add_argument("--batching", choices=["bucketed", "random"], default="bucketed",
+                        help="training batches: length-bucketed (default) or uniformly random")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     add_device_argument(parser)
     parser.add_argument("--out", required=True, type=Path,
@@ -488,5 +519,6 @@ def main(args: argparse.Namespace) -> None:
         model=args.model, tokenizer=args.tokenizer, task=args.task, format=args.format, lang=args.lang,
         variant=args.variant, train=args.train, dev=args.dev, test=args.test, out=args.out, seeds=list(args.seed),
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        min_updates=args.min_updates, max_length=args.max_length, eval_every=args.eval_every, device=args.device,
+        min_updates=args.min_updates, max_length=args.max_length, eval_every=args.eval_every, batching=args.batching,
+        device=args.device,
     ))
