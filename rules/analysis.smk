@@ -130,7 +130,8 @@ rule relatedness_table:
 rule ticket_map:
     input:
         tickets=expand(
-            "results/tickets/{variant}/tickets.safetensors", variant=ticket_variants()
+            "results/tickets/{variant}/tickets.safetensors",
+            variant=figure_variants(ticket_variants()),
         ),
         typology="results/analysis/languages.json",
     output:
@@ -151,7 +152,7 @@ rule ticket_map:
     params:
         tickets=lambda wildcards, input: " ".join(
             f"{variant}={ticket(variant)['proxy']}={path}"
-            for variant, path in zip(ticket_variants(), input.tickets)
+            for variant, path in zip(figure_variants(ticket_variants()), input.tickets)
         ),
         seed=ANALYSIS["seed"],
     shell:
@@ -161,8 +162,8 @@ rule ticket_map:
 
 rule interference_figures:
     input:
-        dense=f"results/interference/{INTERFERENCE['dense']}",
-        tickets=f"results/interference/{INTERFERENCE['tickets']}",
+        dense=f"results/interference/{first_replicate(INTERFERENCE['dense'])}",
+        tickets=f"results/interference/{first_replicate(INTERFERENCE['tickets'])}",
     output:
         stability=report(
             "results/figures/interference_stability.png",
@@ -184,7 +185,7 @@ rule interference_figures:
         mem_mb=4000,
         runtime=30,
     params:
-        names=f"{INTERFERENCE['dense']} {INTERFERENCE['tickets']}",
+        names=f"{first_replicate(INTERFERENCE['dense'])} {first_replicate(INTERFERENCE['tickets'])}",
         step=INTERFERENCE["step"],
     shell:
         "mtickets interference-figures --dense {input.dense} --tickets {input.tickets}"
@@ -194,7 +195,7 @@ rule interference_figures:
 
 rule loss_curves:
     input:
-        expand("results/pretrain/{variant}/final", variant=list(VARIANTS)),
+        expand("results/pretrain/{variant}/final", variant=figure_variants(VARIANTS)),
     output:
         curves=report(
             "results/figures/loss_curves.png",
@@ -216,8 +217,50 @@ rule loss_curves:
         runtime=10,
     params:
         runs=lambda wildcards, input: " ".join(
-            f"{variant}={path}" for variant, path in zip(VARIANTS, input)
+            f"{variant}={path}" for variant, path in zip(figure_variants(VARIANTS), input)
         ),
     shell:
         "mtickets loss-curves --runs {params.runs} --out {output.curves}"
         " --per-language {output.per_language} 2> {log}"
+
+
+if "replication" in config:
+
+    rule replication:
+        input:
+            unpack(replication_inputs),
+        output:
+            page=report(
+                "results/replication.md",
+                caption="../workflow/report/replication.rst",
+                category="Replication",
+            ),
+            summary="results/replication.json",
+        log:
+            "logs/replication.log",
+        conda:
+            "../envs/mtickets.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            names=" ".join(
+                config["replication"][role]
+                for role in ("dense", "scaled", "tickets", "random", "magnitude")
+            )
+            + f" {INTERFERENCE['tickets']}",
+            step=INTERFERENCE["step"],
+            margin=config["replication"]["margin"],
+            confidence=config["replication"]["confidence"],
+            not_measured=" ".join(
+                shlex.quote(line) for line in config["replication"]["not_measured"]
+            ),
+        shell:
+            "mtickets replication --dense {input.dense} --scaled {input.scaled}"
+            " --tickets {input.tickets} --random {input.random} --magnitude {input.magnitude}"
+            " --uc-dense {input.uc_dense} --uc-tickets {input.uc_tickets}"
+            " --relatedness {input.relatedness} --names {params.names} --step {params.step}"
+            " --margin {params.margin} --confidence {params.confidence}"
+            " --not-measured {params.not_measured}"
+            " --out {output.page} --summary {output.summary} 2> {log}"

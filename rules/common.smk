@@ -1,4 +1,5 @@
 import json
+import shlex
 from pathlib import Path
 
 from mtickets import configuration
@@ -18,6 +19,8 @@ if CONFIG_PROBLEMS:
     )
 
 LANGUAGES = config["languages"]
+# Each declared variant's replicates (replicates: N > 1 runs V as V_r1 ... V_rN).
+REPLICATES = configuration.expand_replicates(config)
 VARIANTS = config["variants"]
 # Variants fine-tuned and in the tables (the others are pretrained for the analysis).
 EVALUATED = [name for name, spec in VARIANTS.items() if spec.get("evaluate", True)]
@@ -31,6 +34,21 @@ TASK_EXTENSION = {"panx": "tsv", "conllu": "conllu"}
 
 def variant_model_config(variant):
     return configuration.variant_model_config(config, variant)
+
+
+def first_replicate(declared):
+    """The replicate of a declared variant that the figures show (the unreplicated run)."""
+    return REPLICATES[declared][0]
+
+
+def figure_variants(names):
+    """Of ``names``, the first replicates: one line or panel per declared variant."""
+    firsts = {replicates[0] for replicates in REPLICATES.values()}
+    return [name for name in names if name in firsts]
+
+
+def replicate_seed(variant, stage):
+    return configuration.replicate_seed(config, variant, stage)
 
 
 def architecture(variant):
@@ -179,7 +197,7 @@ def interference_options(wildcards):
         f"--sketch-dim {spec['sketch_dim']} --uc-every {spec['uc_every']}",
         f"--track-until {spec['until']} --probe-examples {spec['probe_examples']}",
     ]
-    if wildcards.variant == spec["dense"]:
+    if wildcards.variant == first_replicate(spec["dense"]):
         options.append(f"--gc-every {spec['gc_every']}")
     for flag, values in (
         ("--track-languages", spec["languages"]),
@@ -235,8 +253,29 @@ def table_inputs(wildcards):
     }
 
 
+def replication_inputs(wildcards):
+    """Every replicate of each role's variant: models, uc of dense and controlled, SNIP relatedness."""
+    roles = config["replication"]
+    inputs = {
+        role: expand("results/pretrain/{variant}/final", variant=REPLICATES[roles[role]])
+        for role in ("dense", "scaled", "tickets", "random", "magnitude")
+    }
+    inputs["uc_dense"] = expand(
+        "results/interference/{variant}", variant=REPLICATES[roles["dense"]]
+    )
+    inputs["uc_tickets"] = expand(
+        "results/interference/{variant}", variant=REPLICATES[INTERFERENCE["tickets"]]
+    )
+    inputs["relatedness"] = expand(
+        "results/analysis/{variant}/relatedness.json",
+        variant=REPLICATES[roles["tickets"]],
+    )
+    return inputs
+
+
 def all_outputs():
     return [
+        *(["results/replication.md"] if "replication" in config else []),
         *expand("results/{task}_table.csv", task=list(TASKS)),
         "results/analysis/relatedness.csv",
         "results/figures/ticket_map.png",
@@ -249,7 +288,7 @@ def all_outputs():
 wildcard_constraints:
     lang="|".join(LANGUAGES),
     variant="|".join(VARIANTS),
-    task="|".join(TASKS),
+    task="|".join(TASKS) or "(?!)",
     seed=r"\d+",
     seq_length=r"\d+",
     date=r"\d{8}|latest",

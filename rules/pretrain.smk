@@ -45,7 +45,7 @@ rule pretrain:
         precision=config["pretrain"]["precision"],
         ticket_update=config["pretrain"]["ticket_update"],
         language_per=config["pretrain"]["language_per"],
-        seed=config["pretrain"]["seed"],
+        seed=lambda wildcards: replicate_seed(wildcards.variant, "pretrain"),
     shell:
         "OMP_NUM_THREADS={params.omp_threads} {params.launcher} --model {input.model} {params.tickets}"
         " --shards {input.shards} --steps {params.steps} --batch-size {params.batch_size}"

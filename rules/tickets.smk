@@ -45,7 +45,7 @@ rule score:
     params:
         proxy=lambda wildcards: ticket(wildcards.variant)["proxy"],
         data_options=scoring_data_options,
-        seed=config["scoring"]["seed"],
+        seed=lambda wildcards: replicate_seed(wildcards.variant, "scoring"),
     shell:
         "OMP_NUM_THREADS={threads} mtickets score --proxy {params.proxy}"
         " --model {input.model} --lang {wildcards.lang} {params.data_options}"

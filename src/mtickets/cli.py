@@ -43,6 +43,7 @@ STAGES = {
     "ticket-map": "mtickets.ticket_map",
     "interference-figures": "mtickets.interference_figures",
     "loss-curves": "mtickets.loss_curves",
+    "replication": "mtickets.replication",
 }
 
 

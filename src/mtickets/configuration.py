@@ -10,6 +10,7 @@ checks what a schema cannot express. ``rules/common.smk`` runs ``config_problems
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -102,8 +103,30 @@ def config_problems(config: dict, schema_path: Path) -> list[str]:
 
 
 def variant_model_config(config: dict, variant: str) -> dict:
-    """The variant's BERT fields: `model` with the variant's overrides."""
-    return {**config["model"], **config["variants"][variant].get("model", {})}
+    """The variant's BERT fields: `model` with the variant's overrides; a replicate's seed moved on by its
+    index (see ``expand_replicates``)."""
+    spec = config["variants"][variant]
+    model = {**config["model"], **spec.get("model", {})}
+    return {**model, "seed": model["seed"] + spec.get("replicate", 0)}
+
+
+def replicate_seed(config: dict, variant: str, stage: str) -> int:
+    """``{stage}.seed`` (scoring, pretrain) moved on by the variant's replicate index."""
+    return config[stage]["seed"] + config["variants"][variant].get("replicate", 0)
+
+
+def expand_replicates(config: dict) -> dict[str, list[str]]:
+    """With ``replicates: N > 1``, replace every variant V by ``V_r1`` ... ``V_rN`` (in place): replicate k
+    (index k − 1) draws its initialisation, scoring batches or random ticket, and pretraining data order
+    from model.seed, scoring.seed and pretrain.seed + k − 1, so replicate 1 is the unreplicated run.
+    Returns each declared variant's replicate names (itself alone when N is 1)."""
+    count, declared = config["replicates"], config["variants"]
+    if count == 1:
+        return {name: [name] for name in declared}
+    groups = {name: [f"{name}_r{k}" for k in range(1, count + 1)] for name in declared}
+    config["variants"] = {replicate: {**spec, "replicate": index} for name, spec in declared.items()
+                          for index, replicate in enumerate(groups[name])}
+    return groups
 
 
 def interference_problems(config: dict) -> list[str]:
@@ -124,6 +147,40 @@ def interference_problems(config: dict) -> list[str]:
     return problems
 
 
+REPLICATION_PROXIES = {"tickets": "snip", "random": "random", "magnitude": "magnitude"}
+
+
+def replication_problems(config: dict) -> list[str]:
+    """The claims page's roles name variants of the right kind; replicate names stay free."""
+    variants, problems = config["variants"], []
+    if config["replicates"] > 1:
+        taken = [name for name in variants if re.fullmatch(r".+_r\d+", name)]
+        if taken:
+            problems.append(f"variants: {taken} end like a replicate name (_r1, _r2, ...), which replicates: "
+                            f"{config['replicates']} would repeat; rename them")
+    spec = config.get("replication")
+    if not spec:
+        return problems
+    for role in ("dense", "scaled", *REPLICATION_PROXIES):
+        name = spec[role]
+        if name not in variants:
+            problems.append(f"replication.{role}: {name!r} is not one of variants: {', '.join(variants)}")
+            continue
+        ticket = variants[name].get("ticket")
+        if role in ("dense", "scaled") and ticket:
+            problems.append(f"replication.{role}: {name!r} has a ticket; name a dense variant")
+        if role in REPLICATION_PROXIES and (not ticket or ticket["proxy"] != REPLICATION_PROXIES[role]):
+            problems.append(f"replication.{role}: {name!r} is not a ticket variant with proxy "
+                            f"{REPLICATION_PROXIES[role]}")
+    if config["pretrain"]["eval_every"] == 0:
+        problems.append("pretrain.eval_every: 0 never evaluates, and the replication page needs held-out loss at "
+                        "the last step; set it above 0")
+    if config["shards"]["heldout"] == 0:
+        problems.append("shards.heldout: 0 holds out nothing, and the replication page needs held-out loss; "
+                        "set it above 0")
+    return problems
+
+
 def split_backend(config: dict, lang: str) -> str:
     split = config["corpus"]["split"]
     return split.get("backends", {}).get(lang, split["default_backend"])
@@ -138,7 +195,7 @@ def _model_key(config: dict, variant: str, field: str) -> str:
 
 def cross_key_problems(config: dict) -> list[str]:
     """Checks across keys, on a config the schema has passed (with its defaults filled in)."""
-    problems = interference_problems(config)
+    problems = interference_problems(config) + replication_problems(config)
     languages = config["languages"]
     for task, spec in config["evaluation"]["tasks"].items():
         missing = [lang for lang in spec["languages"] if lang not in languages]
