@@ -217,7 +217,8 @@ rule loss_curves:
         runtime=10,
     params:
         runs=lambda wildcards, input: " ".join(
-            f"{variant}={path}" for variant, path in zip(figure_variants(VARIANTS), input)
+            f"{variant}={path}"
+            for variant, path in zip(figure_variants(VARIANTS), input)
         ),
     shell:
         "mtickets loss-curves --runs {params.runs} --out {output.curves}"

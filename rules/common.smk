@@ -73,6 +73,18 @@ def proxy_reads_shards(variant):
     return PROXIES[ticket(variant)["proxy"]].reads_shards
 
 
+def mirror_input():
+    """The mirror directory when a stage builds it (corpus.libreoffice_help), else nothing."""
+    return (
+        [config["corpus"]["mirror"]] if "libreoffice_help" in config["corpus"] else []
+    )
+
+
+def help_max_pages_option():
+    pages = config["corpus"]["libreoffice_help"]["max_pages"]
+    return f"--max-pages {pages}" if pages else ""
+
+
 def split_backend(lang):
     return configuration.split_backend(config, lang)
 
@@ -257,7 +269,9 @@ def replication_inputs(wildcards):
     """Every replicate of each role's variant: models, uc of dense and controlled, SNIP relatedness."""
     roles = config["replication"]
     inputs = {
-        role: expand("results/pretrain/{variant}/final", variant=REPLICATES[roles[role]])
+        role: expand(
+            "results/pretrain/{variant}/final", variant=REPLICATES[roles[role]]
+        )
         for role in ("dense", "scaled", "tickets", "random", "magnitude")
     }
     inputs["uc_dense"] = expand(

@@ -1,4 +1,32 @@
+if "libreoffice_help" in config["corpus"]:
+
+    # The mirror the download rule reads, built from the installed help translations.
+    rule help_mirror:
+        output:
+            directory(config["corpus"]["mirror"]),
+        log:
+            "logs/help_mirror.log",
+        benchmark:
+            "benchmarks/help_mirror.tsv"
+        conda:
+            "../envs/mtickets.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        params:
+            root=config["corpus"]["libreoffice_help"]["root"],
+            max_pages=help_max_pages_option(),
+            languages=LANGUAGES,
+            date=config["corpus"]["dump_date"],
+        shell:
+            "mtickets help-mirror --help-root {params.root} --languages {params.languages}"
+            " --date {params.date} {params.max_pages} --out {output} 2> {log}"
+
+
 rule download:
+    input:
+        mirror_input(),
     output:
         "resources/wikipedia/{lang}wiki-{date}-pages-articles.xml.bz2",
     log:
@@ -12,7 +40,8 @@ rule download:
         mem_mb=1000,
         runtime=240,
     params:
-        mirror=config["corpus"]["mirror"],
+        # The mirror a stage builds is the input; one elsewhere (a URL) is only named.
+        mirror=lambda wildcards, input: input[0] if input else config["corpus"]["mirror"],
     shell:
         "mtickets download --lang {wildcards.lang} --date {wildcards.date}"
         " --mirror {params.mirror} --out {output} 2> {log}"
