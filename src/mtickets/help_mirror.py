@@ -72,9 +72,9 @@ EXTRACTOR_CLEANUPS = ((re.compile(r"<<"), "«"), (re.compile(r">>"), "»"),
 # only after its markup passes.
 MARKUP_CHARACTERS = "&<>[]{}|'\"_"
 ENCODE_MARKUP = str.maketrans({c: f"&#{ord(c)};" for c in MARKUP_CHARACTERS})
-# WikiExtractor's compact() reads these at a line's start as list, indent, heading, title or
-# table markup, after all decoding: they are list bullets here, and are dropped.
-LEADING_MARKUP = re.compile(r"^(?:[*#;:{| ]|==|\+\+)+")
+# WikiExtractor's compact() reads these at a line's start as list, indent, heading or title
+# markup, after all decoding: they are list bullets here, and are dropped.
+LEADING_MARKUP = re.compile(r"^(?:[*#;: ]|==|\+\+)+")
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,9 @@ def clean_paragraph(text: str) -> str:
         text = LEADING_MARKUP.sub("", text)
     if not any(c.isalpha() for c in text):
         return ""
-    # compact() drops a line ending in "}" (a table's residue) or wrapped in parentheses.
-    if text.endswith("}") or (text.startswith("(") and text.endswith(")")):
+    # compact() drops a line that starts with "{" or "|" or ends with "}" (a table's residue)
+    # or is wrapped in parentheses.
+    if text[0] in "{|" or text.endswith("}") or (text.startswith("(") and text.endswith(")")):
         return ""
     return text
 
