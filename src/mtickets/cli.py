@@ -24,6 +24,7 @@ from mtickets.errors import MticketsError
 STAGES = {
     "make-demo": "mtickets.demo",
     "synth-dump": "mtickets.synthetic",
+    "help-mirror": "mtickets.help_mirror",
     "download": "mtickets.download",
     "extract": "mtickets.extract",
     "split": "mtickets.split",

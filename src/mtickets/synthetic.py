@@ -96,33 +96,44 @@ def generate_dump(path: str | Path, lang: str, n_articles: int, seed: int = 0,
                   dump_date: str = "20240101") -> DumpInfo:
     """Write a pages-articles ``.xml.bz2`` with ``n_articles`` articles to ``path``."""
     spec = _language(lang)
-    try:
-        when = datetime.strptime(dump_date, "%Y%m%d").date()
-    except ValueError as error:
-        raise MticketsError(f"date {dump_date!r} is not YYYYMMDD: {error}") from None
+    when = parse_date(dump_date)
     if n_articles < 1:
         raise MticketsError(f"--articles {n_articles}: at least one article is needed")
-    path = Path(path)
     revisions = demo.rng_for(seed, lang, "synthetic-revisions")
-    pages = articles = 0
+    return write_dump(path, spec, _pages(spec, n_articles, seed, when), when, revisions,
+                      f"synthetic {lang}wiki")
+
+
+def parse_date(dump_date: str) -> date:
+    try:
+        return datetime.strptime(dump_date, "%Y%m%d").date()
+    except ValueError as error:
+        raise MticketsError(f"date {dump_date!r} is not YYYYMMDD: {error}") from None
+
+
+def write_dump(path: str | Path, spec: dict, pages, when: date, revisions: random.Random,
+               desc: str) -> DumpInfo:
+    """Write ``pages`` ((`demo.Page`, is-article) pairs, in page-id order) as a pages-articles
+    ``.xml.bz2`` of the wiki ``spec`` describes (its code, site name, main page, namespaces)."""
+    path = Path(path)
+    lang = spec["code"]
+    n_pages = articles = 0
     with atomic_path(path) as tmp:
         with bz2.open(tmp, "wb", compresslevel=9) as raw, \
                 io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as xml:
             xml.write("\n".join([demo.mediawiki_start(lang), *demo.siteinfo(spec)]) + "\n")
             page_id = revisions.randint(10, 99)
-            for page, is_article in tqdm(_pages(spec, n_articles, seed, when),
-                                         desc=f"synthetic {lang}wiki", unit=" pages",
-                                         disable=None):
+            for page, is_article in tqdm(pages, desc=desc, unit=" pages", disable=None):
                 page_id += revisions.randint(1, 40)
                 xml.write("\n".join(demo.page_xml(page, page_id, revisions, when)) + "\n")
-                pages += 1
+                n_pages += 1
                 articles += is_article
             xml.write("</mediawiki>\n")
         md5, sha1 = _digests(tmp)
         size = tmp.stat().st_size
-    log.info("%s: wrote %d pages (%d articles), %d bytes to %s", lang, pages, articles, size,
+    log.info("%s: wrote %d pages (%d articles), %d bytes to %s", lang, n_pages, articles, size,
              path)
-    return DumpInfo(path, pages, articles, size, md5, sha1)
+    return DumpInfo(path, n_pages, articles, size, md5, sha1)
 
 
 def _digests(path: Path) -> tuple[str, str]:
@@ -134,27 +145,36 @@ def _digests(path: Path) -> tuple[str, str]:
     return md5.hexdigest(), sha1.hexdigest()
 
 
+def dump_path(root: str | Path, lang: str, dump_date: str) -> Path:
+    """Where a mirror laid out like the dumps site keeps a language's pages-articles dump."""
+    return Path(root) / f"{lang}wiki" / dump_date / f"{lang}wiki-{dump_date}-pages-articles.xml.bz2"
+
+
+def write_listing(info: DumpInfo, lang: str, dump_date: str) -> None:
+    """Write the md5sums file and ``dumpstatus.json`` beside the dump ``info`` describes."""
+    folder, name = info.path.parent, info.path.name
+    with atomic_path(folder / f"{lang}wiki-{dump_date}-md5sums.txt") as tmp:
+        tmp.write_text(f"{info.md5}  {name}\n", encoding="utf-8")
+    updated = f"{dump_date[:4]}-{dump_date[4:6]}-{dump_date[6:]} 00:00:00"
+    status = {"jobs": {"articlesdump": {
+        "status": "done", "updated": updated,
+        "files": {name: {"size": info.size, "url": f"/{lang}wiki/{dump_date}/{name}",
+                         "md5": info.md5, "sha1": info.sha1}},
+    }}, "version": "0.8"}
+    with atomic_path(folder / "dumpstatus.json") as tmp:
+        tmp.write_text(json.dumps(status, indent=1) + "\n", encoding="utf-8")
+
+
 def write_mirror(root: str | Path, languages: list[str], n_articles: int, seed: int = 0,
                  dump_date: str = "20240101") -> list[DumpInfo]:
     """Write a dumps-site layout under ``root``: per language the dump, md5sums, dumpstatus."""
     infos = []
     for lang in languages:
-        folder = Path(root) / f"{lang}wiki" / dump_date
-        name = f"{lang}wiki-{dump_date}-pages-articles.xml.bz2"
         # Each language gets its own stream of the seed, so adding one changes no other.
-        info = generate_dump(folder / name, lang, n_articles,
+        info = generate_dump(dump_path(root, lang, dump_date), lang, n_articles,
                              seed=random.Random(f"{seed}:{lang}").randrange(2 ** 31),
                              dump_date=dump_date)
-        with atomic_path(folder / f"{lang}wiki-{dump_date}-md5sums.txt") as tmp:
-            tmp.write_text(f"{info.md5}  {name}\n", encoding="utf-8")
-        updated = f"{dump_date[:4]}-{dump_date[4:6]}-{dump_date[6:]} 00:00:00"
-        status = {"jobs": {"articlesdump": {
-            "status": "done", "updated": updated,
-            "files": {name: {"size": info.size, "url": f"/{lang}wiki/{dump_date}/{name}",
-                             "md5": info.md5, "sha1": info.sha1}},
-        }}, "version": "0.8"}
-        with atomic_path(folder / "dumpstatus.json") as tmp:
-            tmp.write_text(json.dumps(status, indent=1) + "\n", encoding="utf-8")
+        write_listing(info, lang, dump_date)
         infos.append(info)
     return infos
 
