@@ -373,3 +373,38 @@ def test_test_and_test_set_together_is_an_error(zero_shot_setup, tmp_path):
                          extra=["--test-set", "de", str(paths["de"])])
     with pytest.raises(MticketsError, match=r"pass --test PATH \(in-language\) or one --test-set LANG PATH"):
         ft.main(build_parser(argv).parse_args(argv))
+
+
+def test_the_tables_of_zero_shot_runs_note_the_protocol_and_drop_small_test_languages(zero_shot_setup, tmp_path):
+    """A test language is screened on its own test split, the source on its train split (footnote 6)."""
+    from mtickets.tables import make_table
+
+    root, _, _ = zero_shot_setup
+    models = {"dense": root / "dense", "two-tickets": root / "two-tickets"}
+
+    def runs(train_sentences, protocol="zero_shot"):
+        paths = []
+        for variant in models:
+            for lang, test_sentences in (("en", 30), ("de", 5)):
+                path = tmp_path / protocol / str(train_sentences) / variant / "ner" / lang / "seed3/metrics.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                metrics = {"task": "ner", "language": lang, "protocol": protocol, "train_language": "en", "seed": 3,
+                           "variant": variant, "f1": 50.0, "train_sentences": train_sentences,
+                           "test_sentences": test_sentences}
+                path.write_text(json.dumps(metrics if protocol == "zero_shot" else
+                                           {k: v for k, v in metrics.items() if k not in ("protocol", "train_language")}))
+                paths.append(path)
+        return paths
+
+    out = tmp_path / "ner_table.csv"
+    make_table(runs(160), models, "ner", 32, out, ["en", "de"], min_sentences=10)
+    md = out.with_suffix(".md").read_text()
+    assert "- Protocol: zero-shot (XTREME): each seed's model is fine-tuned on en's train split" in md
+    assert "de (train 160, test 5 sentences)" in md and out.read_text().splitlines()[0].startswith("variant,en,avg")
+    with pytest.raises(MticketsError, match=r"no language left for the table: en \(train 8, test 30 sentences\); de"):
+        make_table(runs(8), models, "ner", 32, out, ["en", "de"], min_sentences=10)
+    with pytest.raises(MticketsError, match=r"--metrics mix fine-tuning protocols: .* is zero_shot from en; .* is "
+                                            r"in_language"):
+        make_table(runs(160)[:2] + runs(160, "in_language")[2:], models, "ner", 32, out, ["en", "de"])
+    make_table(runs(160, "in_language"), models, "ner", 32, out, ["en", "de"])
+    assert "- Protocol: in-language (the paper)" in out.with_suffix(".md").read_text()
