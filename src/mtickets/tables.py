@@ -233,9 +233,10 @@ def protocol_note(records: Sequence[dict]) -> str:
         data = json.loads(Path(record["path"]).read_text(encoding="utf-8"))
         seen.setdefault((data.get("protocol", "in_language"), data.get("train_language")), record["path"])
     if len(seen) > 1:
-        raise MticketsError("--metrics mix fine-tuning protocols: " + "; ".join(
-            f"{path} is {protocol}" + (f" from {source}" if source else "") for (protocol, source), path in seen.items())
-            + "; give one table the runs of one protocol")
+        runs = [f"{path} is {protocol}" + (f" from {source}" if source else "") for (protocol, source), path in
+                seen.items()]
+        raise MticketsError(f"--metrics mix fine-tuning protocols: {'; '.join(runs)}; give one table the runs of "
+                            "one protocol")
     ((protocol, source),) = seen
     if protocol == "zero_shot":
         return (f"Protocol: zero-shot (XTREME): each seed's model is fine-tuned on {source}'s train split, selected on "
