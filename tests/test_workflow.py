@@ -111,7 +111,8 @@ def test_zero_shot_plans_one_job_per_variant_and_task_that_the_tables_read(tmp_p
     zero_shot = {rule: count for rule, count in jobs.items() if rule.startswith("finetune")}
     assert zero_shot == {f"finetune_zero_shot_{task}": len(evaluated) for task in config["evaluation"]["tasks"]}
     assert jobs["tables"] == 2 and jobs["task_data"] == 14  # every language's test, de's train and dev
-    assert planned_jobs("--cores", "1", "results/ner_table.csv", workdir=tmp_path)["finetune_zero_shot_ner"] == len(evaluated)
+    ner_table = planned_jobs("--cores", "1", "results/ner_table.csv", workdir=tmp_path)
+    assert ner_table["finetune_zero_shot_ner"] == len(evaluated) and "finetune_zero_shot_pos" not in ner_table
     output = snakemake("--dry-run", "--printshellcmds", "results/pos_table.csv", workdir=tmp_path).stdout
     commands = [line for line in output.splitlines() if "mtickets finetune" in line]
     assert len(commands) == len(evaluated) and "finetune_zero_shot_ner" not in output
