@@ -248,6 +248,44 @@ def finetune_out_template(wildcards):
     return str(Path("results", "finetune", *parts))
 
 
+def zero_shot_task_data(wildcards):
+    """The source language's train and dev splits, and every language's test split."""
+    source = config["evaluation"]["source_language"]
+    tests = {
+        f"test_{lang}": task_file(wildcards.task, lang, "test")
+        for lang in TASKS[wildcards.task]["languages"]
+    }
+    return {
+        "train": task_file(wildcards.task, source, "train"),
+        "dev": task_file(wildcards.task, source, "dev"),
+        **tests,
+    }
+
+
+def test_set_options(wildcards, input):
+    return " ".join(
+        f"--test-set {lang} {input[f'test_{lang}']}"
+        for lang in TASKS[wildcards.task]["languages"]
+    )
+
+
+def zero_shot_outputs(task, name):
+    """{name} (metrics.json, predictions.tsv) of every language of task and seed, per
+    {variant} and {task} (which the rule constrains to task)."""
+    return expand(
+        "results/finetune/{{variant}}/{{task}}/{lang}/seed{seed}/{name}",
+        lang=TASKS[task]["languages"],
+        seed=config["evaluation"]["seeds"],
+        name=name,
+    )
+
+
+def zero_shot_out_template(wildcards):
+    """metrics.json of every (language, seed): `mtickets finetune` fills {lang} and {seed}."""
+    parts = [wildcards.variant, wildcards.task, "{lang}", "seed{seed}", "metrics.json"]
+    return str(Path("results", "finetune", *parts))
+
+
 def finetune_metrics(task, variant=None):
     return expand(
         "results/finetune/{variant}/{task}/{lang}/seed{seed}/metrics.json",

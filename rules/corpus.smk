@@ -41,7 +41,9 @@ rule download:
         runtime=240,
     params:
         # The mirror a stage builds is the input; one elsewhere (a URL) is only named.
-        mirror=lambda wildcards, input: input[0] if input else config["corpus"]["mirror"],
+        mirror=lambda wildcards, input: (
+            input[0] if input else config["corpus"]["mirror"]
+        ),
     shell:
         "mtickets download --lang {wildcards.lang} --date {wildcards.date}"
         " --mirror {params.mirror} --out {output} 2> {log}"

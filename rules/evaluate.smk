@@ -23,52 +23,109 @@ rule task_data:
         " --out-dir $(dirname {output.train}) 2> {log}"
 
 
-# All seeds of one (variant, task, language) in one job: the data is read and tokenized
-# once and torch imported once; each seed trains as it would in a process of its own.
-rule finetune:
-    input:
-        unpack(task_data),
-        model="results/pretrain/{variant}/final",
-        tokenizer="results/tokenizer",
-    output:
-        metrics=expand(
-            "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/metrics.json",
-            seed=config["evaluation"]["seeds"],
-        ),
-        predictions=expand(
-            "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/predictions.tsv",
-            seed=config["evaluation"]["seeds"],
-        ),
-    log:
-        "logs/finetune/{variant}/{task}/{lang}.log",
-    benchmark:
-        "benchmarks/finetune/{variant}/{task}/{lang}.tsv"
-    conda:
-        "../envs/mtickets.yaml"
-    threads: 1
-    resources:
-        mem_mb=8000,
-        runtime=240 * len(config["evaluation"]["seeds"]),
-        gpu=1,
-    params:
-        seeds=" ".join(str(seed) for seed in config["evaluation"]["seeds"]),
-        out=finetune_out_template,
-        format=lambda wildcards: TASKS[wildcards.task]["format"],
-        epochs=config["evaluation"]["epochs"],
-        batch_size=config["evaluation"]["batch_size"],
-        learning_rate=config["evaluation"]["learning_rate"],
-        max_length=config["evaluation"]["max_length"],
-        batching=config["evaluation"]["batching"],
-        min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
-        eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
-        device=config["evaluation"]["device"],
-    shell:
-        "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
-        " --tokenizer {input.tokenizer} --variant {wildcards.variant}"
-        " --task {wildcards.task} --format {params.format} --lang {wildcards.lang}"
-        " --train {input.train} --dev {input.dev} --test {input.test}"
-        " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
-        " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
-        " --eval-every {params.eval_every} --max-length {params.max_length}"
-        " --batching {params.batching}"
-        " --device {params.device} --out {params.out} 2> {log}"
+if config["evaluation"]["protocol"] == "in_language":
+
+    # All seeds of one (variant, task, language) in one job: the data is read and tokenized
+    # once and torch imported once; each seed trains as it would in a process of its own.
+    rule finetune:
+        input:
+            unpack(task_data),
+            model="results/pretrain/{variant}/final",
+            tokenizer="results/tokenizer",
+        output:
+            metrics=expand(
+                "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/metrics.json",
+                seed=config["evaluation"]["seeds"],
+            ),
+            predictions=expand(
+                "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/predictions.tsv",
+                seed=config["evaluation"]["seeds"],
+            ),
+        log:
+            "logs/finetune/{variant}/{task}/{lang}.log",
+        benchmark:
+            "benchmarks/finetune/{variant}/{task}/{lang}.tsv"
+        conda:
+            "../envs/mtickets.yaml"
+        threads: 1
+        resources:
+            mem_mb=8000,
+            runtime=240 * len(config["evaluation"]["seeds"]),
+            gpu=1,
+        params:
+            seeds=" ".join(str(seed) for seed in config["evaluation"]["seeds"]),
+            out=finetune_out_template,
+            format=lambda wildcards: TASKS[wildcards.task]["format"],
+            epochs=config["evaluation"]["epochs"],
+            batch_size=config["evaluation"]["batch_size"],
+            learning_rate=config["evaluation"]["learning_rate"],
+            max_length=config["evaluation"]["max_length"],
+            batching=config["evaluation"]["batching"],
+            min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
+            eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
+            device=config["evaluation"]["device"],
+        shell:
+            "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
+            " --tokenizer {input.tokenizer} --variant {wildcards.variant}"
+            " --task {wildcards.task} --format {params.format} --lang {wildcards.lang}"
+            " --train {input.train} --dev {input.dev} --test {input.test}"
+            " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
+            " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
+            " --eval-every {params.eval_every} --max-length {params.max_length}"
+            " --batching {params.batching}"
+            " --device {params.device} --out {params.out} 2> {log}"
+
+
+# zero_shot: one job per (variant, task) trains every seed on the source language and
+# tests every language of the task. A rule's outputs cannot depend on a wildcard, and
+# the tasks have different languages, so each task has its own rule.
+if config["evaluation"]["protocol"] == "zero_shot":
+    for zero_shot_task in TASKS:
+
+        rule:
+            name:
+                f"finetune_zero_shot_{zero_shot_task}"
+            input:
+                unpack(zero_shot_task_data),
+                model="results/pretrain/{variant}/final",
+                tokenizer="results/tokenizer",
+            output:
+                metrics=zero_shot_outputs(zero_shot_task, "metrics.json"),
+                predictions=zero_shot_outputs(zero_shot_task, "predictions.tsv"),
+            log:
+                "logs/finetune_zero_shot/{variant}/{task}.log",
+            benchmark:
+                "benchmarks/finetune_zero_shot/{variant}/{task}.tsv"
+            wildcard_constraints:
+                task=zero_shot_task,
+            conda:
+                "../envs/mtickets.yaml"
+            threads: 1
+            resources:
+                mem_mb=8000,
+                runtime=240 * len(config["evaluation"]["seeds"]),
+                gpu=1,
+            params:
+                seeds=" ".join(str(seed) for seed in config["evaluation"]["seeds"]),
+                source=config["evaluation"]["source_language"],
+                test_sets=test_set_options,
+                out=zero_shot_out_template,
+                format=lambda wildcards: TASKS[wildcards.task]["format"],
+                epochs=config["evaluation"]["epochs"],
+                batch_size=config["evaluation"]["batch_size"],
+                learning_rate=config["evaluation"]["learning_rate"],
+                max_length=config["evaluation"]["max_length"],
+                batching=config["evaluation"]["batching"],
+                min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
+                eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
+                device=config["evaluation"]["device"],
+            shell:
+                "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
+                " --tokenizer {input.tokenizer} --variant {wildcards.variant}"
+                " --task {wildcards.task} --format {params.format} --lang {params.source}"
+                " --train {input.train} --dev {input.dev} {params.test_sets}"
+                " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
+                " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
+                " --eval-every {params.eval_every} --max-length {params.max_length}"
+                " --batching {params.batching}"
+                " --device {params.device} --out {params.out} 2> {log}"

@@ -53,6 +53,15 @@ def setter(*path_and_value):
     return edit
 
 
+def zero_shot(source, **task_languages):
+    def edit(config):
+        config["evaluation"].update(protocol="zero_shot", source_language=source)
+        for task, languages in task_languages.items():
+            config["evaluation"]["tasks"][task]["languages"] = languages
+        return config
+    return edit
+
+
 MISTAKES = {
     "typo in a key": (lambda c: {**{k: v for k, v in c.items() if k != "pretrain"}, "pretrian": c["pretrain"]},
                       ["the config: unknown key 'pretrian' (did you mean 'pretrain'?)", "the config: missing key pretrain"]),
@@ -82,6 +91,13 @@ MISTAKES = {
     "a variant's own width": (setter("variants", "mtickets", "model", {"hidden_size": 66}),
                               ["variants.mtickets.model.hidden_size: 66 is not a multiple of num_attention_heads 4 "
                                "(variant mtickets)"]),
+    "a misspelt protocol": (setter("evaluation", "protocol", "zeroshot"),
+                            ["evaluation.protocol: 'zeroshot' is not one of ['in_language', 'zero_shot']"]),
+    "zero-shot from a language without a ticket": (zero_shot("it"), [
+        "evaluation.source_language: 'it' is not a pretraining language, so the ticket variants (mtickets, random) "
+        "have no ticket to train it through; choose one of languages (en, de, fr, es, ru, el, fi)"]),
+    "zero-shot from a language a task lacks": (zero_shot("en", pos=["de", "fr"]), [
+        "evaluation.source_language: 'en' is not among the languages of evaluation.tasks.pos; add it there"]),
 }
 
 
@@ -94,6 +110,16 @@ def test_mistake_is_one_line_naming_key_and_fix(mistake):
     for problem, start in zip(problems, expected):
         assert problem.startswith(start), problems
         assert "\n" not in problem
+
+
+def test_zero_shot_from_a_language_every_task_has_is_no_problem_and_in_language_ignores_the_source():
+    assert checked(zero_shot("fi")(load("config.yaml"))) == []
+    config = zero_shot("it")(load("config.yaml"))
+    config["evaluation"]["protocol"] = "in_language"
+    assert checked(config) == []
+    defaults = load("config.yaml")
+    assert checked(defaults) == [] and (defaults["evaluation"]["protocol"], defaults["evaluation"]["source_language"]) \
+        == ("in_language", "en")
 
 
 def test_the_schemas_proxies_are_the_registrys():

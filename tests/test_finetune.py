@@ -292,3 +292,147 @@ def test_tokenizer_and_model_of_other_special_token_ids_are_one_error(setup, tmp
                                             r"\(\[PAD\] 2 vs 0, \[UNK\] 3 vs 1"):
         ft.main(build_parser(argv).parse_args(argv))
     assert not (tmp_path / "m.json").exists()
+
+
+# ----------------------------------------------------------------------------- zero-shot
+
+
+@pytest.fixture(scope="module")
+def zero_shot_setup(setup):
+    """A ticket model whose de ticket keeps a few units (en's keeps most), and a de test file."""
+    import torch
+
+    from mtickets.modeling import TicketBertForPreTraining
+
+    root, files = setup
+    model = TicketBertForPreTraining.from_pretrained(str(root / "dense"))
+    masks = {}
+    for k in range(2):
+        for component, width in (("qk", 32), ("v", 32), ("ffn", 64)):
+            de, en = torch.arange(width) < 4, torch.arange(width) % 4 != 0
+            masks[f"layer.{k}.{component}"] = torch.stack([de, en]).to(torch.uint8)
+    model.set_tickets(masks, ["de", "en"])
+    model.save_pretrained(str(root / "two-tickets"))
+    return root, files, {"en": files["ner"][2], "de": write_panx(root / "de-test.tsv", 7, 25)}
+
+
+def zero_shot_argv(root, files, tests, out, seeds=("3", "4"), model="two-tickets"):
+    argv = finetune_argv(root, files, "ner", model, out=out)
+    at = argv.index("--test")
+    del argv[at : at + 2]
+    at = argv.index("--seed")
+    argv[at + 1 : at + 2] = list(seeds)
+    for lang, path in tests.items():
+        argv += ["--test-set", lang, str(path)]
+    return argv
+
+
+def predicted_tags(path: Path) -> list[str]:
+    return [line.split("\t")[2] for line in path.read_text().splitlines() if line]
+
+
+def test_zero_shot_tests_every_language_through_its_own_ticket(zero_shot_setup, tmp_path, monkeypatch):
+    from mtickets.cli import main
+
+    root, files, tests = zero_shot_setup
+    tickets_used = []  # (the first test sentence's words, the ticket) of every prediction
+
+    def recording_predict(model, data, id2label, language, *args):
+        tickets_used.append((tuple(data[0].input_ids), language))
+        return predict(model, data, id2label, language, *args)
+
+    predict = ft.predict
+    monkeypatch.setattr(ft, "predict", recording_predict)
+    out = tmp_path / "zs/{lang}/seed{seed}/metrics.json"
+    assert main(zero_shot_argv(root, files, tests, out)) == 0
+    written = {(lang, seed): json.loads((tmp_path / f"zs/{lang}/seed{seed}/metrics.json").read_text())
+               for lang in tests for seed in (3, 4)}
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == sorted(
+        f"zs/{lang}/seed{seed}/{name}" for lang in tests for seed in (3, 4)
+        for name in ("metrics.json", "predictions.tsv"))
+    for (lang, seed), metrics in written.items():
+        assert (metrics["protocol"], metrics["train_language"], metrics["language"], metrics["seed"]) == (
+            "zero_shot", "en", lang, seed)
+        assert (metrics["ticket"], metrics["train_ticket"]) == (lang, "en")
+        assert metrics["train_sentences"] == 160 and metrics["test_sentences"] == {"en": 30, "de": 25}[lang]
+        # One model per seed: the languages share its training and selection.
+        assert metrics["dev_evaluations"] == written[("en", seed)]["dev_evaluations"]
+
+    tokenizer = ft.load_tokenizer(root / "tokenizer")
+    first = {}
+    for split, path in (("dev", files["ner"][1]), *tests.items()):
+        (words, _), *_ = ft.FORMAT_READERS["panx"](path)
+        first[split] = tuple(tokenizer(words, is_split_into_words=True)["input_ids"])
+    assert len(set(first.values())) == 3
+    per_seed = [(first["dev"], "en")] * 6 + [(first["en"], "en"), (first["de"], "de")]  # 6 dev evaluations, 2 tests
+    assert tickets_used == per_seed * 2
+    monkeypatch.undo()
+
+    # The source's zero-shot result is its in-language one, whose metrics.json is as before (no protocol keys).
+    alone = tmp_path / "in/metrics.json"
+    assert main(finetune_argv(root, files, "ner", "two-tickets", out=alone)) == 0
+    in_language = json.loads(alone.read_text())
+    assert in_language["f1"] == written[("en", 3)]["f1"] and in_language["ticket"] == "en"
+    assert not {"protocol", "train_language", "train_ticket"} & set(in_language)
+    assert (alone.parent / "predictions.tsv").read_text() == (tmp_path / "zs/en/seed3/predictions.tsv").read_text()
+
+
+@pytest.mark.parametrize("tests, out, message", [
+    ({"en": None, "fr": None}, "{lang}/m.json", r"--test-set language 'fr' has no ticket in .*two-tickets \(its "
+                                                r"ticket bank: de, en\)"),
+    ({"en": None}, "m.json", r"--out \S*/m\.json: with --test-set it must hold \{lang\}"),
+])
+def test_zero_shot_errors_name_the_language_or_option_and_write_nothing(zero_shot_setup, tmp_path, tests, out,
+                                                                        message):
+    from mtickets.cli import build_parser
+
+    root, files, paths = zero_shot_setup
+    argv = zero_shot_argv(root, files, {lang: paths["en"] for lang in tests}, tmp_path / out, seeds=["3"])
+    with pytest.raises(MticketsError, match=message):
+        ft.main(build_parser(argv).parse_args(argv))
+    assert not any(tmp_path.iterdir())
+
+
+def test_test_and_test_set_together_is_an_error(zero_shot_setup, tmp_path):
+    from mtickets.cli import build_parser
+
+    root, files, paths = zero_shot_setup
+    argv = finetune_argv(root, files, "ner", "two-tickets", out=tmp_path / "{lang}.json",
+                         extra=["--test-set", "de", str(paths["de"])])
+    with pytest.raises(MticketsError, match=r"pass --test PATH \(in-language\) or one --test-set LANG PATH"):
+        ft.main(build_parser(argv).parse_args(argv))
+
+
+def test_the_tables_of_zero_shot_runs_note_the_protocol_and_drop_small_test_languages(zero_shot_setup, tmp_path):
+    """A test language is screened on its own test split, the source on its train split (footnote 6)."""
+    from mtickets.tables import make_table
+
+    root, _, _ = zero_shot_setup
+    models = {"dense": root / "dense", "two-tickets": root / "two-tickets"}
+
+    def runs(train_sentences, protocol="zero_shot"):
+        paths = []
+        for variant in models:
+            for lang, test_sentences in (("en", 30), ("de", 5)):
+                path = tmp_path / protocol / str(train_sentences) / variant / "ner" / lang / "seed3/metrics.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                metrics = {"task": "ner", "language": lang, "protocol": protocol, "train_language": "en", "seed": 3,
+                           "variant": variant, "f1": 50.0, "train_sentences": train_sentences,
+                           "test_sentences": test_sentences}
+                path.write_text(json.dumps(metrics if protocol == "zero_shot" else
+                                           {k: v for k, v in metrics.items() if k not in ("protocol", "train_language")}))
+                paths.append(path)
+        return paths
+
+    out = tmp_path / "ner_table.csv"
+    make_table(runs(160), models, "ner", 32, out, ["en", "de"], min_sentences=10)
+    md = out.with_suffix(".md").read_text()
+    assert "- Protocol: zero-shot (XTREME): each seed's model is fine-tuned on en's train split" in md
+    assert "de (train 160, test 5 sentences)" in md and out.read_text().splitlines()[0].startswith("variant,en,avg")
+    with pytest.raises(MticketsError, match=r"no language left for the table: en \(train 8, test 30 sentences\); de"):
+        make_table(runs(8), models, "ner", 32, out, ["en", "de"], min_sentences=10)
+    with pytest.raises(MticketsError, match=r"--metrics mix fine-tuning protocols: .* is zero_shot from en; .* is "
+                                            r"in_language"):
+        make_table(runs(160)[:2] + runs(160, "in_language")[2:], models, "ner", 32, out, ["en", "de"])
+    make_table(runs(160, "in_language"), models, "ner", 32, out, ["en", "de"])
+    assert "- Protocol: in-language (the paper)" in out.with_suffix(".md").read_text()

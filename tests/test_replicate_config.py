@@ -38,9 +38,9 @@ def test_replicate_config_plans_three_replicates_of_the_page_variants(tmp_path):
     assert jobs["score"] == 4 * 3 * languages and jobs["merge"] == 4 * 3
     assert jobs["relatedness"] == 3 and jobs["replication"] == 1
     assert "finetune" not in jobs  # no labelled data: evaluation.tasks is empty
-    # The controlled variant of uc counts among the six; `all` adds the 5-layer tickets and the figures.
+    # `all` adds the figures, which show first replicates: the 5-layer tickets' first replicate only.
     everything = planned_jobs(workdir=tmp_path)
-    assert everything["pretrain"] == len(config["variants"]) * 3
+    assert everything["pretrain"] == 6 * 3 + len(config["variants"]) - 6
     assert everything["ticket_map"] == everything["loss_curves"] == everything["interference_figures"] == 1
 
 

@@ -102,6 +102,27 @@ def test_paper_config_plans_whole_dag_without_data(tmp_path):
     }
 
 
+def test_zero_shot_plans_one_job_per_variant_and_task_that_the_tables_read(tmp_path):
+    config = demo_config()
+    config["evaluation"].update(protocol="zero_shot", source_language="de")
+    write_config(tmp_path, config)
+    evaluated = [name for name, spec in config["variants"].items() if spec.get("evaluate", True)]
+    jobs = planned_jobs(workdir=tmp_path)
+    zero_shot = {rule: count for rule, count in jobs.items() if rule.startswith("finetune")}
+    assert zero_shot == {f"finetune_zero_shot_{task}": len(evaluated) for task in config["evaluation"]["tasks"]}
+    assert jobs["tables"] == 2 and jobs["task_data"] == 14  # every language's test, de's train and dev
+    ner_table = planned_jobs("--cores", "1", "results/ner_table.csv", workdir=tmp_path)
+    assert ner_table["finetune_zero_shot_ner"] == len(evaluated) and "finetune_zero_shot_pos" not in ner_table
+    output = snakemake("--dry-run", "--printshellcmds", "results/pos_table.csv", workdir=tmp_path).stdout
+    commands = [line for line in output.splitlines() if "mtickets finetune" in line]
+    assert len(commands) == len(evaluated) and "finetune_zero_shot_ner" not in output
+    for lang in config["evaluation"]["tasks"]["pos"]["languages"]:
+        assert f"--test-set {lang} results/task_data/pos/{lang}/test.conllu" in commands[0]
+    assert "--lang de --train results/task_data/pos/de/train.conllu --dev results/task_data/pos/de/dev.conllu" in \
+        commands[0]
+    assert "--out results/finetune/" in commands[0] and "/pos/{lang}/seed{seed}/metrics.json" in commands[0]
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

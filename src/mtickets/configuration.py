@@ -181,6 +181,25 @@ def replication_problems(config: dict) -> list[str]:
     return problems
 
 
+def zero_shot_problems(config: dict) -> list[str]:
+    """zero_shot trains every task on one language: it must be each task's, and have a ticket."""
+    evaluation = config["evaluation"]
+    if evaluation["protocol"] != "zero_shot":
+        return []
+    source = evaluation["source_language"]
+    tickets = [name for name, spec in config["variants"].items() if "ticket" in spec and spec.get("evaluate", True)]
+    if tickets and source not in config["languages"]:
+        return [f"evaluation.source_language: {source!r} is not a pretraining language, so the ticket variants "
+                f"({', '.join(tickets)}) have no ticket to train it through; choose one of languages "
+                f"({', '.join(config['languages'])})"]
+    without = [task for task, spec in evaluation["tasks"].items() if source not in spec["languages"]]
+    if without:
+        return [f"evaluation.source_language: {source!r} is not among the languages of "
+                f"{', '.join(f'evaluation.tasks.{task}' for task in without)}; add it there or choose a language "
+                "every task has"]
+    return []
+
+
 def split_backend(config: dict, lang: str) -> str:
     split = config["corpus"]["split"]
     return split.get("backends", {}).get(lang, split["default_backend"])
@@ -195,7 +214,7 @@ def _model_key(config: dict, variant: str, field: str) -> str:
 
 def cross_key_problems(config: dict) -> list[str]:
     """Checks across keys, on a config the schema has passed (with its defaults filled in)."""
-    problems = interference_problems(config) + replication_problems(config)
+    problems = interference_problems(config) + replication_problems(config) + zero_shot_problems(config)
     languages = config["languages"]
     for task, spec in config["evaluation"]["tasks"].items():
         missing = [lang for lang in spec["languages"] if lang not in languages]

@@ -28,6 +28,13 @@ tokenized once; each seed starts from the pretrained weights, with the same rand
 draws as a process of its own), each writing ``--out`` with ``{seed}`` filled in:
 ``metrics.json`` and, beside it, ``predictions.tsv`` (word, gold, predicted; a blank
 line between sentences). A ticket model runs every batch through ``--lang``'s ticket.
+
+Zero-shot (XTREME's main protocol): with ``--test-set LANG PATH`` (repeatable) instead of
+``--test``, each seed's model, trained on ``--lang``'s train split and selected on its dev
+split, tests every named language, a ticket model through the tested language's own
+ticket; ``--out`` then holds ``{lang}`` too and metrics.json records ``protocol``,
+``train_language`` and ``train_ticket`` beside ``language`` and ``ticket`` (the tested
+language's). ``train_sentences`` and ``dev_sentences`` are then ``--lang``'s.
 """
 
 from __future__ import annotations
@@ -242,8 +249,8 @@ class FinetuneConfig:
     lang: str
     train: Path
     dev: Path
-    test: Path
-    out: Path  # metrics.json; with several seeds a template holding {seed}
+    test: Path | None  # in-language; None with test_sets
+    out: Path  # metrics.json; with several seeds a template holding {seed}, with test_sets also {lang}
     format: str = "panx"  # panx | conllu
     tokenizer: Path | None = None  # default: the model directory's
     variant: str | None = None
@@ -256,6 +263,8 @@ class FinetuneConfig:
     eval_every: int = 0  # dev F1 every N updates as well as after every epoch; 0: epochs only
     batching: str = "bucketed"  # bucketed | random (see epoch_batches)
     device: str = "auto"
+    # Zero-shot: (language, test file) pairs, each tested with the model trained and selected on `lang`.
+    test_sets: Sequence[tuple[str, Path]] = ()
 
     def check(self) -> None:
         if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 3 or self.eval_every < 0:
@@ -268,9 +277,27 @@ class FinetuneConfig:
         if len(self.seeds) > 1 and "{seed}" not in str(self.out):
             raise MticketsError(f"--out {self.out}: with several seeds it must hold {{seed}}, e.g. "
                                 f"results/finetune/.../seed{{seed}}/metrics.json")
+        if (self.test is None) == (not self.test_sets):
+            raise MticketsError("pass --test PATH (in-language) or one --test-set LANG PATH per tested language "
+                                "(zero-shot), not both or neither")
+        self.check_test_sets()
 
-    def out_path(self, seed: int) -> Path:
-        return Path(str(self.out).replace("{seed}", str(seed)))
+    def check_test_sets(self) -> None:
+        languages = [lang for lang, _ in self.test_sets]
+        repeated = sorted({lang for lang in languages if languages.count(lang) > 1})
+        if repeated:
+            raise MticketsError(f"--test-set: {', '.join(repeated)} given more than once; name each language once")
+        if self.test_sets and "{lang}" not in str(self.out):
+            raise MticketsError(f"--out {self.out}: with --test-set it must hold {{lang}} (one metrics.json per "
+                                f"tested language), e.g. results/finetune/.../{{lang}}/seed{{seed}}/metrics.json")
+
+    @property
+    def protocol(self) -> str:
+        return "zero_shot" if self.test_sets else "in_language"
+
+    def out_path(self, seed: int, lang: str | None = None) -> Path:
+        path = str(self.out).replace("{seed}", str(seed))
+        return Path(path if lang is None else path.replace("{lang}", lang))
 
 
 @dataclass
@@ -281,18 +308,26 @@ class Split:
     encoded: list[Encoded]  # one per piece
 
 
+def read_split(cfg: FinetuneConfig, path: Path, split: str, lang: str, tokenizer, label2id: dict[str, int]) -> Split:
+    """One file read, split as XTREME and tokenized; an empty one is an error naming it."""
+    sentences = FORMAT_READERS[cfg.format](path)
+    if not sentences:
+        raise MticketsError(f"{path}: no sentences; the {cfg.task} {split} file of '{lang}' is empty")
+    pieces, origin = split_long_sentences(sentences, tokenizer, cfg.max_length)
+    encoded = encode_sentences(pieces, tokenizer, label2id, cfg.max_length, path)
+    return Split(path, sentences, origin, encoded)
+
+
 def read_splits(cfg: FinetuneConfig, tokenizer, label2id: dict[str, int]) -> dict[str, Split]:
-    """train, dev and test, read, split as XTREME and tokenized; an empty split is an error naming its file."""
-    splits = {}
-    for split in ("train", "dev", "test"):
-        path = Path(getattr(cfg, split))
-        sentences = FORMAT_READERS[cfg.format](path)
-        if not sentences:
-            raise MticketsError(f"{path}: no sentences; the {cfg.task} {split} file of '{cfg.lang}' is empty")
-        pieces, origin = split_long_sentences(sentences, tokenizer, cfg.max_length)
-        encoded = encode_sentences(pieces, tokenizer, label2id, cfg.max_length, path)
-        splits[split] = Split(path, sentences, origin, encoded)
-    return splits
+    """train, dev and (in-language) test of ``--lang``."""
+    names = ("train", "dev", "test") if cfg.test is not None else ("train", "dev")
+    return {split: read_split(cfg, Path(getattr(cfg, split)), split, cfg.lang, tokenizer, label2id)
+            for split in names}
+
+
+def read_test_sets(cfg: FinetuneConfig, tokenizer, label2id: dict[str, int]) -> dict[str, Split]:
+    """Every ``--test-set``'s test split by language, tokenized once for all seeds."""
+    return {lang: read_split(cfg, Path(path), "test", lang, tokenizer, label2id) for lang, path in cfg.test_sets}
 
 
 def load_model(cfg: FinetuneConfig, tokenizer, tokenizer_dir: Path, labels: Sequence[str]):
@@ -415,47 +450,107 @@ def write_predictions(path: Path, split: Split, pred: list[list[str]]) -> None:
         tmp.write_text("\n".join(lines), encoding="utf-8")
 
 
+def ticket_for_test(cfg: FinetuneConfig, model, lang: str) -> str | None:
+    """The ticket a zero-shot test of ``lang`` runs through: ``lang``'s own (None for a dense model)."""
+    exported_for = getattr(model.config, "ticket_language", None)
+    if exported_for and exported_for != lang:
+        raise MticketsError(
+            f"{cfg.model} is the compact export of language '{exported_for}'s ticket; --test-set '{lang}' is "
+            "tested through its own ticket: pass the ticket model"
+        )
+    bank = list(getattr(model.config, "languages", None) or [])
+    if bank and lang not in bank:
+        raise MticketsError(
+            f"--test-set language '{lang}' has no ticket in {cfg.model} (its ticket bank: {', '.join(bank)}); "
+            f"test only pretraining languages or add '{lang}' to the ticket languages"
+        )
+    return lang if bank else None
+
+
 def finetune(cfg: FinetuneConfig) -> list[dict]:
     """Fine-tune once per seed, each from the pretrained weights; pick the best dev evaluation, test it;
-    write ``metrics.json`` and ``predictions.tsv`` per seed. Returns the seeds' metrics."""
+    write ``metrics.json`` and ``predictions.tsv`` per seed (and, zero-shot, per tested language).
+    Returns the metrics written."""
     cfg.check()
     labels = FORMAT_LABELS[cfg.format]
-    id2label = dict(enumerate(labels))
+    label2id = {tag: i for i, tag in enumerate(labels)}
     tokenizer_dir = cfg.tokenizer or cfg.model
     tokenizer = load_tokenizer(Path(tokenizer_dir))
-    splits = read_splits(cfg, tokenizer, {tag: i for i, tag in enumerate(labels)})
+    splits = read_splits(cfg, tokenizer, label2id)
+    tests = read_test_sets(cfg, tokenizer, label2id)
     device = resolve_device(cfg.device)
     enable_tf32(device)
-    return [finetune_seed(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device) for seed in cfg.seeds]
+    if not tests:
+        return [finetune_seed(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device) for seed in cfg.seeds]
+    return [metrics for seed in cfg.seeds
+            for metrics in finetune_zero_shot_seed(cfg, seed, tokenizer, tokenizer_dir, splits, tests, labels, device)]
+
+
+@dataclass
+class Fitted:
+    """One seed's fine-tuned model, restored to its best dev evaluation."""
+
+    model: object
+    ticket: str | None  # the ticket it was trained through
+    pad_id: int
+    training: Training
+    test_tickets: dict[str, str | None]  # zero-shot: each tested language's ticket
+    seconds: float  # loading and training
+
+
+def fit(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split], labels: Sequence[str],
+        device, test_languages: Sequence[str] = ()) -> Fitted:
+    started = time.time()
+    torch.manual_seed(seed)  # the classifier's initialisation, then dropout: as in a process of its own
+    model, language = load_model(cfg, tokenizer, tokenizer_dir, labels)
+    test_tickets = {lang: ticket_for_test(cfg, model, lang) for lang in test_languages}  # before training
+    model.to(device)
+    pad_id = SpecialTokens.from_config(model.config, f"--model {cfg.model}").pad
+    training = train(cfg, seed, model, splits, language, device, pad_id, dict(enumerate(labels)))
+    model.load_state_dict(training.best_state)
+    return Fitted(model, language, pad_id, training, test_tickets, time.time() - started)
 
 
 def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
                   labels: Sequence[str], device) -> dict:
-    started = time.time()
-    id2label = dict(enumerate(labels))
-    torch.manual_seed(seed)  # the classifier's initialisation, then dropout: as in a process of its own
-    model, language = load_model(cfg, tokenizer, tokenizer_dir, labels)
-    model.to(device)
-    pad_id = SpecialTokens.from_config(model.config, f"--model {cfg.model}").pad
-    training = train(cfg, seed, model, splits, language, device, pad_id, id2label)
+    fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device)
+    return write_test_results(cfg, seed, fitted, splits, splits["test"], cfg.lang, fitted.ticket, cfg.out_path(seed),
+                          labels, device)
 
-    model.load_state_dict(training.best_state)
-    gold, pred = predict(model, splits["test"].encoded, id2label, language, device, max(cfg.batch_size, 64), pad_id)
-    test = score(gold, pred)
-    out = cfg.out_path(seed)
+
+def finetune_zero_shot_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
+                            tests: dict[str, Split], labels: Sequence[str], device) -> list[dict]:
+    """Train and select on ``--lang``; test every language through its own ticket."""
+    fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device, list(tests))
+    recorded = {"protocol": "zero_shot", "train_language": cfg.lang, "train_ticket": fitted.ticket}
+    return [write_test_results(cfg, seed, fitted, splits, test, lang, fitted.test_tickets[lang],
+                           cfg.out_path(seed, lang), labels, device, recorded)
+            for lang, test in tests.items()]
+
+
+def write_test_results(cfg: FinetuneConfig, seed: int, fitted: Fitted, splits: dict[str, Split], test: Split, lang: str,
+                   ticket: str | None, out: Path, labels: Sequence[str], device, recorded: dict | None = None) -> dict:
+    """Test ``fitted`` on ``test`` through ``ticket``; write metrics.json at ``out`` and predictions.tsv beside it.
+    ``recorded``: the zero-shot fields, after ``language``."""
+    started = time.time()
+    gold, pred = predict(fitted.model, test.encoded, dict(enumerate(labels)), ticket, device,
+                         max(cfg.batch_size, 64), fitted.pad_id)
+    scores = score(gold, pred)
+    training = fitted.training
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_predictions(out.parent / "predictions.tsv", splits["test"], pred)
+    write_predictions(out.parent / "predictions.tsv", test, pred)
     metrics = {
         "task": cfg.task,
         "format": cfg.format,
-        "language": cfg.lang,
+        "language": lang,
+        **(recorded or {}),
         "seed": seed,
         "variant": cfg.variant,
         "model": str(cfg.model),
-        "f1": test["f1"],
-        "precision": test["precision"],
-        "recall": test["recall"],
-        "token_accuracy": test["token_accuracy"],
+        "f1": scores["f1"],
+        "precision": scores["precision"],
+        "recall": scores["recall"],
+        "token_accuracy": scores["token_accuracy"],
         "metric": "seqeval on the raw tags, as XTREME's run_tag.py",
         "best_epoch": training.best_epoch,
         "best_update": training.best_update,
@@ -465,20 +560,21 @@ def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, spli
         "updates": training.updates,
         "train_sentences": len(splits["train"].sentences),
         "dev_sentences": len(splits["dev"].sentences),
-        "test_sentences": len(splits["test"].sentences),
-        "test_pieces": len(splits["test"].encoded),
-        "ticket": language,
+        "test_sentences": len(test.sentences),
+        "test_pieces": len(test.encoded),
+        "ticket": ticket,
         "batch_size": cfg.batch_size,
         "learning_rate": cfg.learning_rate,
         "max_length": cfg.max_length,
         "eval_every": cfg.eval_every,
         "batching": cfg.batching,
         "device": str(device),
-        "seconds": round(time.time() - started, 3),
+        "seconds": round(fitted.seconds + time.time() - started, 3),
     }
     write_metrics(out, metrics)
-    log.info("%s/%s seed %d: test F1 %.2f, token accuracy %.2f (best at update %d of %d, dev F1 %.2f)", cfg.task,
-             cfg.lang, seed, test["f1"], test["token_accuracy"], training.best_update, training.updates,
+    trained_on = f" (trained on {cfg.lang})" if recorded else ""
+    log.info("%s/%s%s seed %d: test F1 %.2f, token accuracy %.2f (best at update %d of %d, dev F1 %.2f)", cfg.task,
+             lang, trained_on, seed, scores["f1"], scores["token_accuracy"], training.best_update, training.updates,
              training.best_dev_f1)
     return metrics
 
@@ -494,7 +590,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", help="model variant name, recorded in metrics.json")
     parser.add_argument("--train", required=True, type=Path)
     parser.add_argument("--dev", required=True, type=Path)
-    parser.add_argument("--test", required=True, type=Path)
+    parser.add_argument("--test", type=Path, help="in-language: --lang's test split")
+    parser.add_argument("--test-set", nargs=2, action="append", default=[], metavar=("LANG", "PATH"),
+                        dest="test_sets",
+                        help="zero-shot (repeatable): test LANG's PATH, through LANG's ticket, with the model "
+                             "trained on --lang's --train and selected on its --dev; instead of --test")
     parser.add_argument("--seed", type=int, nargs="+", default=[1],
                         help="one or more seeds, fine-tuned one after another in this process")
     parser.add_argument("--epochs", type=int, default=2)
@@ -509,7 +609,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     add_device_argument(parser)
     parser.add_argument("--out", required=True, type=Path,
-                        help="metrics.json path; with several seeds a template holding {seed}")
+                        help="metrics.json path; with several seeds a template holding {seed}, with "
+                             "--test-set also {lang} (the tested language)")
 
 
 def main(args: argparse.Namespace) -> None:
@@ -520,5 +621,5 @@ def main(args: argparse.Namespace) -> None:
         variant=args.variant, train=args.train, dev=args.dev, test=args.test, out=args.out, seeds=list(args.seed),
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         min_updates=args.min_updates, max_length=args.max_length, eval_every=args.eval_every, batching=args.batching,
-        device=args.device,
+        device=args.device, test_sets=[(lang, Path(path)) for lang, path in args.test_sets],
     ))

@@ -225,6 +225,27 @@ def screen_languages(
     return kept, dropped
 
 
+def protocol_note(records: Sequence[dict]) -> str:
+    """How the runs were fine-tuned: metrics.json's ``protocol`` and ``train_language`` (files without them are
+    in-language runs); one table holds one protocol."""
+    seen: dict[tuple, Path] = {}
+    for record in records:
+        data = json.loads(Path(record["path"]).read_text(encoding="utf-8"))
+        seen.setdefault((data.get("protocol", "in_language"), data.get("train_language")), record["path"])
+    if len(seen) > 1:
+        runs = [f"{path} is {protocol}" + (f" from {source}" if source else "") for (protocol, source), path in
+                seen.items()]
+        raise MticketsError(f"--metrics mix fine-tuning protocols: {'; '.join(runs)}; give one table the runs of "
+                            "one protocol")
+    ((protocol, source),) = seen
+    if protocol == "zero_shot":
+        return (f"Protocol: zero-shot (XTREME): each seed's model is fine-tuned on {source}'s train split, selected on "
+                f"its dev split and tests every language, a ticket model through the tested language's ticket; a "
+                f"language's train sentences are {source}'s.")
+    return ("Protocol: in-language (the paper): each language is fine-tuned, selected and tested on its own splits, "
+            "a ticket model through its own ticket.")
+
+
 # --- the score grid and its rows ----------------------------------------------------------------
 
 
@@ -518,6 +539,7 @@ def markdown_table(
     bootstrap: int,
     permutations: int,
     seed: int,
+    protocol: str = "",
 ) -> str:
     """The table as Markdown: language blocks of 15 (mean ± std over seeds), then the summary block, then notes."""
     what = FORMATS[fmt] if fmt else "test F1 (metrics.json `f1`), in percent"
@@ -571,6 +593,7 @@ def markdown_table(
     else:
         test_text = f"{permutations} uniform random sign vectors, p = (1 + count) / (1 + {permutations})"
     notes = [
+        *([protocol] if protocol else []),
         f"Languages: {n_languages} ({', '.join(languages)}); avg is the mean over them of the seed means.",
         f"95% CI of avg: percentile bootstrap, {bootstrap} replicates (numpy seed {seed} with the variant's "
         "name); each replicate draws the languages with replacement and, for each drawn language, its seeds "
@@ -653,7 +676,8 @@ def make_table(
     notes = dropped_note(dropped, min_sentences)
     write_table(out, kept, rows, notes)
     text = markdown_table(task, fmt, kept, rows, dense, dropped, min_sentences=min_sentences,
-                          seq_length=seq_length, bootstrap=bootstrap, permutations=permutations, seed=seed)
+                          seq_length=seq_length, bootstrap=bootstrap, permutations=permutations, seed=seed,
+                          protocol=protocol_note(records))
     with atomic_path(md) as tmp:
         tmp.write_text(text, encoding="utf-8")
     log.info("%s table: %d variants × %d languages (%d dropped) -> %s, %s",
