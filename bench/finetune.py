@@ -72,9 +72,9 @@ def make_tokenizer(directory: Path, vocab_size: int):
         if word not in seen:
             seen.add(word)
             words.append(word)
-    endings = []
+    endings = []  # of 1-3 syllables: 22,764 possible, so 3k suffixes of a 30k vocabulary can be drawn
     while len(endings) < suffixes:
-        ending = "##" + "".join(rng.choice(SYLLABLES, size=rng.integers(1, 3)))
+        ending = "##" + "".join(rng.choice(SYLLABLES, size=rng.integers(1, 4)))
         if ending not in seen:
             seen.add(ending)
             endings.append(ending)

@@ -61,6 +61,7 @@ if config["evaluation"]["protocol"] == "in_language":
             learning_rate=config["evaluation"]["learning_rate"],
             max_length=config["evaluation"]["max_length"],
             batching=config["evaluation"]["batching"],
+            precision=config["evaluation"]["precision"],
             min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
             eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
             device=config["evaluation"]["device"],
@@ -72,7 +73,7 @@ if config["evaluation"]["protocol"] == "in_language":
             " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
             " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
             " --eval-every {params.eval_every} --max-length {params.max_length}"
-            " --batching {params.batching}"
+            " --batching {params.batching} --precision {params.precision}"
             " --device {params.device} --out {params.out} 2> {log}"
 
 
@@ -116,6 +117,7 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 learning_rate=config["evaluation"]["learning_rate"],
                 max_length=config["evaluation"]["max_length"],
                 batching=config["evaluation"]["batching"],
+                precision=config["evaluation"]["precision"],
                 min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
                 eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
                 device=config["evaluation"]["device"],
@@ -127,5 +129,5 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
                 " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
                 " --eval-every {params.eval_every} --max-length {params.max_length}"
-                " --batching {params.batching}"
+                " --batching {params.batching} --precision {params.precision}"
                 " --device {params.device} --out {params.out} 2> {log}"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from mtickets import finetune as ft
 from mtickets.errors import MticketsError
@@ -202,6 +203,29 @@ def test_finetune_end_to_end(setup, tmp_path, task, model):
     assert metrics["ticket"] == ("en" if model == "ticket" else None)
     predictions = (out.parent / "predictions.tsv").read_text().split("\n\n")
     assert len(predictions) == 30 and all(len(line.split("\t")) == 3 for line in predictions[0].splitlines())
+
+
+def test_bf16_autocast_trains_and_is_recorded(setup, tmp_path, monkeypatch):
+    from mtickets.cli import main
+
+    root, files = setup
+    seen = []
+    original = ft.train_step
+
+    def spy(model, *args, **kwargs):  # the autocast state the step runs under
+        seen.append(torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16)
+        return original(model, *args, **kwargs)
+
+    monkeypatch.setattr(ft, "train_step", spy)
+    out = tmp_path / "bf16" / "metrics.json"
+    assert main(finetune_argv(root, files, "ner", "dense", out=out, extra=["--precision", "bf16"])) == 0
+    metrics = json.loads(out.read_text())
+    assert metrics["compute_precision"] == "bf16" and all(seen) and len(seen) == metrics["updates"]
+    assert metrics["f1"] > 20.0  # it learns
+    seen.clear()
+    out = tmp_path / "auto" / "metrics.json"
+    assert main(finetune_argv(root, files, "ner", "dense", out=out)) == 0
+    assert json.loads(out.read_text())["compute_precision"] == "fp32" and not any(seen)  # auto on CPU
 
 
 def test_dev_is_evaluated_every_eval_every_updates_and_the_best_is_tested(setup, tmp_path):

@@ -109,12 +109,34 @@ def test_pages_are_those_in_every_language_and_max_pages_is_deterministic(tmp_pa
     assert help_mirror.evenly_spaced(sorted(common), 4) == sorted(common)[::3]
     digests = []
     for out in ("one", "two"):
-        source = help_mirror.write_help_mirror(tmp_path, ["de", "fi"], tmp_path / out, max_pages=5)
+        source = help_mirror.write_help_mirror(tmp_path, ["de", "fi"], tmp_path / out, max_pages=5,
+                                               keep_untranslated=True)
         assert source["languages"]["fi"]["pages"] == source["pages_requested"] == 5
         digests.append({path.relative_to(tmp_path / out).as_posix():
                         hashlib.md5(path.read_bytes()).hexdigest()
                         for path in sorted((tmp_path / out).rglob("*")) if path.is_file()})
     assert digests[0] == digests[1] and "fiwiki/20240101/dumpstatus.json" in digests[0]
+
+
+def test_paragraphs_left_in_english_are_dropped_unless_kept(tmp_path):
+    german = help_mirror.parse_page(write_page(tmp_path, "de", PAGE), "text/a.html").paragraphs
+    untranslated = german[2]  # as if the translators had left this paragraph in English
+    write_page(tmp_path, "en", f"<title>View</title><div id='DisplayArea'><p>View</p><p>{untranslated}</p></div>")
+    write_page(tmp_path, "fi", PAGE)
+    source = help_mirror.write_help_mirror(tmp_path, ["de", "fi"], tmp_path / "out")
+    assert source["untranslated"] == "dropped"
+    assert source["languages"]["de"]["untranslated_paragraphs_dropped"] == 1
+    assert source["languages"]["de"]["paragraphs"] == len(german) - 1
+    kept = help_mirror.write_help_mirror(tmp_path, ["de", "fi"], tmp_path / "kept", keep_untranslated=True)
+    assert kept["languages"]["de"]["paragraphs"] == len(german) and kept["untranslated"] == "kept"
+    write_page(tmp_path / "no_english", "de", PAGE)
+    with pytest.raises(MticketsError, match="'en'"):  # dropping needs the English help
+        help_mirror.write_help_mirror(tmp_path / "no_english", ["de"], tmp_path / "x")
+
+
+def write_page(root: Path, lang: str, html: str) -> Path:
+    write_help(root, lang, {"text/a.html": html})
+    return root / help_mirror.help_directory(lang) / "text/a.html"
 
 
 # ------------------------------------------------------------------------------ real data
@@ -152,7 +174,7 @@ def help_root(request) -> Path:
 def test_real_help_goes_through_download_and_extract(help_root, tmp_path):
     mirror = tmp_path / "mirror"
     assert cli.main(["help-mirror", "--help-root", str(help_root), "--languages", "de", "fi",
-                     "--max-pages", "20", "--out", str(mirror)]) == 0
+                     "--max-pages", "20", "--keep-untranslated", "--out", str(mirror)]) == 0
     source = json.loads((mirror / "SOURCE.json").read_text(encoding="utf-8"))
     folders = help_mirror.language_directories(help_root, ["de", "fi"])
     relatives = help_mirror.evenly_spaced(help_mirror.parallel_pages(folders), 20)

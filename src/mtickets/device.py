@@ -58,3 +58,10 @@ def step_boundary(device: torch.device) -> None:
         import torch_xla
 
         torch_xla.sync()
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto``: bf16 autocast on a GPU that supports it, fp32 elsewhere (CPU bf16 is slower)."""
+    if precision != "auto":
+        return precision
+    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"

@@ -40,6 +40,7 @@ language's). ``train_sentences`` and ``dev_sentences`` are then ``--lang``'s.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import math
 import time
@@ -50,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtickets.device import add_device_argument, enable_tf32, resolve_device
+from mtickets.device import add_device_argument, enable_tf32, resolve_device, resolve_precision
 from mtickets.errors import MticketsError
 from mtickets.formats.metrics import write_metrics
 from mtickets.progress import progress
@@ -262,6 +263,7 @@ class FinetuneConfig:
     max_length: int = 128
     eval_every: int = 0  # dev F1 every N updates as well as after every epoch; 0: epochs only
     batching: str = "bucketed"  # bucketed | random (see epoch_batches)
+    precision: str = "auto"  # auto (bf16 autocast on a GPU that has it) | fp32 | bf16
     device: str = "auto"
     # Zero-shot: (language, test file) pairs, each tested with the model trained and selected on `lang`.
     test_sets: Sequence[tuple[str, Path]] = ()
@@ -270,6 +272,8 @@ class FinetuneConfig:
         if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 3 or self.eval_every < 0:
             raise MticketsError("--epochs and --batch-size must be positive, --max-length at least 3 and "
                                 "--eval-every not negative")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise MticketsError(f"--precision {self.precision!r}: expected auto, fp32 or bf16")
         if self.batching not in ("bucketed", "random"):
             raise MticketsError(f"--batching {self.batching!r}: expected bucketed or random")
         if self.format not in FORMAT_READERS:
@@ -480,10 +484,13 @@ def finetune(cfg: FinetuneConfig) -> list[dict]:
     tests = read_test_sets(cfg, tokenizer, label2id)
     device = resolve_device(cfg.device)
     enable_tf32(device)
-    if not tests:
-        return [finetune_seed(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device) for seed in cfg.seeds]
-    return [metrics for seed in cfg.seeds
-            for metrics in finetune_zero_shot_seed(cfg, seed, tokenizer, tokenizer_dir, splits, tests, labels, device)]
+    cfg = dataclasses.replace(cfg, precision=resolve_precision(cfg.precision, device))
+    # Autocast around training, selection and test alike: weights and optimizer state stay fp32.
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
+        if not tests:
+            return [finetune_seed(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device) for seed in cfg.seeds]
+        return [metrics for seed in cfg.seeds for metrics in
+                finetune_zero_shot_seed(cfg, seed, tokenizer, tokenizer_dir, splits, tests, labels, device)]
 
 
 @dataclass
@@ -568,6 +575,7 @@ def write_test_results(cfg: FinetuneConfig, seed: int, fitted: Fitted, splits: d
         "max_length": cfg.max_length,
         "eval_every": cfg.eval_every,
         "batching": cfg.batching,
+        "compute_precision": cfg.precision,
         "device": str(device),
         "seconds": round(fitted.seconds + time.time() - started, 3),
     }
@@ -604,6 +612,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--eval-every", type=int, default=0,
                         help="dev F1 every N updates as well as after every epoch (default 0: epochs only)")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                        help="bf16 autocast or fp32; auto (default): bf16 on a GPU that supports it")
     parser.add_argument("--batching", choices=["bucketed", "random"], default="bucketed",
                         help="training batches: length-bucketed (default) or uniformly random")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
@@ -621,5 +631,5 @@ def main(args: argparse.Namespace) -> None:
         variant=args.variant, train=args.train, dev=args.dev, test=args.test, out=args.out, seeds=list(args.seed),
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         min_updates=args.min_updates, max_length=args.max_length, eval_every=args.eval_every, batching=args.batching,
-        device=args.device, test_sets=[(lang, Path(path)) for lang, path in args.test_sets],
+        precision=args.precision, device=args.device, test_sets=[(lang, Path(path)) for lang, path in args.test_sets],
     ))

@@ -282,34 +282,55 @@ def wiki_pages(pages: list[HelpPage]):
         yield demo.Page(title, 0, wikitext(page.paragraphs)), True
 
 
-def read_language(lang: str, folder: Path, relatives: list[str]) -> list[HelpPage]:
-    pages = []
+def read_language(lang: str, folder: Path, relatives: list[str],
+                  english: dict[str, frozenset[str]] | None = None) -> tuple[list[HelpPage], int]:
+    """The language's pages with text, and how many paragraphs were dropped as untranslated: with
+    ``english`` (each page's English paragraphs), a paragraph that is also on the English page."""
+    pages, dropped = [], 0
     for relative in progress(relatives, desc=f"help {lang}", unit=" pages"):
         page = parse_page(folder / relative, relative)
+        if english is not None:
+            kept = tuple(p for p in page.paragraphs if p not in english[relative])
+            dropped += len(page.paragraphs) - len(kept)
+            page = HelpPage(page.path, page.title, kept)
         if page.paragraphs:
             pages.append(page)
-    return pages
+    return pages, dropped
+
+
+def english_paragraphs(help_root: Path, relatives: list[str]) -> dict[str, frozenset[str]]:
+    folder = language_directories(help_root, ["en"])["en"]
+    return {relative: frozenset(parse_page(folder / relative, relative).paragraphs)
+            for relative in progress(relatives, desc="help en (reference)", unit=" pages")}
 
 
 def write_help_mirror(help_root: str | Path, languages: list[str], out: str | Path,
-                      dump_date: str = "20240101", max_pages: int | None = None) -> dict:
-    """Write the mirror; returns what ``SOURCE.json`` records."""
+                      dump_date: str = "20240101", max_pages: int | None = None,
+                      keep_untranslated: bool = False) -> dict:
+    """Write the mirror; returns what ``SOURCE.json`` records.
+
+    Many translations leave part of the help in English (over half the paragraphs of
+    hi, fi, ko, ja, km), which would make those corpora partly English. Unless
+    ``keep_untranslated``, a paragraph of another language that is also on the same
+    page in English is dropped."""
     help_root, out = Path(help_root), Path(out)
     when = synthetic.parse_date(dump_date)
     if max_pages is not None and max_pages < 1:
         raise MticketsError(f"--max-pages {max_pages}: at least one page is needed")
-    folders = language_directories(help_root, languages)
+    reference = ["en"] if not keep_untranslated and "en" not in languages else []
+    folders = language_directories(help_root, [*languages, *reference])
     relatives = evenly_spaced(parallel_pages(folders), max_pages)
     if not relatives:
-        raise MticketsError(f"no help page is in all of {', '.join(languages)} under {help_root}")
+        raise MticketsError(f"no help page is in all of {', '.join(folders)} under {help_root}")
+    english = None if keep_untranslated else english_paragraphs(help_root, relatives)
     source = {"help_root": str(help_root), "date": dump_date, "pages_requested": len(relatives),
-              "languages": {}}
-    for lang, folder in folders.items():
-        pages = read_language(lang, folder, relatives)
+              "untranslated": "kept" if keep_untranslated else "dropped", "languages": {}}
+    for lang in languages:
+        pages, dropped = read_language(lang, folders[lang], relatives, None if lang == "en" else english)
         paragraphs = sum(len(page.paragraphs) for page in pages)
         words = sum(len(p.split()) for page in pages for p in page.paragraphs)
-        log.info("%s: %d pages (%d without text), %d paragraphs, %d words", lang, len(pages),
-                 len(relatives) - len(pages), paragraphs, words)
+        log.info("%s: %d pages (%d without text), %d paragraphs, %d words; %d untranslated paragraphs dropped",
+                 lang, len(pages), len(relatives) - len(pages), paragraphs, words, dropped)
         info = synthetic.write_dump(synthetic.dump_path(out, lang, dump_date), site(lang),
                                     wiki_pages(pages), when,
                                     demo.rng_for(0, lang, "help-revisions"), f"write {lang}wiki")
@@ -317,7 +338,7 @@ def write_help_mirror(help_root: str | Path, languages: list[str], out: str | Pa
         source["languages"][lang] = {
             "package": package_name(lang), "version": package_version(lang, help_root),
             "directory": help_directory(lang), "pages": len(pages), "paragraphs": paragraphs,
-            "words": words}
+            "words": words, "untranslated_paragraphs_dropped": dropped}
     write_json(out / "SOURCE.json", source)
     return source
 
@@ -333,8 +354,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", default="20240101", help="dump date YYYYMMDD (default 20240101)")
     parser.add_argument("--max-pages", type=int, default=None,
                         help="keep this many of the common pages, evenly spaced (default all)")
+    parser.add_argument("--keep-untranslated", action="store_true",
+                        help="keep paragraphs that are also on the English page (default: dropped, so a "
+                             "language's corpus is its translation only; needs the English help)")
     parser.add_argument("--out", required=True, help="mirror directory to write")
 
 
 def main(args: argparse.Namespace) -> None:
-    write_help_mirror(args.help_root, args.languages, args.out, args.date, args.max_pages)
+    write_help_mirror(args.help_root, args.languages, args.out, args.date, args.max_pages,
+                      args.keep_untranslated)

@@ -51,7 +51,7 @@ import numpy as np
 import torch
 
 from mtickets.batches import LANGUAGE_PER, BatchLoader, StepPlan, masked_batch, step_seed
-from mtickets.device import add_device_argument, enable_tf32, resolve_device, step_boundary
+from mtickets.device import add_device_argument, enable_tf32, resolve_device, resolve_precision, step_boundary
 from mtickets.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
@@ -469,13 +469,6 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
         device=device, precision=resolve_precision(cfg.precision, device), ticketed=bool(bank),
         heldout={key: open_shards(data.path, heldout=True) for key, data in datasets.items()} if cfg.eval_every else {},
     )
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """``auto``: bf16 autocast on a GPU that supports it, fp32 elsewhere (CPU bf16 is slower)."""
-    if precision != "auto":
-        return precision
-    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
 
 
 def check_model_fits_data(config, cfg: PretrainConfig, datasets: Mapping[tuple[str, int], ShardDirectory],
