@@ -84,12 +84,17 @@ def verdict(low: float | None, high: float | None, threshold: float = 0.0, also:
     return "not shown"
 
 
-def read_heldout(final: Path) -> pd.DataFrame:
-    """Per language: final held-out MLM loss and accuracy (mean over the evaluated lengths)."""
+def read_pretrain_summary(final: Path) -> dict:
     path = Path(final) / "pretrain.json"
     if not path.is_file():
         raise MticketsError(f"{path}: not found; pass pretraining outputs (results/pretrain/{{variant}}/final)")
-    heldout = json.loads(path.read_text(encoding="utf-8")).get("heldout") or {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_heldout(final: Path, summary: dict | None = None) -> pd.DataFrame:
+    """Per language: final held-out MLM loss and accuracy (mean over the evaluated lengths)."""
+    path = Path(final) / "pretrain.json"
+    heldout = (summary or read_pretrain_summary(final)).get("heldout") or {}
     rows = [{"language": lang, "mlm_loss": row["mlm_loss"], "mlm_accuracy": row["mlm_accuracy"]}
             for lang, lengths in heldout.items() for row in lengths.values()]
     if not rows:
@@ -289,12 +294,14 @@ def main(args: argparse.Namespace) -> None:
     if not 0 < args.confidence < 1:
         raise MticketsError(f"--confidence {args.confidence}: expected a number between 0 and 1")
     names = dict(zip(LOSS_ROLES, args.names))
-    heldout = {role: [read_heldout(path) for path in paths] for role, paths in runs.items()}
+    summaries = {role: [read_pretrain_summary(path) for path in paths] for role, paths in runs.items()}
+    heldout = {role: [read_heldout(path, summary) for path, summary in zip(paths, summaries[role])]
+               for role, paths in runs.items()}
     uc_dense = [mean_uc(path, args.step) for path in args.uc_dense]
     uc_tickets = [mean_uc(path, args.step) for path in args.uc_tickets]
     relatedness = [read_relatedness(path) for path in args.relatedness]
     claims = measure_claims(heldout, uc_dense, uc_tickets, relatedness, args.margin, args.confidence)
-    first = json.loads((runs["dense"][0] / "pretrain.json").read_text(encoding="utf-8"))
+    first = summaries["dense"][0]
     setup = {"replicates": counts.pop(), "languages": first["languages"], "steps": first["steps"],
              "batch_size": first["batch_size"], "confidence": args.confidence, "step": args.step,
              "controlled": args.names[-1], "models": {role: model_summary(paths[0]) for role, paths in runs.items()},
