@@ -236,6 +236,21 @@ def task_data(wildcards):
     return {split: task_file(wildcards.task, wildcards.lang, split) for split in SPLITS}
 
 
+def finetune_options(wildcards):
+    """The options both protocols pass to `mtickets finetune`, beyond its files."""
+    evaluation = config["evaluation"]
+    task = TASKS[wildcards.task]
+    seeds = " ".join(str(seed) for seed in evaluation["seeds"])
+    return (
+        f"--variant {wildcards.variant} --task {wildcards.task} --format {task['format']}"
+        f" --seed {seeds} --epochs {evaluation['epochs']}"
+        f" --batch-size {evaluation['batch_size']} --learning-rate {evaluation['learning_rate']}"
+        f" --min-updates {task['min_updates']} --eval-every {task['eval_every']}"
+        f" --max-length {evaluation['max_length']} --batching {evaluation['batching']}"
+        f" --precision {evaluation['precision']} --device {evaluation['device']}"
+    )
+
+
 def finetune_out_template(wildcards):
     """metrics.json of every seed of a (variant, task, language): `mtickets finetune` fills {seed}."""
     parts = [

@@ -53,28 +53,13 @@ if config["evaluation"]["protocol"] == "in_language":
             runtime=240 * len(config["evaluation"]["seeds"]),
             gpu=1,
         params:
-            seeds=" ".join(str(seed) for seed in config["evaluation"]["seeds"]),
+            options=finetune_options,
             out=finetune_out_template,
-            format=lambda wildcards: TASKS[wildcards.task]["format"],
-            epochs=config["evaluation"]["epochs"],
-            batch_size=config["evaluation"]["batch_size"],
-            learning_rate=config["evaluation"]["learning_rate"],
-            max_length=config["evaluation"]["max_length"],
-            batching=config["evaluation"]["batching"],
-            precision=config["evaluation"]["precision"],
-            min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
-            eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
-            device=config["evaluation"]["device"],
         shell:
             "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
-            " --tokenizer {input.tokenizer} --variant {wildcards.variant}"
-            " --task {wildcards.task} --format {params.format} --lang {wildcards.lang}"
+            " --tokenizer {input.tokenizer} --lang {wildcards.lang}"
             " --train {input.train} --dev {input.dev} --test {input.test}"
-            " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
-            " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
-            " --eval-every {params.eval_every} --max-length {params.max_length}"
-            " --batching {params.batching} --precision {params.precision}"
-            " --device {params.device} --out {params.out} 2> {log}"
+            " {params.options} --out {params.out} 2> {log}"
 
 
 # zero_shot: one job per (variant, task) trains every seed on the source language and
@@ -107,27 +92,12 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 runtime=240 * len(config["evaluation"]["seeds"]),
                 gpu=1,
             params:
-                seeds=" ".join(str(seed) for seed in config["evaluation"]["seeds"]),
+                options=finetune_options,
                 source=config["evaluation"]["source_language"],
                 test_sets=test_set_options,
                 out=zero_shot_out_template,
-                format=lambda wildcards: TASKS[wildcards.task]["format"],
-                epochs=config["evaluation"]["epochs"],
-                batch_size=config["evaluation"]["batch_size"],
-                learning_rate=config["evaluation"]["learning_rate"],
-                max_length=config["evaluation"]["max_length"],
-                batching=config["evaluation"]["batching"],
-                precision=config["evaluation"]["precision"],
-                min_updates=lambda wildcards: TASKS[wildcards.task]["min_updates"],
-                eval_every=lambda wildcards: TASKS[wildcards.task]["eval_every"],
-                device=config["evaluation"]["device"],
             shell:
                 "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
-                " --tokenizer {input.tokenizer} --variant {wildcards.variant}"
-                " --task {wildcards.task} --format {params.format} --lang {params.source}"
+                " --tokenizer {input.tokenizer} --lang {params.source}"
                 " --train {input.train} --dev {input.dev} {params.test_sets}"
-                " --seed {params.seeds} --epochs {params.epochs} --batch-size {params.batch_size}"
-                " --learning-rate {params.learning_rate} --min-updates {params.min_updates}"
-                " --eval-every {params.eval_every} --max-length {params.max_length}"
-                " --batching {params.batching} --precision {params.precision}"
-                " --device {params.device} --out {params.out} 2> {log}"
+                " {params.options} --out {params.out} 2> {log}"
