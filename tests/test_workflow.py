@@ -150,8 +150,11 @@ def test_cross_key_error_names_language_and_fix(tmp_path):
 
 
 def test_slurm_profile_sets_only_rules_that_exist_and_leaves_config_threads_alone():
+    """Rules of either evaluation protocol; no runtime for the fine-tuning rules, which
+    scale theirs with the seeds one job trains."""
     # A misspelt rule name in a profile is silently ignored by Snakemake.
     rules = set(snakemake("--list-rules").stdout.split())
+    rules |= set(snakemake("--list-rules", "--config", "evaluation={'protocol': 'zero_shot'}").stdout.split())
     profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
     named = set(profile["set-threads"]) | set(profile["set-resources"])
     assert named <= rules, f"profiles/slurm/config.yaml names no rule {sorted(named - rules)}"
@@ -159,6 +162,10 @@ def test_slurm_profile_sets_only_rules_that_exist_and_leaves_config_threads_alon
     config_threads = set(re.findall(r"rule (\w+):(?:(?!\nrule ).)*?threads: config\[", rules_text, re.S))
     assert config_threads >= {"extract", "split", "split_trankit"}
     assert not config_threads & set(profile["set-threads"]), "the profile would override the config's threads"
+    finetune_rules = {name for name in rules if name.startswith("finetune")}
+    assert finetune_rules == {"finetune", "finetune_zero_shot_ner", "finetune_zero_shot_pos"}
+    assert finetune_rules <= set(profile["set-resources"])
+    assert not any("runtime" in profile["set-resources"][name] for name in finetune_rules)
 
 
 @pytest.fixture(scope="module")
