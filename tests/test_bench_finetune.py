@@ -16,7 +16,7 @@ def test_quick_benchmark_prints_every_comparison():
                          capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "\n1. fine-tuning throughput" in run.stdout
-    check_printed_ratios(run.stdout, ["ours as train() runs (bucketed) vs BertForTokenClassification",
+    check_printed_ratios(run.stdout, ["ours, bucketed batches vs BertForTokenClassification",
                                       "ours vs BertForTokenClassification, same batches",
                                       "bucketed vs random batches"])
 
