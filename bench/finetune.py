@@ -16,8 +16,8 @@
    of 5-60 words drawn from the benchmark's own ``BertTokenizerFast`` vocabulary
    (whole words, some with a ``##`` suffix: two sub-tokens), random NER tags. The target
    row: ours with the length-bucketed batches ``train`` draws with
-   ``--batching bucketed`` (``finetune.epoch_batches``) against the plain loop on uniformly random batches, each
-   padded to its longest sentence. Then the step alone (both on the same random
+   ``--batching bucketed`` (``finetune.epoch_batches``) against the plain loop on
+   uniformly random batches, each padded to its longest sentence. Then the step alone (both on the same random
    batches) and bucketed against random batches on our model: what bucketing saves.
    Full run: hidden 768, 12 heads, FFN 3072, 2 layers,
    vocabulary ~30k, batch 32, max_length 128; ``--quick``: hidden 64, 2 layers,
