@@ -1,8 +1,9 @@
 """The ticket BERT, laid out like a Hugging Face model folder, and what mtickets builds on it.
 
 - ``configuration_ticket_bert.py``: ``TicketBertConfig``.
-- ``modeling_ticket_bert.py``: the BERT with its ticket bank (``TicketBertModel``,
-  ``TicketBertForPreTraining``, ``TicketBertForTokenClassification``).
+- ``modeling_ticket_bert.py``: the BERT with its ticket bank or language embedding
+  (``TicketBertModel``, ``TicketBertForPreTraining``, ``TicketBertForTokenClassification``);
+  ``needs_language`` / ``language_problem``: whether and with which ``language=`` to run a model.
 - ``gather.py``: heads of uneven width and the gathered ticket path.
 - ``errors.py``: ``MticketsError``.
 
@@ -31,6 +32,8 @@ _MODEL_NAMES = (
     "TicketBertForTokenClassification",
     "TicketBertModel",
     "TicketBertPreTrainedModel",
+    "language_problem",
+    "needs_language",
     "ticket_dims",
     "ticket_keys",
 )

@@ -1,4 +1,5 @@
-"""Configuration of the ticket BERT: BERT's fields, the ticket bank's languages, the ticket execution.
+"""Configuration of the ticket BERT: BERT's fields, the ticket bank's languages, the ticket execution,
+the language embedding.
 
 Part of the model code ``save_pretrained`` copies into every model directory (with
 ``modeling_ticket_bert.py``, ``gather.py`` and ``errors.py``): it imports nothing of
@@ -22,7 +23,8 @@ AUTO_MAP = {
 
 
 class TicketBertConfig(PretrainedConfig):
-    """BERT's configuration plus ``languages``, the ordered rows of the ticket bank."""
+    """BERT's configuration plus ``languages``, the ordered rows of the ticket bank, and the language
+    embedding (``language_embedding``, its rows ``embedding_languages``)."""
 
     model_type = "ticket-bert"
 
@@ -48,6 +50,11 @@ class TicketBertConfig(PretrainedConfig):
     mask_token_id: int | None = 4
     tie_word_embeddings: bool = True
     languages: list[str] = field(default_factory=list)
+    # A learned per-language vector added to the input embeddings (the control of a dense model told
+    # the language). Its rows are `embedding_languages`, not `languages`: those are the ticket bank's
+    # rows, a model with them has a bank, and set_tickets reorders them.
+    language_embedding: bool = False
+    embedding_languages: list[str] = field(default_factory=list)
     # "mask" (the reference; the default, faster at demo sizes) or "gather" (FLOPs and time follow
     # the ticket; faster at BERT-base sizes, see bench/tickets.py).
     ticket_implementation: str = "mask"

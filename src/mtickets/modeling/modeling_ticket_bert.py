@@ -33,6 +33,12 @@ Two implementations of a ticket forward pass give the same outputs and gradients
   cores, masked 1.3–1.5×); at the demo's tiny sizes its fixed per-op cost makes it a few
   percent slower than ``"mask"``.
 
+A language embedding (``config.language_embedding``, rows ``config.embedding_languages``)
+adds one learned vector per language to the input embeddings, before their LayerNorm: a
+dense model told the language, the control of the tickets' per-language routes. Such a
+model needs ``language=`` (``needs_language``); it has a ticket bank only if tickets are
+installed besides.
+
 A compact model (``mtickets export``, ``config.unit_layout``) holds one language's
 ticket physically: per layer ``{"qk": [dims kept per head], "v": [...], "ffn": units}``,
 Linear layers of those sizes, no bank; it computes what the ticket model computes for
@@ -86,6 +92,35 @@ def ticket_dims(config) -> dict[str, int]:
     return {key: dims[key.rsplit(".", 1)[1]] for key in ticket_keys(config)}
 
 
+def needs_language(config) -> bool:
+    """Whether ``forward`` needs ``language=``: a ticket bank or a language embedding picks rows by it."""
+    return bool(config.languages) or bool(config.language_embedding)
+
+
+def language_problem(config, language: str | None, model: str = "this model") -> str | None:
+    """Why ``forward(..., language=language)`` would refuse to run (``model`` names the model), or None."""
+    exported = config.ticket_language if config.unit_layout else None
+    if exported:  # a compact export is its language's ticket
+        if language in (None, exported):
+            return None
+        return (f"language '{language}': {model} is a compact export of the ticket of '{exported}'; "
+                f"run it with language=None or '{exported}', or export '{language}' from the ticket model")
+    rows = ", ".join(config.embedding_languages)
+    if language is None:
+        if config.language_embedding:
+            return (f"{model} was trained with a language embedding ({rows}); "
+                    "pass language= to say which language the batch is in")
+        return None
+    bank = list(config.languages or [])
+    if bank and language not in bank:
+        return f"language '{language}' has no ticket in {model} (its ticket bank: {', '.join(bank)})"
+    if config.language_embedding and language not in config.embedding_languages:
+        return f"language '{language}' has no row in the language embedding of {model} (its languages: {rows})"
+    if not needs_language(config):
+        return f"language '{language}' has no ticket in {model} (its ticket bank: none, a dense model)"
+    return None
+
+
 # --------------------------------------------------------------------------- outputs
 
 
@@ -127,18 +162,52 @@ class TicketBank(nn.Module):
 # --------------------------------------------------------------------------- embeddings
 
 
+# A stream of its own for the language embedding's rows (an arbitrary constant apart from the seed).
+_LANGUAGE_STREAM = 0x6C616E67
+
+
+class TicketBertLanguageEmbedding(nn.Embedding):
+    """One learned vector per language (rows: ``config.embedding_languages``).
+
+    Drawn normal(0, initializer_range) like the other embeddings, but from a generator of its
+    own, seeded from the global seed: the global random stream, hence every other weight a
+    seed gives, stays the dense model's, so the control differs from it by this embedding only.
+    """
+
+    def __init__(self, config: TicketBertConfig):
+        languages = list(config.embedding_languages or [])
+        if not languages or len(set(languages)) != len(languages):
+            raise MticketsError(
+                f"language_embedding needs embedding_languages, its rows: a non-empty list without repeats "
+                f"(`mtickets init` takes them from --model-config), got {languages}"
+            )
+        self.languages, self.std = languages, config.initializer_range
+        super().__init__(len(languages), config.hidden_size)
+
+    def reset_parameters(self) -> None:
+        if self.weight.device.type == "meta":  # from_pretrained builds empty, then loads
+            return
+        generator = torch.Generator(self.weight.device).manual_seed(torch.initial_seed() ^ _LANGUAGE_STREAM)
+        init.normal_(self.weight, 0.0, self.std, generator=generator)
+
+    def row(self, language: str) -> torch.Tensor:
+        """``[hidden]``: ``language``'s vector (the model has checked the language)."""
+        return self.weight[self.languages.index(language)]
+
+
 class TicketBertEmbeddings(nn.Module):
-    """Word + position + token-type embeddings, LayerNorm, dropout."""
+    """Word + position + token-type (+ language) embeddings, LayerNorm, dropout."""
 
     def __init__(self, config: TicketBertConfig):
         super().__init__()
         self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
         self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
         self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
+        self.language_embeddings = TicketBertLanguageEmbedding(config) if config.language_embedding else None
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
-    def forward(self, input_ids, token_type_ids=None, position_ids=None):
+    def forward(self, input_ids, token_type_ids=None, position_ids=None, language=None):
         seq_length = input_ids.shape[1]
         if position_ids is None:
             position_ids = torch.arange(seq_length, device=input_ids.device).unsqueeze(0)
@@ -149,6 +218,8 @@ class TicketBertEmbeddings(nn.Module):
             + self.position_embeddings(position_ids)
             + self.token_type_embeddings(token_type_ids)
         )
+        if self.language_embeddings is not None:  # the same vector for every token: one broadcast add
+            embeddings = embeddings + self.language_embeddings.row(language)
         return self.dropout(self.LayerNorm(embeddings))
 
 
@@ -367,6 +438,9 @@ class TicketBertPreTrainedModel(PreTrainedModel):
     _no_split_modules = ["TicketBertEmbeddings", "TicketBertLayer"]
 
     def _init_weights(self, module):
+        if isinstance(module, TicketBertLanguageEmbedding):
+            module.reset_parameters()  # normal(0, initializer_range) from its own stream
+            return
         super()._init_weights(module)  # Linear / Embedding: normal(0, initializer_range); LayerNorm: 1, 0
         if isinstance(module, TicketLayerMasks):
             for buffer in (module.qk, module.v, module.ffn):
@@ -497,14 +571,6 @@ class TicketBertModel(TicketBertPreTrainedModel):
         bias = bias.masked_fill(attention_mask == 0, torch.finfo(dtype).min)
         return bias[:, None, None, :]
 
-    def _check_compact_language(self, language: str | None) -> None:
-        exported = self.config.ticket_language
-        if language is not None and language != exported:
-            raise MticketsError(
-                f"language '{language}': this is a compact export of the ticket of '{exported}'; "
-                f"run it with language=None or '{exported}', or export '{language}' from the ticket model"
-            )
-
     # ----------------------------------------------------------------- forward
 
     def forward(
@@ -516,19 +582,21 @@ class TicketBertModel(TicketBertPreTrainedModel):
         unit_masks: dict[str, torch.Tensor] | None = None,
         position_ids: torch.Tensor | None = None,
     ) -> BaseModelOutputWithPooling:
-        hidden_states = self.embeddings(input_ids, token_type_ids, position_ids)
-        attention_mask = self._attention_bias(attention_mask, input_ids.shape, hidden_states.dtype)
+        problem = language_problem(self.config, language)
+        if problem:
+            raise MticketsError(problem)
         implementation = self.config.ticket_implementation
         if implementation not in ("mask", "gather"):
             raise ValueError(f"config.ticket_implementation {implementation!r}: expected 'mask' or 'gather'")
+        hidden_states = self.embeddings(input_ids, token_type_ids, position_ids, language)
+        attention_mask = self._attention_bias(attention_mask, input_ids.shape, hidden_states.dtype)
+        # The language picks a ticket only where there is a bank (a compact model is its language's ticket).
+        ticket = language if self.tickets is not None else None
         plans = layer_masks = None
-        if self.config.unit_layout:
-            self._check_compact_language(language)
-            language = None  # the compact model is its language's ticket
-        if language is not None and unit_masks is None and implementation == "gather":
-            plans = self._gather_plans(language)
+        if ticket is not None and unit_masks is None and implementation == "gather":
+            plans = self._gather_plans(ticket)
         else:
-            layer_masks = self._layer_masks(language, unit_masks, hidden_states.dtype)
+            layer_masks = self._layer_masks(ticket, unit_masks, hidden_states.dtype)
         sequence_output = self.encoder(hidden_states, attention_mask, layer_masks, plans)
         pooled_output = self.pooler(sequence_output) if self.pooler is not None else None
         return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=pooled_output)
