@@ -11,14 +11,16 @@ Parameters (``count_parameters``) — the encoder ``TicketBertModel``: embedding
 ``(V + P + T_types)·H + 2H``; per layer ``2·q_k·(H+1)`` (rows of W_Q, W_K and their
 biases) ``+ v_k·(H+1) + v_k·H + H`` (rows of W_V with bias, columns of W_O, b_O)
 ``+ f_k·(H+1) + f_k·H + H`` (rows of W_1 with b_1, columns of W_2, b_2) ``+ 4H``
-(two LayerNorms); plus the pooler ``H² + H`` (``pooler=False`` leaves it out). The MLM
+(two LayerNorms); plus the pooler ``H² + H`` (``pooler=False`` leaves it out); plus
+``L·H`` for a language embedding of L languages (``config.language_embedding``). The MLM
 and NSP heads are not counted. The ticket bank is buffers, not parameters.
 
 FLOPs per sequence of length T (``inference_flops``), a multiply-add = 2 FLOPs; matrix
 products only. Per layer:
 Q and K projections ``2·2·T·H·q_k``, V projection ``2·T·H·v_k``, attention scores
 QKᵀ ``2·T²·q_k``, weighted sum of values ``2·T²·v_k``, output projection
-``2·T·v_k·H``, FFN ``2·2·T·H·f_k``. Embedding lookups count 0. Ignored (counted 0):
+``2·T·v_k·H``, FFN ``2·2·T·H·f_k``. Embedding lookups count 0, and so does the language
+embedding (one vector added per token, like the other embeddings' sums). Ignored (counted 0):
 bias additions, softmax, scaling, GELU, LayerNorms, residual additions, dropout, and the
 pooler / MLM / NSP heads (encoder only).
 """
@@ -70,7 +72,10 @@ def count_parameters(config, ticket: Mapping[str, torch.Tensor] | None = None, p
     hidden = config.hidden_size
     counts = kept_units(config, ticket)
     q, v, f = counts[:, 0], counts[:, 1], counts[:, 2]
-    embeddings = (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) * hidden + 2 * hidden
+    rows = config.vocab_size + config.max_position_embeddings + config.type_vocab_size
+    if getattr(config, "language_embedding", False):
+        rows += len(config.embedding_languages)
+    embeddings = rows * hidden + 2 * hidden
     per_layer = 2 * q * (hidden + 1) + v * (2 * hidden + 1) + hidden + f * (2 * hidden + 1) + hidden + 4 * hidden
     total = embeddings + int(per_layer.sum())
     if pooler:

@@ -7,7 +7,10 @@ writes the same architecture, physically smaller: per layer only the kept rows o
 W_K (and their biases), W_V, W_1 and the matching columns of W_O and W_2. Its config
 records the shapes in ``unit_layout`` (per layer ``{"qk": [dims kept by each head], "v":
 [...], "ffn": units}``) and the language in ``ticket_language``; it has no ticket bank.
-Embeddings, LayerNorms, output biases, the pooler and the heads are copied unchanged.
+Embeddings, LayerNorms, output biases, the pooler and the heads are copied unchanged; a
+language embedding's row of that language is folded into the token-type embeddings (see
+``fold_language_row``). A dense model, with or without a language embedding, has no ticket
+to export: export refuses it.
 
 The export computes exactly what the ticket model computes for that language (the same
 attention code: heads keep their own number of dims, with the full head's 1/√d scale),
@@ -73,9 +76,22 @@ def compact_state_dict(state: dict[str, torch.Tensor], ticket: dict[str, torch.T
     return out
 
 
+def fold_language_row(state: dict[str, torch.Tensor], prefix: str, row: int) -> dict[str, torch.Tensor]:
+    """``state`` without the language embedding, its row ``row`` added to every token-type row.
+
+    Every token adds exactly one token-type row before the LayerNorm, so the sums, hence the
+    outputs, stay those of the language's batches; the compact model needs no ``language=``.
+    """
+    out = dict(state)
+    language_row = out.pop(f"{prefix}embeddings.language_embeddings.weight")[row]
+    types = f"{prefix}embeddings.token_type_embeddings.weight"
+    out[types] = out[types] + language_row
+    return out
+
+
 def export_ticket(model, language: str):
     """A compact copy of ``model`` (any ticket-bert class) holding only ``language``'s ticket."""
-    from mtickets.modeling import TicketBertModel
+    from mtickets.modeling import TicketBertModel, language_problem
 
     config = model.config
     if getattr(config, "unit_layout", None):
@@ -83,14 +99,20 @@ def export_ticket(model, language: str):
             f"this model is already a compact export (of '{config.ticket_language}'); export from the ticket model"
         )
     ticket = {key: value.detach().cpu() for key, value in model.ticket(language).items()}
+    problem = language_problem(config, language)  # the ticket exists; a language embedding may lack the row
+    if problem:
+        raise MticketsError(problem)
     compact_config = config.__class__.from_dict(config.to_dict())
     compact_config.languages = []
+    compact_config.language_embedding, compact_config.embedding_languages = False, []
     compact_config.unit_layout = unit_layout(ticket, config)
     compact_config.ticket_language = language
     torch.manual_seed(0)  # new modules are overwritten below; seeded so nothing depends on global state
     compact = model.__class__(compact_config)
     prefix = "" if isinstance(model, TicketBertModel) else f"{model.base_model_prefix}."
     state = compact_state_dict(model.state_dict(), ticket, prefix, config.num_hidden_layers)
+    if config.language_embedding:
+        state = fold_language_row(state, prefix, config.embedding_languages.index(language))
     missing, unexpected = compact.load_state_dict(state, strict=False)
     # The MLM decoder weight is tied to the word embeddings and may be absent from the state dict.
     missing = [key for key in missing if key != "cls.predictions.decoder.weight"]
