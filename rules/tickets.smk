@@ -13,8 +13,12 @@ rule init:
         runtime=30,
     params:
         # Sorted: the same architecture written in another key order is the same param.
+        # A language embedding's rows are the pretraining languages.
         model=lambda wildcards: json.dumps(
-            architecture(wildcards.variant), sort_keys=True
+            configuration.init_model_fields(
+                architecture(wildcards.variant), LANGUAGES
+            ),
+            sort_keys=True,
         ),
         seed=lambda wildcards: variant_model_config(wildcards.variant)["seed"],
     shell:

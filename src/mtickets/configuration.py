@@ -110,6 +110,16 @@ def variant_model_config(config: dict, variant: str) -> dict:
     return {**model, "seed": model["seed"] + spec.get("replicate", 0)}
 
 
+def init_model_fields(fields: dict, languages: list[str]) -> dict:
+    """A variant's architecture as `mtickets init` reads it: a language-embedding model also gets its
+    rows, the pretraining ``languages``. language_embedding false is left out, so that every other
+    variant's init param reads as before the option existed (a changed param reruns the job)."""
+    fields = dict(fields)
+    if not fields.pop("language_embedding", False):
+        return fields
+    return {**fields, "language_embedding": True, "embedding_languages": list(languages)}
+
+
 def replicate_seed(config: dict, variant: str, stage: str) -> int:
     """``{stage}.seed`` (scoring, pretrain) moved on by the variant's replicate index."""
     return config[stage]["seed"] + config["variants"][variant].get("replicate", 0)

@@ -3,6 +3,10 @@
 ``--model-config`` is a JSON object of ``TicketBertConfig`` fields (inline JSON or a
 path to a .json file); ``vocab_size`` and the special token ids come from the
 tokenizer directory. The same config and seed give identical weights.
+
+A dense model told the language: ``"language_embedding": true`` with
+``"embedding_languages": [the pretraining languages]``, the rows of its embedding (the
+workflow's init rule adds them). Its other weights are those the same seed gives without it.
 """
 
 from __future__ import annotations
@@ -79,6 +83,11 @@ def build_config(fields: dict, vocab_size: int, special_tokens: SpecialTokens, s
         raise MticketsError(f"{source}: {', '.join(differ)} disagree with the tokenizer; drop them to take "
                             "the tokenizer's")
     fields = {**fields, "vocab_size": vocab_size, **tokenizer_ids}
+    if bool(fields.get("language_embedding")) != bool(fields.get("embedding_languages")):
+        raise MticketsError(
+            f"{source}: language_embedding true needs embedding_languages (the pretraining languages, its "
+            "rows), and embedding_languages needs language_embedding true; give both or neither"
+        )
     hidden, heads = int(fields.get("hidden_size", 768)), int(fields.get("num_attention_heads", 12))
     if heads <= 0 or hidden % heads:
         raise MticketsError(f"{source}: hidden_size {hidden} is not a multiple of num_attention_heads {heads}")
@@ -109,7 +118,8 @@ def main(args: argparse.Namespace) -> None:
         model.save_pretrained(str(tmp))
         copy_tokenizer_files(args.tokenizer, tmp)  # so that AutoTokenizer.from_pretrained(out) works
     params = sum(p.numel() for p in model.parameters())
+    told = f", a language embedding of {', '.join(config.embedding_languages)}" if config.language_embedding else ""
     log.info(
-        "initialised %d-layer ticket-bert (hidden %d, vocab %d, %d parameters, seed %d) -> %s",
-        config.num_hidden_layers, config.hidden_size, vocab_size, params, args.seed, args.out,
+        "initialised %d-layer ticket-bert (hidden %d, vocab %d, %d parameters, seed %d%s) -> %s",
+        config.num_hidden_layers, config.hidden_size, vocab_size, params, args.seed, told, args.out,
     )
