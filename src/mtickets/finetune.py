@@ -28,7 +28,9 @@ Several ``--seed`` values run one after another in one process (the data is read
 tokenized once; each seed starts from the pretrained weights, with the same random
 draws as a process of its own), each writing ``--out`` with ``{seed}`` filled in:
 ``metrics.json`` and, beside it, ``predictions.tsv`` (word, gold, predicted; a blank
-line between sentences). A ticket model runs every batch through ``--lang``'s ticket.
+line between sentences). A ticket model runs every batch through ``--lang``'s ticket, a
+model with a language embedding adds ``--lang``'s row (``language=``; metrics.json's
+``ticket`` stays null without a ticket bank).
 
 Zero-shot (XTREME's main protocol): with ``--test-set LANG PATH`` (repeatable) instead of
 ``--test``, each seed's model, trained on ``--lang``'s train split and selected on its dev
@@ -337,7 +339,7 @@ def read_test_sets(cfg: FinetuneConfig, tokenizer, label2id: dict[str, int]) -> 
 
 def load_model(cfg: FinetuneConfig, tokenizer, tokenizer_dir: Path, labels: Sequence[str]):
     """The tagger on the pretrained model, checked against the tokenizer and the language; and the
-    ticket language to run it with (None for a dense model)."""
+    ``language=`` to run it with (None for a dense model)."""
     from mtickets.modeling import TicketBertForTokenClassification
 
     try:
@@ -367,13 +369,7 @@ def load_model(cfg: FinetuneConfig, tokenizer, tokenizer_dir: Path, labels: Sequ
             f"fine-tune '{cfg.lang}'. Export '{cfg.lang}' (`mtickets export --lang {cfg.lang}`) "
             "or pass the ticket model"
         )
-    bank = list(getattr(model.config, "languages", None) or [])
-    if bank and cfg.lang not in bank:
-        raise MticketsError(
-            f"language '{cfg.lang}' has no ticket in {cfg.model} (its ticket bank: {', '.join(bank)}); "
-            f"fine-tune only pretraining languages or add '{cfg.lang}' to the ticket languages"
-        )
-    return model, (cfg.lang if bank else None)
+    return model, language_for(cfg, model, cfg.lang, "", "fine-tune")
 
 
 @dataclass
@@ -455,21 +451,34 @@ def write_predictions(path: Path, split: Split, pred: list[list[str]]) -> None:
         tmp.write_text("\n".join(lines), encoding="utf-8")
 
 
-def ticket_for_test(cfg: FinetuneConfig, model, lang: str) -> str | None:
-    """The ticket a zero-shot test of ``lang`` runs through: ``lang``'s own (None for a dense model)."""
+def language_for(cfg: FinetuneConfig, model, lang: str, option: str, action: str) -> str | None:
+    """The ``language=`` that runs ``lang``'s batches: ``lang`` where the model has a ticket bank or a
+    language embedding (an error if it lacks ``lang``), None for a dense model."""
+    from mtickets.modeling import language_problem, needs_language
+
+    if not needs_language(model.config):
+        return None
+    problem = language_problem(model.config, lang, str(cfg.model))
+    if problem:
+        raise MticketsError(f"{option}{problem}; {action} only the model's pretraining languages")
+    return lang
+
+
+def ticket_of(model, language: str | None) -> str | None:
+    """metrics.json's ticket: the language whose ticket ran (None without a ticket bank, as with a
+    language embedding alone)."""
+    return language if model.config.languages else None
+
+
+def language_for_test(cfg: FinetuneConfig, model, lang: str) -> str | None:
+    """The ``language=`` of a zero-shot test of ``lang``: its own ticket or row (None for a dense model)."""
     exported_for = getattr(model.config, "ticket_language", None)
     if exported_for and exported_for != lang:
         raise MticketsError(
             f"{cfg.model} is the compact export of language '{exported_for}'s ticket; --test-set '{lang}' is "
             "tested through its own ticket: pass the ticket model"
         )
-    bank = list(getattr(model.config, "languages", None) or [])
-    if bank and lang not in bank:
-        raise MticketsError(
-            f"--test-set language '{lang}' has no ticket in {cfg.model} (its ticket bank: {', '.join(bank)}); "
-            f"test only pretraining languages or add '{lang}' to the ticket languages"
-        )
-    return lang if bank else None
+    return language_for(cfg, model, lang, "--test-set ", "test")
 
 
 def finetune(cfg: FinetuneConfig) -> list[dict]:
@@ -499,10 +508,10 @@ class Fitted:
     """One seed's fine-tuned model, restored to its best dev evaluation."""
 
     model: object
-    ticket: str | None  # the ticket it was trained through
+    language: str | None  # the language= it was trained with (None: a dense model)
     pad_id: int
     training: Training
-    test_tickets: dict[str, str | None]  # zero-shot: each tested language's ticket
+    test_languages: dict[str, str | None]  # zero-shot: each tested language's language=
     seconds: float  # loading and training
 
 
@@ -511,18 +520,18 @@ def fit(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[s
     started = time.time()
     torch.manual_seed(seed)  # the classifier's initialisation, then dropout: as in a process of its own
     model, language = load_model(cfg, tokenizer, tokenizer_dir, labels)
-    test_tickets = {lang: ticket_for_test(cfg, model, lang) for lang in test_languages}  # before training
+    tested = {lang: language_for_test(cfg, model, lang) for lang in test_languages}  # before training
     model.to(device)
     pad_id = SpecialTokens.from_config(model.config, f"--model {cfg.model}").pad
     training = train(cfg, seed, model, splits, language, device, pad_id, dict(enumerate(labels)))
     model.load_state_dict(training.best_state)
-    return Fitted(model, language, pad_id, training, test_tickets, time.time() - started)
+    return Fitted(model, language, pad_id, training, tested, time.time() - started)
 
 
 def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
                   labels: Sequence[str], device) -> dict:
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device)
-    return write_test_results(cfg, seed, fitted, splits, splits["test"], cfg.lang, fitted.ticket, cfg.out_path(seed),
+    return write_test_results(cfg, seed, fitted, splits, splits["test"], cfg.lang, fitted.language, cfg.out_path(seed),
                           labels, device)
 
 
@@ -530,18 +539,19 @@ def finetune_zero_shot_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer
                             tests: dict[str, Split], labels: Sequence[str], device) -> list[dict]:
     """Train and select on ``--lang``; test every language through its own ticket."""
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device, list(tests))
-    recorded = {"protocol": "zero_shot", "train_language": cfg.lang, "train_ticket": fitted.ticket}
-    return [write_test_results(cfg, seed, fitted, splits, test, lang, fitted.test_tickets[lang],
+    recorded = {"protocol": "zero_shot", "train_language": cfg.lang,
+                "train_ticket": ticket_of(fitted.model, fitted.language)}
+    return [write_test_results(cfg, seed, fitted, splits, test, lang, fitted.test_languages[lang],
                            cfg.out_path(seed, lang), labels, device, recorded)
             for lang, test in tests.items()]
 
 
 def write_test_results(cfg: FinetuneConfig, seed: int, fitted: Fitted, splits: dict[str, Split], test: Split, lang: str,
-                   ticket: str | None, out: Path, labels: Sequence[str], device, recorded: dict | None = None) -> dict:
-    """Test ``fitted`` on ``test`` through ``ticket``; write metrics.json at ``out`` and predictions.tsv beside it.
+                   language: str | None, out: Path, labels: Sequence[str], device, recorded: dict | None = None) -> dict:
+    """Test ``fitted`` on ``test`` with ``language=``; write metrics.json at ``out`` and predictions.tsv beside it.
     ``recorded``: the zero-shot fields, after ``language``."""
     started = time.time()
-    gold, pred = predict(fitted.model, test.encoded, dict(enumerate(labels)), ticket, device,
+    gold, pred = predict(fitted.model, test.encoded, dict(enumerate(labels)), language, device,
                          max(cfg.batch_size, 64), fitted.pad_id)
     scores = score(gold, pred)
     training = fitted.training
@@ -570,7 +580,7 @@ def write_test_results(cfg: FinetuneConfig, seed: int, fitted: Fitted, splits: d
         "dev_sentences": len(splits["dev"].sentences),
         "test_sentences": len(test.sentences),
         "test_pieces": len(test.encoded),
-        "ticket": ticket,
+        "ticket": ticket_of(fitted.model, language),
         "batch_size": cfg.batch_size,
         "learning_rate": cfg.learning_rate,
         "max_length": cfg.max_length,

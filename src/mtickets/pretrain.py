@@ -3,7 +3,8 @@
 Paper §4.1 (BERT defaults): every step draws one language with probability
 ∝ tokens^smoothing (exponential smoothing over the shard manifests' corpus sizes),
 takes a batch of that language's examples and runs it through that language's
-ticket (``language=`` of the model; dense when the model has no ticket bank).
+ticket (``language=`` of the model; dense when the model has no ticket bank), and adds
+that language's row of a language embedding where the model has one.
 Sequence length follows ``--seq-schedule`` (``128:0.9,512:0.1``: the first 90% of
 steps read the 128-token shards, the rest the 512-token shards), and
 ``--max-predictions`` caps the masked positions per sequence for each length.
@@ -391,13 +392,18 @@ class PretrainRun:
     objective: torch.nn.Module  # PretrainingObjective, wrapped in DistributedDataParallel under torchrun
     device: torch.device
     precision: str  # fp32 | bf16, resolved
-    ticketed: bool
+    ticketed: bool  # a ticket bank: its language's ticket runs every batch
+    told: bool  # the model takes language= (a ticket bank or a language embedding)
     heldout: dict[tuple[str, int], ShardDirectory]  # (language, length): held-out examples; with eval_every
+
+    def language_for(self, language: str) -> str | None:
+        """The model's ``language=`` for a batch of ``language`` (None: a dense model, told nothing)."""
+        return language if self.told else None
 
 
 def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device | None = None) -> PretrainRun:
     """Check the settings, read the shard manifests, draw the schedule, load the model and its tickets."""
-    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.modeling import TicketBertForPreTraining, language_problem, needs_language
 
     if cfg.steps <= 0 or cfg.batch_size <= 0 or (cfg.micro_batch_size is not None and cfg.micro_batch_size <= 0):
         raise MticketsError("--steps, --batch-size and --micro-batch-size must be positive")
@@ -445,13 +451,10 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
     if cfg.tickets is not None:
         masks, bank = load_ticket_bank(cfg.tickets)
         model.set_tickets(masks, bank)
-    bank = list(getattr(model.config, "languages", None) or [])
-    missing = [lang for lang in languages if bank and lang not in bank]
-    if missing:
-        raise MticketsError(
-            f"languages {', '.join(missing)} have shards but no ticket in "
-            f"{cfg.tickets or cfg.model} (its languages: {', '.join(bank)})"
-        )
+    named = f"{cfg.model}" + (f" with tickets {cfg.tickets}" if cfg.tickets is not None else "")
+    problems = [problem for lang in languages if (problem := language_problem(model.config, lang, named))]
+    if problems:
+        raise MticketsError(f"{problems[0]}; every language with shards ({', '.join(languages)}) needs one")
     model.to(device)
     model.tie_weights()  # moving to an XLA device makes new parameters, which unties the MLM decoder
     model.train()
@@ -466,7 +469,8 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
         cfg=cfg, ranks=ranks, datasets=datasets, streams={key: _stable_id(*key) for key in datasets},
         languages=languages, tokens=tokens, probabilities=probabilities, plan=plan,
         seq_lengths=lengths, max_predictions=caps, model=model, objective=objective,
-        device=device, precision=resolve_precision(cfg.precision, device), ticketed=bool(bank),
+        device=device, precision=resolve_precision(cfg.precision, device),
+        ticketed=model.bert.tickets is not None, told=needs_language(model.config),
         heldout={key: open_shards(data.path, heldout=True) for key, data in datasets.items()} if cfg.eval_every else {},
     )
 
@@ -558,7 +562,7 @@ def evaluate_heldout(run: PretrainRun, step: int, length: int) -> list[dict]:
                                      generator=generator)
                 batch = {k: v.to(run.device) for k, v in batch.items()}
                 with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.precision == "bf16"):
-                    logits, _ = objective.masked_logits(batch, lang if run.ticketed else None)
+                    logits, _ = objective.masked_logits(batch, run.language_for(lang))
                 labels, weights = batch["masked_labels"].flatten(), batch["masked_weights"].flatten()
                 loss += float((torch.nn.functional.cross_entropy(logits, labels, reduction="none") * weights).sum())
                 correct += float(((logits.argmax(dim=-1) == labels).float() * weights).sum())
@@ -619,7 +623,7 @@ class InterferenceRecorder:
 
     def probe_loss(self, language: str) -> torch.Tensor:
         batch = self.probes[language]
-        mlm, nsp = PretrainingObjective(self.run.model)(batch, language if self.run.ticketed else None)
+        mlm, nsp = PretrainingObjective(self.run.model)(batch, self.run.language_for(language))
         return mlm / batch["masked_count"].clamp(min=1) + nsp / batch["input_ids"].shape[0]
 
     def after_step(self, step: int, languages: list[str]) -> None:
@@ -702,7 +706,7 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
             batch = {k: v.to(run.device, non_blocking=True) for k, v in batch.items()}
             lr = state.scheduler.get_last_lr()[0]
             state.optimizer.zero_grad(set_to_none=True)
-            losses = accumulate_gradients(run, batch, draw.language if run.ticketed else None)
+            losses = accumulate_gradients(run, batch, run.language_for(draw.language))
             torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
             step_languages = run.plan.step_languages(step)
             if cfg.ticket_update == "ticket" and run.ticketed:
@@ -786,6 +790,7 @@ def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: fl
         "languages": run.languages,
         "ticketed": run.ticketed,
         "tickets": str(cfg.tickets) if cfg.tickets else None,
+        "language_embedding": bool(run.model.config.language_embedding),
         "sampling_probabilities": run.probabilities,
         "corpus_tokens": run.tokens,
         "steps_per_language": {lang: int(n) for lang, n in zip(run.languages, draws)},

@@ -137,6 +137,7 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     """|Σ ∂L/∂m| (or Σ|∂L/∂m|) of all-ones unit masks under the pretraining loss."""
     import torch
     from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
+    from mtickets.modeling import needs_language
 
     if request.shards is None:
         raise MticketsError("--proxy snip needs --shards DIR (the language's shard directory)")
@@ -163,6 +164,8 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     for parameter in model.parameters():  # only the masks' gradients are needed
         parameter.requires_grad_(False)
     dims = unit_dims(model)
+    # A model with a language embedding scores with the language's row, as it will be trained.
+    language = request.language if needs_language(model.config) else None
     masks = {key: torch.ones(dim, device=device, requires_grad=True) for key, dim in dims.items()}
     totals = {key: torch.zeros(dim, dtype=torch.float64, device=device) for key, dim in dims.items()}
     generator = torch.Generator().manual_seed(request.seed)  # MLM masking
@@ -193,7 +196,7 @@ def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
         nsp = torch.tensor([int(e[2]) for e in batch], dtype=torch.long)
         loss = pretraining_loss(
             model, masked.to(device), attention.to(device), types.to(device), labels.to(device), nsp.to(device),
-            unit_masks=masks,
+            unit_masks=masks, language=language,
         )
         grads = torch.autograd.grad(loss, list(masks.values()))
         for key, grad in zip(masks, grads):
