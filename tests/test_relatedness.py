@@ -46,11 +46,13 @@ def test_mantel_p_value_equals_the_brute_force_permutation_count(n, noise):
     b = distance_matrix(rng, n, noise_of=a, noise=noise)
     result = mantel(a, b, permutations=10**6)
     observed = pearson(upper(a), upper(b))
-    count = sum(pearson(upper(a), upper(b, list(order))) >= observed - 1e-12
-                for order in itertools.permutations(range(n)))
+    permuted = [pearson(upper(a), upper(b, list(order))) for order in itertools.permutations(range(n))]
+    count = sum(r >= observed - 1e-12 for r in permuted)
+    opposite = sum(r <= observed + 1e-12 for r in permuted)
     assert result["exact"] and result["permutations"] == math.factorial(n)
     assert result["r"] == pytest.approx(observed, abs=1e-12)
     assert result["p"] == pytest.approx(count / math.factorial(n), abs=1e-12)
+    assert result["p_opposite"] == pytest.approx(opposite / math.factorial(n), abs=1e-12)
 
 
 def test_sampled_permutations_and_the_partial_test():

@@ -13,8 +13,8 @@ tested against, over the same language pairs:
   a script — is what it separates.
 
 A Mantel test's statistic is the Pearson correlation of the pairs' distances; its
-p-value is one-sided (tickets of closer languages more alike), from permuting the
-languages of one matrix: all n! permutations when there are at most
+p-value is one-sided (tickets of closer languages more alike; ``p_opposite`` the other
+side), from permuting the languages of one matrix: all n! permutations when there are at most
 ``--permutations`` of them (exact), else that many random ones, p = (1 + count) /
 (1 + permutations). Figures: the languages' ticket overlap (Jaccard similarity) ordered
 by family, and the keep ratio per layer and component.
@@ -101,11 +101,16 @@ def mantel(a: np.ndarray, b: np.ndarray, permutations: int = 9999, seed: int = 0
     orders, exact = _permutations(n, permutations, seed)
     summary = {"permutations": len(orders), "exact": exact, "pairs": len(x)}
     if not math.isfinite(observed):
-        return {"r": None, "p": None, **summary}
+        return {"r": None, "p": None, "p_opposite": None, **summary}
     permuted = partial_correlation(x, b[orders[:, i], orders[:, j]], z)  # b's languages permuted
-    greater = int(np.sum(permuted >= observed - 1e-12))
-    p = greater / len(orders) if exact else (1 + greater) / (1 + len(orders))  # exact: identity among them
-    return {"r": observed, "p": p, **summary}
+
+    def p_value(count: int) -> float:
+        return count / len(orders) if exact else (1 + count) / (1 + len(orders))  # exact: identity among them
+
+    # p_opposite tests the other side (related languages' tickets less alike): a claim
+    # "fails" only when that side is significant, not when p is merely large.
+    return {"r": observed, "p": p_value(int(np.sum(permuted >= observed - 1e-12))),
+            "p_opposite": p_value(int(np.sum(permuted <= observed + 1e-12))), **summary}
 
 
 def relatedness(masks: dict, languages: list[str], typology: dict, permutations: int, seed: int) -> dict:

@@ -1,28 +1,40 @@
-"""Write results/replication.md: the paper's five claims measured on this run, each with a verdict.
+"""Write results/replication.md: the paper's research questions tested on this run, with verdicts it can support.
 
-Every variant is pretrained ``replicates`` times (``{variant}_r{k}``: replicate k draws
-its initialisation, tickets and data order from the seeds + k − 1). Replicate k of one
-variant is paired with replicate k of another (they share the data order), and each
-claim's effect is measured once per pair, then summarised by its mean and a
-t-interval over the pairs (``--confidence``, 95%):
+Every variant is pretrained ``replicates`` times (``{variant}_r{k}``: replicate k draws its
+initialisation, tickets and data order from the seeds + k − 1). Replicate k of one variant
+is paired with replicate k of another (they share the data order); a comparison's effect
+is measured once per pair, averaged over languages, and summarised over the pairs by its
+mean, a t-interval (``--confidence``) and the minimum detectable effect (MDE): the true
+effect a two-sided paired t-test of this many replicates, at this spread, would find
+with 80% power. The replicate is the unit because pretraining is what varies most.
 
-1. Tickets at least match dense at equal per-language cost: held-out MLM loss of the
-   dense model minus the SNIP-ticket model's, averaged over languages (each language
-   through its own ticket). Non-inferiority: holds when the interval's lower end is
-   above −``--margin`` (nats).
-2. SNIP tickets beat random tickets: random's loss minus SNIP's (> 0).
-3. SNIP beats magnitude: magnitude's loss minus SNIP's (> 0).
-4. uc is higher with tickets than dense: the controlled ticket variant's mean uc over
-   layers and language pairs at ``--step`` minus the dense variant's (> 0).
-5. Tickets of related languages are more alike: the partial Mantel correlation of
-   ticket distance with genealogical distance given script (> 0, and every replicate's
-   permutation p below 1 − confidence).
+Before any verdict, a gate: a model that has not learned more than word frequencies
+says nothing about interference. Every replicate of the plain dense model must end at
+least ``--gate`` nats (0.5) below the language-aware unigram cross-entropy of the same
+held-out tokens (``mtickets baselines``), on average over the languages. If it fails,
+the page says so first and gives no verdict on the comparisons of trained models.
 
-A claim *holds* when its interval lies on the claimed side (beyond the margin for 1),
-*fails* when it lies wholly on the other side, and is *not shown* otherwise. With one
-replicate there is no interval and every verdict is "not shown". The page also gives
-the per-language losses and accuracies, uc per layer and every Mantel test, and
-``--summary`` the same numbers as JSON.
+The comparisons (positive = the paper's claim):
+
+- RQ1 tickets vs dense, RQ5 tickets vs the scaled dense model, RQ2 SNIP vs random
+  tickets, RQ4 SNIP vs magnitude tickets: downstream test F1 of the labelled task
+  (``--task``; primary) and held-out MLM loss (secondary), each language through its
+  own ticket.
+- The language-identity control (``--control``: a dense model told the language
+  through a learned embedding; an extension, not the paper's setup). Ticket models
+  know which language they read for free; dense ones must infer it. RQ1, RQ3 and RQ5
+  are also tested against the control, which has the shortcut and no ticket.
+- RQ3 uc is higher with tickets: mean uc over language pairs and encoder layers (the
+  embeddings apart) at ``--step``, exact where pretraining tracked it exactly.
+- Relatedness (§5.2): the partial Mantel correlation of SNIP ticket distance with
+  genealogy given script, per replicate, beside the SNIP noise floor (the Jaccard
+  distance between two scorings of the same language, ``--noise-floor``).
+
+Verdicts: *holds* when the interval lies above 0, *fails* when it lies below 0 (the
+opposite effect is significant), else *not shown*, with the MDE saying how large an
+effect could have been missed. Relatedness holds when every replicate's one-sided
+permutation p is below 1 − confidence, and fails only when every replicate's test in
+the opposite direction is.
 """
 
 from __future__ import annotations
@@ -42,21 +54,36 @@ from mtickets.formats.atomic import atomic_path, write_json
 
 log = logging.getLogger(__name__)
 
-LOSS_ROLES = ("dense", "scaled", "tickets", "random", "magnitude")
+ROLES = ("dense", "control", "scaled", "tickets", "random", "magnitude")
+UC_ROLES = ("dense", "control", "tickets")
+POWER = 0.8
+# (question, claimed role, baseline role, statement): loss and F1 comparisons.
+COMPARISONS = (
+    ("RQ1", "tickets", "dense", "tickets beat the dense model of equal per-language cost"),
+    ("RQ1", "tickets", "control", "tickets beat the dense model told the language (control)"),
+    ("RQ2", "tickets", "random", "SNIP tickets beat random tickets"),
+    ("RQ4", "tickets", "magnitude", "SNIP tickets beat magnitude tickets"),
+    ("RQ5", "tickets", "scaled", "tickets beat dense mBERT scaled to the tickets' FLOPs"),
+    ("RQ5", "tickets", "control", "(see RQ1 control)"),
+    ("shortcut", "control", "dense", "telling a dense model the language helps"),
+)
 
 
 @dataclass
 class Claim:
-    number: int
+    question: str
     statement: str
-    measure: str  # what the effect is, in words
+    metric: str  # what the effect is, in words
     per_replicate: list[float]
     mean: float | None
     low: float | None
     high: float | None
-    threshold: float  # the claimed side is effect > threshold
-    verdict: str  # holds | fails | not shown
+    mde: float | None
+    verdict: str  # holds | fails | not shown | no verdict (gate failed)
     detail: str = ""
+
+
+# --------------------------------------------------------------------------- statistics
 
 
 def interval(values: list[float], confidence: float) -> tuple[float | None, float | None, float | None]:
@@ -73,15 +100,41 @@ def interval(values: list[float], confidence: float) -> tuple[float | None, floa
     return mean, mean - half, mean + half
 
 
-def verdict(low: float | None, high: float | None, threshold: float = 0.0, also: bool = True) -> str:
-    """holds: the interval above ``threshold`` (and ``also``); fails: below it; else not shown."""
+def minimum_detectable_effect(values: list[float], confidence: float, power: float = POWER) -> float | None:
+    """The smallest true mean effect a two-sided one-sample t-test over ``values``' replicates finds with
+    ``power``, at their observed spread: solves the noncentral t power equation for the effect."""
+    from scipy import optimize, stats
+
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    n = len(values)
+    if n < 2:
+        return None
+    sd = float(np.std(values, ddof=1))
+    if sd == 0:
+        return 0.0
+    df, critical = n - 1, float(stats.t.ppf(0.5 + confidence / 2, n - 1))
+
+    def shortfall(noncentrality: float) -> float:
+        return float(stats.nct.sf(critical, df, noncentrality) + stats.nct.cdf(-critical, df, noncentrality)) - power
+
+    high = 1.0
+    while shortfall(high) < 0:  # scipy's nct is NaN far out: bracket the root from below
+        high *= 2
+    noncentrality = optimize.brentq(shortfall, 0.0, high)
+    return noncentrality * sd / math.sqrt(n)
+
+
+def verdict(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return "not shown"
-    if low > threshold and also:
+    if low > 0:
         return "holds"
-    if high < threshold:
+    if high < 0:
         return "fails"
     return "not shown"
+
+
+# --------------------------------------------------------------------------- reading results
 
 
 def read_pretrain_summary(final: Path) -> dict:
@@ -103,157 +156,314 @@ def read_heldout(final: Path, summary: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).groupby("language", sort=False).mean()
 
 
-def loss_effect(baseline: list[pd.DataFrame], claimed: list[pd.DataFrame]) -> list[float]:
-    """Per replicate pair: the baseline's loss minus the claimed variant's, averaged over languages."""
+def read_f1(finetune_root: Path, variant: str, task: str, languages: list[str]) -> pd.Series:
+    """Per language: test F1 (percent) of ``variant`` on ``task``, the mean over its seeds."""
+    values = {}
+    for lang in languages:
+        files = sorted((Path(finetune_root) / variant / task / lang).glob("seed*/metrics.json"))
+        if not files:
+            raise MticketsError(f"{Path(finetune_root) / variant / task / lang}: no seed*/metrics.json; "
+                                f"fine-tune {variant} on {task} in {lang} first")
+        values[lang] = 100 * float(np.mean([json.loads(f.read_text(encoding="utf-8"))["f1"] for f in files]))
+    return pd.Series(values, name="f1")
+
+
+def read_uc(directory: Path, step: int) -> pd.Series:
+    """Mean uc over language pairs per layer at ``step``: exact rows where tracked, else the sketch's."""
+    from mtickets.interference import layer_order
+
+    path = Path(directory) / "uc.parquet"
+    if not path.is_file():
+        raise MticketsError(f"{path}: not found; pretrain the variant with --interference-out {directory}")
+    rows = pd.read_parquet(path)
+    rows = rows[rows["step"] == step]
+    if rows.empty:
+        raise MticketsError(f"{path}: no uc rows at step {step}; set interference.step to a step it measured")
+    exact = rows[rows["method"] == "exact"]
+    sketch = rows[(rows["method"] == "sketch") & ~rows["layer"].isin(exact["layer"].unique())]
+    means = pd.concat([exact, sketch]).groupby("layer")["value"].mean()
+    methods = {layer: "exact" if layer in set(exact["layer"]) else "sketch" for layer in means.index}
+    ordered = means.reindex(layer_order(means.index))
+    ordered.attrs["methods"] = methods
+    return ordered
+
+
+def encoder_mean(uc: pd.Series) -> float:
+    return float(uc.drop("embeddings", errors="ignore").mean())
+
+
+def read_json(path: Path, what: str) -> dict:
+    if not Path(path).is_file():
+        raise MticketsError(f"{path}: not found; run {what} first")
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- the claims
+
+
+@dataclass
+class Results:
+    names: dict[str, list[str]]  # role -> replicate variant names
+    heldout: dict[str, list[pd.DataFrame]]  # role -> per replicate: language x (mlm_loss, mlm_accuracy)
+    f1: dict[str, list[pd.Series]] | None  # role -> per replicate: language -> F1 %
+    uc: dict[str, list[pd.Series]]  # role -> per replicate: layer -> mean uc
+    relatedness: list[dict]  # per replicate: relatedness.json of the SNIP tickets
+    noise_floor: dict | None
+    baselines: dict
+
+
+def gate(results: Results, margin: float) -> dict:
+    """Per dense replicate: mean over languages of (language-aware unigram − model loss); passed if all ≥ margin."""
+    unigram = pd.Series({lang: row["language_unigram"] for lang, row in results.baselines["languages"].items()})
+    below = []
+    for frame in results.heldout["dense"]:
+        common = frame.index.intersection(unigram.index)
+        if common.empty:
+            raise MticketsError("the baselines hold none of the pretraining languages; rerun `mtickets baselines` "
+                                "on the pretraining languages' shards")
+        below.append(float((unigram[common] - frame.loc[common, "mlm_loss"]).mean()))
+    return {"margin": margin, "below_unigram": below, "passed": all(value >= margin for value in below)}
+
+
+def comparison(question, statement, metric, values, confidence, gated) -> Claim:
+    mean, low, high = interval(values, confidence)
+    mde = minimum_detectable_effect(values, confidence)
+    return Claim(question, statement, metric, values, mean, low, high, mde,
+                 verdict(low, high) if gated else "no verdict (gate failed)")
+
+
+def paired(claimed: list, baseline: list, lower_is_better: bool) -> list[float]:
+    """Per replicate pair: the claimed role's advantage, averaged over the languages both have."""
     effects = []
-    for base, ours in zip(baseline, claimed):
-        common = base.index.intersection(ours.index)
-        effects.append(float((base.loc[common, "mlm_loss"] - ours.loc[common, "mlm_loss"]).mean()))
+    for ours, base in zip(claimed, baseline):
+        common = ours.index.intersection(base.index)
+        difference = base.loc[common] - ours.loc[common]
+        effects.append(float(difference.mean() if lower_is_better else -difference.mean()))
     return effects
 
 
-def mean_uc(directory: Path, step: int) -> pd.Series:
-    """Mean uc over language pairs per layer at ``step`` (the sketch, as Figure 3)."""
-    from mtickets.interference_figures import read_rows, uc_per_layer
+def measure_claims(results: Results, confidence: float, gate_passed: bool) -> list[Claim]:
+    claims = []
+    for question, claimed, baseline, statement in COMPARISONS:
+        if statement.startswith("(see"):
+            continue
+        if results.f1 is not None:
+            claims.append(comparison(question, statement, "test F1 (points), primary",
+                                     paired(results.f1[claimed], results.f1[baseline], lower_is_better=False),
+                                     confidence, gate_passed))
+        losses = {role: [frame["mlm_loss"] for frame in results.heldout[role]] for role in (claimed, baseline)}
+        claims.append(comparison(question, statement, "held-out MLM loss (nats), secondary",
+                                 paired(losses[claimed], losses[baseline], lower_is_better=True),
+                                 confidence, gate_passed))
+    for baseline in ("dense", "control"):
+        values = [encoder_mean(t) - encoder_mean(b) for t, b in zip(results.uc["tickets"], results.uc[baseline])]
+        claims.append(comparison("RQ3", f"uc is higher with tickets than with {baseline}",
+                                 "mean uc over encoder layers and language pairs", values, confidence, gate_passed))
+    claims.append(relatedness_claim(results.relatedness, confidence))
+    return claims
 
-    return uc_per_layer(read_rows(Path(directory), "uc"), step, Path(directory))
 
-
-def read_relatedness(path: Path) -> dict:
-    if not Path(path).is_file():
-        raise MticketsError(f"{path}: not found; run the relatedness stage of the ticket variant")
-    return json.loads(Path(path).read_text(encoding="utf-8"))["tests"]
-
-
-def measure_claims(heldout: dict[str, list[pd.DataFrame]], uc_dense: list[pd.Series], uc_tickets: list[pd.Series],
-                   relatedness: list[dict], margin: float, confidence: float) -> list[Claim]:
-    def claim(number, statement, measure, values, threshold=0.0, also=True, detail=""):
-        mean, low, high = interval(values, confidence)
-        return Claim(number, statement, measure, values, mean, low, high, threshold,
-                     verdict(low, high, threshold, also), detail)
-
+def relatedness_claim(relatedness: list[dict], confidence: float) -> Claim:
     alpha = 1 - confidence
-    partial = [tests["genealogy | script"] for tests in relatedness]
-    p_values = [test["p"] for test in partial]
-    significant = bool(p_values) and all(p is not None and p < alpha for p in p_values)
-    return [
-        claim(1, "Tickets at least match dense at equal per-language cost",
-              "dense − SNIP-ticket held-out MLM loss (nats), mean over languages",
-              loss_effect(heldout["dense"], heldout["tickets"]), threshold=-margin,
-              detail=f"non-inferiority margin {margin:g} nats"),
-        claim(2, "SNIP tickets beat random tickets", "random − SNIP held-out MLM loss (nats)",
-              loss_effect(heldout["random"], heldout["tickets"])),
-        claim(3, "SNIP beats magnitude", "magnitude − SNIP held-out MLM loss (nats)",
-              loss_effect(heldout["magnitude"], heldout["tickets"])),
-        claim(4, "uc is higher with tickets than dense",
-              "controlled tickets − dense: mean uc over layers and language pairs",
-              [float(t.mean() - d.mean()) for d, t in zip(uc_dense, uc_tickets)]),
-        claim(5, "Tickets of related languages are more alike",
-              "partial Mantel r, ticket distance vs genealogy given script",
-              [test["r"] for test in partial], also=significant,
-              detail="permutation p per replicate: " + ", ".join(_p(p) for p in p_values)
-              + f"; holding also needs every p < {alpha:g}"),
-    ]
+    partial = [tests["tests"]["genealogy | script"] for tests in relatedness]
+    values = [test["r"] for test in partial]
+    mean, low, high = interval(values, confidence)
+    p, opposite = [test["p"] for test in partial], [test.get("p_opposite") for test in partial]
+    if p and all(x is not None and x < alpha for x in p):
+        outcome = "holds"
+    elif opposite and all(x is not None and x < alpha for x in opposite):
+        outcome = "fails"
+    else:
+        outcome = "not shown"
+    detail = ("permutation p per replicate (related more alike / less alike): "
+              + ", ".join(f"{_p(a)} / {_p(b)}" for a, b in zip(p, opposite)))
+    return Claim("§5.2", "tickets of related languages are more alike",
+                 "partial Mantel r, ticket distance vs genealogy given script", values, mean, low, high,
+                 minimum_detectable_effect(values, confidence), outcome, detail)
+
+
+# --------------------------------------------------------------------------- the page
 
 
 def _p(p: float | None) -> str:
     return "n/a" if p is None else f"{p:.3g}"
 
 
-def _number(value: float | None, digits: int = 4) -> str:
+def _number(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:+.{digits}f}"
 
 
-def sentence(claim: Claim, replicates: int) -> str:
+def sentence(claim: Claim) -> str:
     """One sentence that says only what the interval says."""
+    if claim.verdict.startswith("no verdict"):
+        return "No verdict: the dense models did not clear the unigram gate."
     if claim.low is None:
-        return (f"Not shown: {replicates} replicate(s) give no interval (measured {_number(claim.mean)}); "
-                "set `replicates` to 2 or more.")
+        return f"Not shown: one replicate gives no interval (measured {_number(claim.mean)}); set `replicates` ≥ 2."
     span = f"[{_number(claim.low)}, {_number(claim.high)}]"
-    side = f"above {claim.threshold:g}" if claim.threshold else "above 0"
+    mde = f"; the design detects {_number(claim.mde)} with 80% power" if claim.mde is not None else ""
     if claim.verdict == "holds":
-        return f"Holds at this scale: the interval {span} lies {side}."
+        return f"Holds: the interval {span} lies above 0."
     if claim.verdict == "fails":
-        return (f"Fails at this scale: the interval {span} lies below {claim.threshold:g}, "
-                "the opposite of the claim.")
-    if claim.number == 5 and claim.low > claim.threshold:
-        return f"Not shown: the interval {span} lies {side}, but not every replicate's permutation test is significant."
-    return f"Not shown at this scale: the interval {span} includes {claim.threshold:g}."
+        return f"Fails: the interval {span} lies below 0, the opposite of the claim."
+    return f"Not shown: the interval {span} includes 0{mde}."
 
 
-def per_language_table(names: dict[str, str], heldout: dict[str, list[pd.DataFrame]]) -> list[str]:
-    roles = [role for role in LOSS_ROLES if heldout.get(role)]
-    languages = list(heldout[roles[0]][0].index)
-    lines = ["| language | " + " | ".join(names[role] for role in roles) + " |",
+def gate_lines(results: Results, gate_result: dict) -> list[str]:
+    baselines = results.baselines["languages"]
+    dense = results.heldout["dense"]
+    languages = [lang for lang in dense[0].index if lang in baselines]
+    if gate_result["passed"]:
+        head = (f"**Gate passed.** Every dense replicate ends at least {gate_result['margin']:g} nats below the "
+                f"language-aware unigram (by {', '.join(f'{v:.2f}' for v in gate_result['below_unigram'])} nats, "
+                "mean over languages), so the models learned more than word frequencies.")
+    else:
+        head = (f"**Gate failed: no verdict on the trained models.** A dense replicate ends less than "
+                f"{gate_result['margin']:g} nats below the language-aware unigram "
+                f"({', '.join(f'{v:.2f}' for v in gate_result['below_unigram'])} nats, mean over languages): the "
+                "models have not left the unigram phase, and their comparisons say nothing about interference.")
+    lines = [head, "",
+             "Cross-entropy of each language's held-out tokens (nats): a uniform guess over the wordpieces, a "
+             "unigram of all languages pooled, a unigram of the language alone (`mtickets baselines`, from the "
+             "shards), and the dense model's held-out MLM loss per replicate.", "",
+             "| language | uniform | unigram | language-aware unigram | "
+             + " | ".join(f"dense r{k + 1}" for k in range(len(dense))) + " |",
+             "|---|---:|---:|---:|" + "---:|" * len(dense)]
+    for lang in languages:
+        row = baselines[lang]
+        cells = " | ".join(f"{frame.loc[lang, 'mlm_loss']:.3f}" for frame in dense)
+        lines.append(f"| {lang} | {row['uniform']:.3f} | {row['unigram']:.3f} | {row['language_unigram']:.3f} | "
+                     f"{cells} |")
+    mean = {key: np.mean([baselines[lang][key] for lang in languages])
+            for key in ("uniform", "unigram", "language_unigram")}
+    cells = " | ".join(f"{frame.loc[languages, 'mlm_loss'].mean():.3f}" for frame in dense)
+    lines.append(f"| **avg** | {mean['uniform']:.3f} | {mean['unigram']:.3f} | {mean['language_unigram']:.3f} | "
+                 f"{cells} |")
+    return lines
+
+
+def per_language_table(results: Results, metric: str) -> list[str]:
+    """Mean ± std over replicates per language and role; ``metric`` mlm_loss or f1."""
+    roles = [role for role in ROLES if results.names.get(role)]
+    frames = {role: [frame["mlm_loss"] for frame in results.heldout[role]] if metric == "mlm_loss"
+              else results.f1[role] for role in roles}
+    languages = list(frames[roles[0]][0].index)
+    lines = ["| language | " + " | ".join(f"{role} (`{results.names[role][0].rsplit('_r', 1)[0]}`)"
+                                          for role in roles) + " |",
              "|---|" + "---:|" * len(roles)]
     for lang in [*languages, "avg"]:
         cells = []
         for role in roles:
-            if lang == "avg":
-                values = [frame["mlm_loss"].mean() for frame in heldout[role]]
-                accuracy = [frame["mlm_accuracy"].mean() for frame in heldout[role]]
-            else:
-                values = [frame.loc[lang, "mlm_loss"] for frame in heldout[role]]
-                accuracy = [frame.loc[lang, "mlm_accuracy"] for frame in heldout[role]]
-            spread = f" ± {np.std(values, ddof=1):.3f}" if len(values) > 1 else ""
-            cells.append(f"{np.mean(values):.3f}{spread} ({100 * np.mean(accuracy):.1f}%)")
+            values = [float(s.mean() if lang == "avg" else s[lang]) for s in frames[role]]
+            spread = f" ± {np.std(values, ddof=1):.2f}" if len(values) > 1 else ""
+            cells.append(f"{np.mean(values):.{3 if metric == 'mlm_loss' else 1}f}{spread}")
         lines.append(f"| {'**avg**' if lang == 'avg' else lang} | " + " | ".join(cells) + " |")
     return lines
 
 
-def write_page(out: Path, claims: list[Claim], names: dict[str, str], heldout: dict[str, list[pd.DataFrame]],
-               uc_dense: list[pd.Series], uc_tickets: list[pd.Series], relatedness: list[dict],
-               setup: dict) -> None:
-    replicates = setup["replicates"]
+def uc_lines(results: Results, step: int) -> list[str]:
+    roles = [role for role in UC_ROLES if results.uc.get(role)]
+    layers = list(results.uc["dense"][0].index)
+    replicates = len(results.uc["dense"])
+    methods = results.uc["tickets"][0].attrs.get("methods", {})
+    lines = [f"Mean uc over language pairs per layer at step {step}, mean ± std over replicates (exact: "
+             f"{', '.join(layer for layer, how in methods.items() if how == 'exact') or 'none'}; the rest from the "
+             "count sketch). The per-model number RQ3 compares is the mean over encoder layers; the embeddings "
+             "(shared by every ticket) are shown apart.", "",
+             "| layer | " + " | ".join(roles) + " |", "|---|" + "---:|" * len(roles)]
+    for layer in layers:
+        cells = []
+        for role in roles:
+            values = [float(frame.get(layer, np.nan)) for frame in results.uc[role]]
+            spread = f" ± {np.nanstd(values, ddof=1):.3f}" if replicates > 1 else ""
+            cells.append("—" if np.all(np.isnan(values)) else f"{np.nanmean(values):.3f}{spread}")
+        lines.append(f"| {layer} | " + " | ".join(cells) + " |")
+    means = [f"{np.mean([encoder_mean(frame) for frame in results.uc[role]]):.3f}" for role in roles]
+    lines.append("| **encoder mean** | " + " | ".join(means) + " |")
+    return lines
+
+
+def relatedness_lines(results: Results) -> list[str]:
+    relatedness = results.relatedness
+    first = relatedness[0]
+    lines = [f"SNIP tickets of {len(first['languages'])} languages ({', '.join(first['languages'])}), scored at "
+             "initialisation (no pretraining needed). Mantel correlation of ticket Jaccard distance with each "
+             "distance; one-sided permutation p (related languages' tickets more alike).", "",
+             "| test | " + " | ".join(f"r{k + 1}: r (p)" for k in range(len(relatedness))) + " |",
+             "|---|" + "---|" * len(relatedness)]
+    for test in first["tests"]:
+        cells = [f"{_number(tests['tests'][test]['r'])} ({_p(tests['tests'][test]['p'])})" for tests in relatedness]
+        lines.append(f"| {test.replace('|', chr(92) + '|')} | " + " | ".join(cells) + " |")  # a | would split the cell
+    between = [tests["mean_jaccard_distance"] for tests in relatedness]
+    lines += ["", "Mean Jaccard distance between tickets, per replicate: same family "
+              + ", ".join(f"{row['same family']:.3f}" for row in between if row["same family"] is not None)
+              + "; different families "
+              + ", ".join(f"{row['different families']:.3f}" for row in between) + "."]
+    floor = results.noise_floor
+    if floor:
+        lines += ["", f"**SNIP noise floor** ({floor['method']}): the same language scored twice is "
+                  f"{floor['mean']:.3f} apart on average (per language: "
+                  + ", ".join(f"{lang} {value:.3f}" for lang, value in floor["per_language"].items())
+                  + f"), against {floor['between_languages']:.3f} between two languages in one scoring. "
+                  "Differences between languages smaller than the floor are noise."]
+    return lines
+
+
+def verdict_table(claims: list[Claim]) -> list[str]:
+    lines = ["| question | claim | metric | effect per replicate | mean | 95% interval | MDE (80%) | verdict |",
+             "|---|---|---|---|---:|---|---:|---|"]
+    for claim in claims:
+        span = "n/a" if claim.low is None else f"[{_number(claim.low)}, {_number(claim.high)}]"
+        values = ", ".join(_number(v) for v in claim.per_replicate)
+        lines.append(f"| {claim.question} | {claim.statement} | {claim.metric} | {values} | {_number(claim.mean)} | "
+                     f"{span} | {_number(claim.mde)} | **{claim.verdict}** |")
+    return lines
+
+
+def write_page(out: Path, claims: list[Claim], results: Results, gate_result: dict, setup: dict) -> None:
+    held = [c for c in claims if c.verdict == "holds"]
+    failed = [c for c in claims if c.verdict == "fails"]
     lines = [
-        "# Replication: the paper's claims measured on this run",
+        "# Replication: the paper's research questions tested on this run",
         "",
         "Written by `mtickets replication` from this run's results; rerun the pipeline to update it, do not edit it.",
         "",
-        f"- Languages ({len(setup['languages'])}): {', '.join(setup['languages'])}",
-        f"- Replicates per variant: {replicates} (initialisation, tickets and data order drawn from the seeds + k − 1)",
+        "## Did the models learn?",
+        "",
+        *gate_lines(results, gate_result),
+        "",
+        "## Setup",
+        "",
+        f"- Pretraining languages ({len(setup['languages'])}): {', '.join(setup['languages'])}",
+        f"- Replicates per variant: {setup['replicates']} (initialisation, tickets and data order drawn from the "
+        "seeds + k − 1); effects are paired by replicate and averaged over languages.",
         f"- Pretraining: {setup['steps']} steps of batch {setup['batch_size']}; held-out MLM loss at the last step, "
-        "each language through its own ticket",
-        "- Variants: " + "; ".join(f"{role} = `{names[role]}` ({setup['models'][role]})" for role in names),
-        f"- Intervals: {100 * setup['confidence']:g}% t-intervals over the replicates (paired by replicate).",
+        "each language through its own ticket.",
+        "- Variants: " + "; ".join(f"{role} = `{names[0].rsplit('_r', 1)[0]}` ({setup['models'][role]})"
+                                   for role, names in results.names.items()),
+        f"- Downstream task: {setup['task'] or 'none'}",
+        f"- Intervals: {100 * setup['confidence']:g}% t-intervals over the replicates; MDE: the effect a two-sided "
+        "paired t-test of these replicates detects with 80% power at the observed spread.",
         "",
         "## Verdicts",
         "",
-        "| # | claim | effect (claimed side > threshold) | mean | interval | verdict |",
-        "|---|---|---|---:|---|---|",
+        *verdict_table(claims),
+        "",
+        *[f"- {claim.question}, {claim.statement} ({claim.metric}): {sentence(claim)}"
+          + (f" ({claim.detail})" if claim.detail else "") for claim in claims],
+        "",
+        f"In all: {len(held)} of {len(claims)} comparisons hold, {len(failed)} fail, "
+        f"{len(claims) - len(held) - len(failed)} are not shown or have no verdict.",
+        "",
     ]
-    for claim in claims:
-        span = "n/a" if claim.low is None else f"[{_number(claim.low)}, {_number(claim.high)}]"
-        lines.append(f"| {claim.number} | {claim.statement} | {claim.measure}; threshold {claim.threshold:g} | "
-                     f"{_number(claim.mean)} | {span} | **{claim.verdict}** |")
-    lines.append("")
-    for claim in claims:
-        detail = f" ({claim.detail})" if claim.detail else ""
-        values = ", ".join(_number(v) for v in claim.per_replicate)
-        lines.append(f"{claim.number}. {sentence(claim, replicates)} Per replicate: {values}{detail}.")
-    held = sum(c.verdict == "holds" for c in claims)
-    failed = sum(c.verdict == "fails" for c in claims)
-    lines += ["", f"In all: {held} of {len(claims)} claims hold at this scale, {failed} fail, "
-              f"{len(claims) - held - failed} are not shown.", "",
-              "## Held-out MLM loss per language", "",
-              f"Mean{' ± std over replicates' if replicates > 1 else ''} (accuracy in parentheses); lower is better.",
-              "", *per_language_table(names, heldout), "",
-              f"## uc per layer at step {setup['step']}", "",
-              f"Mean uc over language pairs (`{names['dense']}` vs `{setup['controlled']}`), per replicate.", ""]
-    layers = list(uc_dense[0].index)
-    lines += ["| layer | " + " | ".join(f"dense r{k + 1} | tickets r{k + 1}" for k in range(len(uc_dense))) + " |",
-              "|---|" + "---:|---:|" * len(uc_dense)]
-    for layer in layers:
-        cells = [f"{d[layer]:.4f} | {t[layer]:.4f}" for d, t in zip(uc_dense, uc_tickets)]
-        lines.append(f"| {layer} | " + " | ".join(cells) + " |")
-    lines += ["", f"## Ticket relatedness (`{names['tickets']}`)", "",
-              "Mantel correlation of ticket Jaccard distance with each distance; one-sided permutation p.", "",
-              "| test | " + " | ".join(f"r{k + 1}: r (p)" for k in range(len(relatedness))) + " |",
-              "|---|" + "---|" * len(relatedness)]
-    for test in relatedness[0]:
-        cells = [f"{_number(tests[test]['r'], 3)} ({_p(tests[test]['p'])})" for tests in relatedness]
-        lines.append(f"| {test.replace('|', chr(92) + '|')} | " + " | ".join(cells) + " |")  # a | would split the cell
-    lines += ["", "## Not measured here", ""]
+    if results.f1 is not None:
+        lines += [f"## Test F1 per language ({setup['task']})", "",
+                  "Mean ± std over replicates, in percent (entity-level F1, seqeval).", "",
+                  *per_language_table(results, "f1"), ""]
+    lines += ["## Held-out MLM loss per language", "", "Mean ± std over replicates, nats; lower is better.", "",
+              *per_language_table(results, "mlm_loss"), "",
+              "## uc per layer (RQ3)", "", *uc_lines(results, setup["step"]), "",
+              "## Ticket relatedness (§5.2)", "", *relatedness_lines(results), "",
+              "## Not measured here", ""]
     lines += [f"- {line}" for line in setup["not_measured"]] or ["- Nothing."]
     with atomic_path(out) as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -261,54 +471,82 @@ def write_page(out: Path, claims: list[Claim], names: dict[str, str], heldout: d
 
 def model_summary(final: Path) -> str:
     config = json.loads((Path(final) / "config.json").read_text(encoding="utf-8"))
-    return f"{config['num_hidden_layers']} layers, hidden {config['hidden_size']}"
+    told = ", language embedding" if config.get("language_embedding") else ""
+    return f"{config['num_hidden_layers']} layers, hidden {config['hidden_size']}{told}"
+
+
+# --------------------------------------------------------------------------- command line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    for role in LOSS_ROLES:
+    for role in ROLES:
         parser.add_argument(f"--{role}", required=True, nargs="+", type=Path, metavar="FINAL",
-                            help=f"the {role} variant's pretrained models, one per replicate (in replicate order)")
-    parser.add_argument("--names", required=True, nargs=len(LOSS_ROLES) + 1,
-                        metavar=("DENSE", "SCALED", "TICKETS", "RANDOM", "MAGNITUDE", "CONTROLLED"),
-                        help="the variants' names, for the page")
-    parser.add_argument("--uc-dense", required=True, nargs="+", type=Path,
-                        help="the dense variant's interference directories, one per replicate")
-    parser.add_argument("--uc-tickets", required=True, nargs="+", type=Path,
-                        help="the controlled ticket variant's interference directories, one per replicate")
+                            help=f"the {role} variant's pretrained models (results/pretrain/{{variant}}/final), "
+                                 "one per replicate, in replicate order")
+    for role in UC_ROLES:
+        parser.add_argument(f"--uc-{role}", required=True, nargs="+", type=Path,
+                            help=f"the {role} variant's interference directories, one per replicate")
     parser.add_argument("--relatedness", required=True, nargs="+", type=Path,
                         help="the SNIP ticket variant's relatedness.json, one per replicate")
+    parser.add_argument("--noise-floor", type=Path, help="the SNIP noise floor (mtickets relatedness --noise-floor)")
+    parser.add_argument("--baselines", required=True, type=Path, help="baselines.json (mtickets baselines)")
+    parser.add_argument("--gate", type=float, default=0.5,
+                        help="nats every dense replicate must end below the language-aware unigram (default 0.5)")
+    parser.add_argument("--task", help="the labelled task fine-tuned in every language (evaluation.tasks)")
+    parser.add_argument("--finetune-root", type=Path, default=Path("results/finetune"),
+                        help="where fine-tuning wrote {variant}/{task}/{lang}/seed*/metrics.json")
+    parser.add_argument("--task-languages", nargs="*", default=[], help="the task's languages")
     parser.add_argument("--step", required=True, type=int, help="the step of uc (interference.step)")
-    parser.add_argument("--margin", type=float, default=0.02, help="claim 1's non-inferiority margin in nats")
     parser.add_argument("--confidence", type=float, default=0.95, help="the intervals' coverage (default 0.95)")
     parser.add_argument("--not-measured", nargs="*", default=[], help="lines for the page's 'Not measured' list")
     parser.add_argument("--out", required=True, type=Path, help="replication.md")
     parser.add_argument("--summary", required=True, type=Path, help="replication.json: the page's numbers")
 
 
-def main(args: argparse.Namespace) -> None:
-    runs = {role: getattr(args, role) for role in LOSS_ROLES}
-    counts = {len(paths) for paths in [*runs.values(), args.uc_dense, args.uc_tickets, args.relatedness]}
+def read_results(args: argparse.Namespace) -> tuple[Results, dict[str, list[dict]]]:
+    runs = {role: getattr(args, role) for role in ROLES}
+    counts = {len(paths) for paths in [*runs.values(), *(getattr(args, f"uc_{r}") for r in UC_ROLES),
+                                       args.relatedness]}
     if len(counts) != 1:
-        raise MticketsError("--dense, --scaled, --tickets, --random, --magnitude, --uc-dense, --uc-tickets and "
-                            "--relatedness need one entry per replicate each (the same number)")
-    if not 0 < args.confidence < 1:
-        raise MticketsError(f"--confidence {args.confidence}: expected a number between 0 and 1")
-    names = dict(zip(LOSS_ROLES, args.names))
+        raise MticketsError("--" + ", --".join(ROLES) + ", --uc-* and --relatedness need one entry per replicate "
+                            "each (the same number)")
+    names = {role: [Path(path).parent.name for path in paths] for role, paths in runs.items()}
     summaries = {role: [read_pretrain_summary(path) for path in paths] for role, paths in runs.items()}
     heldout = {role: [read_heldout(path, summary) for path, summary in zip(paths, summaries[role])]
                for role, paths in runs.items()}
-    uc_dense = [mean_uc(path, args.step) for path in args.uc_dense]
-    uc_tickets = [mean_uc(path, args.step) for path in args.uc_tickets]
-    relatedness = [read_relatedness(path) for path in args.relatedness]
-    claims = measure_claims(heldout, uc_dense, uc_tickets, relatedness, args.margin, args.confidence)
+    f1 = None
+    if args.task:
+        languages = args.task_languages or list(heldout["dense"][0].index)
+        f1 = {role: [read_f1(args.finetune_root, name, args.task, languages) for name in names[role]]
+              for role in ROLES}
+    results = Results(
+        names=names, heldout=heldout, f1=f1,
+        uc={role: [read_uc(path, args.step) for path in getattr(args, f"uc_{role}")] for role in UC_ROLES},
+        relatedness=[read_json(path, "the relatedness stage of the SNIP ticket variant") for path in args.relatedness],
+        noise_floor=read_json(args.noise_floor, "the relatedness noise floor") if args.noise_floor else None,
+        baselines=read_json(args.baselines, "`mtickets baselines`"))
+    return results, summaries
+
+
+def main(args: argparse.Namespace) -> None:
+    if not 0 < args.confidence < 1:
+        raise MticketsError(f"--confidence {args.confidence}: expected a number between 0 and 1")
+    results, summaries = read_results(args)
+    gate_result = gate(results, args.gate)
+    claims = measure_claims(results, args.confidence, gate_result["passed"])
     first = summaries["dense"][0]
-    setup = {"replicates": counts.pop(), "languages": first["languages"], "steps": first["steps"],
+    setup = {"replicates": len(args.dense), "languages": first["languages"], "steps": first["steps"],
              "batch_size": first["batch_size"], "confidence": args.confidence, "step": args.step,
-             "controlled": args.names[-1], "models": {role: model_summary(paths[0]) for role, paths in runs.items()},
+             "task": args.task, "models": {role: model_summary(getattr(args, role)[0]) for role in ROLES},
              "not_measured": args.not_measured}
-    write_page(args.out, claims, names, heldout, uc_dense, uc_tickets, relatedness, setup)
-    write_json(args.summary, {"setup": setup, "claims": [asdict(claim) for claim in claims],
-                              "heldout": {role: [frame.reset_index().to_dict("records") for frame in frames]
-                                          for role, frames in heldout.items()}})
+    write_page(args.out, claims, results, gate_result, setup)
+    write_json(args.summary, {
+        "setup": setup, "gate": gate_result, "claims": [asdict(claim) for claim in claims],
+        "baselines": results.baselines,
+        "heldout": {role: [frame.reset_index().to_dict("records") for frame in frames]
+                    for role, frames in results.heldout.items()},
+        "f1": {role: [series.to_dict() for series in values] for role, values in (results.f1 or {}).items()},
+        "noise_floor": results.noise_floor})
     for claim in claims:
-        log.info("claim %d (%s): %s, mean %s", claim.number, claim.statement, claim.verdict, _number(claim.mean))
+        log.info("%s %s (%s): %s, mean %s, MDE %s", claim.question, claim.statement, claim.metric, claim.verdict,
+                 _number(claim.mean), _number(claim.mde))
