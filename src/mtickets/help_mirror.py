@@ -91,7 +91,7 @@ class DisplayAreaText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.title_parts: list[str] = []
         self.paragraphs: list[str] = []
-        self._stack: list[tuple[str, bool]] = []  # open elements: (tag, skipped)
+        self._stack: list[tuple[str, bool, object]] = []  # open elements: (tag, skipped, mark)
         self._skipping = 0  # skipped elements on the stack
         self._display_depth: int | None = None  # stack depth of the DisplayArea div
         self._in_title = False
@@ -107,10 +107,10 @@ class DisplayAreaText(HTMLParser):
             self._flush()
         if tag in VOID_TAGS:
             if tag == "br":
-                self._buffer.append(" ")
+                self._add_text(" ")
             return
         skipped = self._skipped(tag, attributes)
-        self._stack.append((tag, skipped))
+        self._stack.append((tag, skipped, self._mark(tag, attributes)))
         self._skipping += skipped
 
     def handle_startendtag(self, tag, attrs):
@@ -121,13 +121,13 @@ class DisplayAreaText(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "title":
             self._in_title = False
-        if not any(open_tag == tag for open_tag, _ in self._stack):
+        if not any(open_tag == tag for open_tag, _, _ in self._stack):
             return  # a stray end tag
         if tag in BLOCK_TAGS:
             self._flush()
         # Pop up to and including the matching element (closing any left open inside it).
         while self._stack:
-            open_tag, skipped = self._stack.pop()
+            open_tag, skipped, _ = self._stack.pop()
             self._skipping -= skipped
             if open_tag == tag:
                 break
@@ -139,7 +139,7 @@ class DisplayAreaText(HTMLParser):
         if self._in_title:
             self.title_parts.append(data)
         elif self._in_display() and not self._skipping:
-            self._buffer.append(data)
+            self._add_text(data)
 
     def close(self):
         super().close()
@@ -159,6 +159,15 @@ class DisplayAreaText(HTMLParser):
         # The help's switches hide every alternative; its JavaScript then shows the one for
         # the reader's system or application, else the "default..." one.
         return "hidden" in attributes and not (attributes.get("id") or "").startswith("default")
+
+    def _mark(self, tag: str, attributes: dict) -> object:
+        """What a subclass records with an open element (`mtickets.help_task`: its markup's
+        entity); the stack holds it until the element closes."""
+        return None
+
+    def _add_text(self, text: str) -> None:
+        """Visible text of the current paragraph."""
+        self._buffer.append(text)
 
     def _flush(self):
         paragraph = clean_paragraph("".join(self._buffer))
