@@ -25,6 +25,7 @@ STAGES = {
     "make-demo": "mtickets.demo",
     "synth-dump": "mtickets.synthetic",
     "help-mirror": "mtickets.help_mirror",
+    "help-task": "mtickets.help_task",
     "download": "mtickets.download",
     "extract": "mtickets.extract",
     "split": "mtickets.split",

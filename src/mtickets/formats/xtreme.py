@@ -4,6 +4,8 @@
   drops the test labels): one token per line,
   ``lang:token<TAB>TAG``, a blank line between sentences. The ``lang:`` prefix is
   stripped (only up to the first colon, so tokens containing colons survive).
+- help_ui, `mtickets help-task`'s LibreOffice help UI markup: PAN-X's format, with
+  ``HELP_LABELS``.
 - UD CoNLL-U: ten tab-separated columns per word line; the UPOS column (4th) is the
   label. Comment lines (``#``), multiword-token ranges (``1-2``) and empty nodes
   (``1.1``) are skipped.
@@ -26,6 +28,10 @@ UPOS_LABELS = [
     "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM",
     "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
 ]  # fmt: skip
+
+# The LibreOffice help's UI markup as entities (`mtickets.help_task`, which says why these).
+HELP_ENTITY_TYPES = ("UI", "KEY", "LIT", "LINK")
+HELP_LABELS = ["O", *(f"{prefix}-{kind}" for kind in HELP_ENTITY_TYPES for prefix in "BI")]
 
 Sentence = tuple[list[str], list[str]]
 
@@ -135,5 +141,6 @@ def read_conllu(path: str | os.PathLike, labels: Sequence[str] | None = None) ->
 
 
 # By file format: fine-tuning and tables dispatch on a task's format, not its name.
-FORMAT_READERS = {"panx": read_panx, "conllu": read_conllu}
-FORMAT_LABELS = {"panx": NER_LABELS, "conllu": UPOS_LABELS}
+# help_ui: `mtickets help-task`'s files, PAN-X's format with the help's entity types.
+FORMAT_READERS = {"panx": read_panx, "conllu": read_conllu, "help_ui": read_panx}
+FORMAT_LABELS = {"panx": NER_LABELS, "conllu": UPOS_LABELS, "help_ui": HELP_LABELS}
