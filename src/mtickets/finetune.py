@@ -1,7 +1,8 @@
 """Fine-tune a pretrained (ticket) BERT on one language's token tagging task (NER, POS); test F1.
 
 Paper §4.1 / XTREME (its ``utils_preprocess.py`` and ``run_tag.py``), for a task in
-PAN-X (``--format panx``: IOB2 tags) or CoNLL-U (``conllu``: UPOS tags) format:
+PAN-X (``--format panx``, or ``help_ui`` for `mtickets help-task`'s: IOB2 tags) or CoNLL-U
+(``conllu``: UPOS tags) format:
 
 - A sentence longer than ``--max-length`` sub-tokens is split, as XTREME does, into
   pieces of at most ``max_length − 2`` sub-tokens (greedily, at word boundaries); a
@@ -255,7 +256,7 @@ class FinetuneConfig:
     dev: Path
     test: Path | None  # in-language; None with test_sets
     out: Path  # metrics.json; with several seeds a template holding {seed}, with test_sets also {lang}
-    format: str = "panx"  # panx | conllu
+    format: str = "panx"  # panx | conllu | help_ui
     tokenizer: Path | None = None  # default: the model directory's
     variant: str | None = None
     seeds: Sequence[int] = (1,)
@@ -604,7 +605,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="tokenizer directory (`mtickets tokenizer` output); default: --model")
     parser.add_argument("--task", required=True, help="the task's name (recorded in metrics.json)")
     parser.add_argument("--format", required=True, choices=sorted(FORMAT_READERS),
-                        help="the task files' format: panx (IOB2 entity tags) or conllu (UPOS)")
+                        help="the task files' format: panx or help_ui (IOB2 entity tags) or conllu (UPOS)")
     parser.add_argument("--lang", required=True, help="language code (selects the ticket)")
     parser.add_argument("--variant", help="model variant name, recorded in metrics.json")
     parser.add_argument("--train", required=True, type=Path)

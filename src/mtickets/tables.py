@@ -3,8 +3,8 @@
 Input: fine-tuning ``metrics.json`` files (``results/finetune/{variant}/{task}/{lang}/
 seed{s}/metrics.json``; variant, language and seed come from the file's fields, or
 from that path where a field is absent) and ``VARIANT=DIR`` pairs naming each
-variant's pretrained model directory. The score is each file's ``f1``; ``--format``
-(the task's data format, ``panx`` or ``conllu``) names it in the Markdown table.
+variant's pretrained model directory. The score is each file's ``f1``; ``--format`` (the
+task's data format, ``panx``, ``conllu`` or ``help_ui``) names it in the Markdown table.
 
 Languages (``--languages``, default: first appearance in ``--metrics``): a language
 whose ``metrics.json`` records ``train_sentences`` or ``test_sentences`` ≤
@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 FORMATS = {
     "panx": "NER on PAN-X (WikiANN): test entity-level F1 (seqeval, IOB2 spans), in percent",
     "conllu": "POS on Universal Dependencies: test F1 on the UPOS tags (seqeval, as XTREME), in percent",
+    "help_ui": "UI markup of the LibreOffice help: test entity-level F1 (seqeval, IOB2 spans), in percent",
 }
 BLOCK = 15  # language columns per block of the Markdown table (the paper's Tables 1–2)
 EXACT_MAX_LANGUAGES = 20  # the sign-flip test enumerates all 2^L sign vectors up to here

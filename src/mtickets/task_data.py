@@ -3,8 +3,9 @@
 The source is where the researcher holds XTREME's data, read in place: a path template
 with {lang} and {split} (PAN-X `lang:token<TAB>TAG` files or UD CoNLL-U), XTREME's
 `AmazonPhotos.zip` (or its `panx_dataset/{lang}.tar.gz`), the UD v2.5 release
-`ud-treebanks-v2.5.tgz` (XTREME's treebanks of the language, concatenated per split), or
-google/xtreme's parquet files; `mtickets.formats.xtreme_sources` tells them apart by the
+`ud-treebanks-v2.5.tgz` (XTREME's treebanks of the language, concatenated per split),
+google/xtreme's parquet files, or for help_ui the files of `mtickets help-task`
+(`TASK/{lang}/{split}.tsv`); `mtickets.formats.xtreme_sources` tells them apart by the
 path and documents each layout. A missing archive member is named with where the data
 comes from, before anything is read. Every line is checked while it is written to a
 temporary file, and the three splits appear only when all are good: a malformed line or
@@ -30,8 +31,8 @@ from mtickets.formats.xtreme_sources import SPLITS, Member, open_source
 
 log = logging.getLogger(__name__)
 
-PARSERS = {"panx": parse_panx_line, "conllu": parse_conllu_line}
-EXTENSIONS = {"panx": "tsv", "conllu": "conllu"}
+PARSERS = {"panx": parse_panx_line, "conllu": parse_conllu_line, "help_ui": parse_panx_line}
+EXTENSIONS = {"panx": "tsv", "conllu": "conllu", "help_ui": "tsv"}
 
 
 @dataclass
@@ -104,7 +105,8 @@ def _copy_member(member: Member, out: _Output, fmt: str, labels) -> None:
         out.handle.write("".join(line + "\n" for _, line in block) + "\n")
 
 
-DATA_OF_FORMAT = {"panx": "ner", "conllu": "pos"}  # PAN-X (WikiANN) entities, UD part-of-speech
+# PAN-X (WikiANN) entities, UD part-of-speech, the LibreOffice help's UI markup (`mtickets help-task`)
+DATA_OF_FORMAT = {"panx": "ner", "conllu": "pos", "help_ui": "help_ui"}
 
 
 def stage_task_data(

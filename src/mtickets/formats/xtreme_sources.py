@@ -153,6 +153,11 @@ def resolve_kind(task: str, lang: str, fmt: str, source: str) -> tuple[str, Path
     kind = source_kind(source)
     if kind == "files":
         return kind, None
+    if task not in TASK_FORMAT:  # help_ui: no archive holds it
+        raise MticketsError(
+            f"{source}: {task} data is read from one file per split; give a path template with "
+            f"{{lang}} and {{split}} (`mtickets help-task --out TASK` writes TASK/{{lang}}/{{split}}.tsv)"
+        )
     path = Path(source.replace("{lang}", lang))
     if kind == "directory":
         kind = _directory_kind(path, task, lang)
