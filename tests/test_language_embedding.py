@@ -195,7 +195,7 @@ def test_save_and_load_keep_it_with_and_without_mtickets(tmp_path):
     assert report["error"][0] == "MticketsError" and "trained with a language embedding" in report["error"][1]
 
 
-def test_pretraining_tells_the_model_every_batch_language(tmp_path):
+def test_pretraining_tells_the_model_every_batch_language(tmp_path, caplog):
     shards = [write_shards(tmp_path / "shards", lang, length, examples=24, tokens=tokens, heldout=8)
               for lang, tokens in (("en", 2_000), ("de", 1_000)) for length in (32, 64)]
     config = TicketBertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -215,6 +215,10 @@ def test_pretraining_tells_the_model_every_batch_language(tmp_path):
     for lang in trained:
         row = ["de", "en"].index(lang)
         assert not torch.allclose(rows[row], initial.weight[row])
+    config.embedding_languages = ["en"]
+    seeded(TicketBertForPreTraining, config).save_pretrained(tmp_path / "en_only")
+    assert run_cli(pretrain_argv(tmp_path / "en_only", shards, tmp_path / "no", tmp_path / "ckpt2", steps=6)) == 1
+    assert "'de' has no row in the language embedding" in caplog.text
 
 
 def test_finetuning_runs_every_batch_with_its_language(tmp_path, monkeypatch):

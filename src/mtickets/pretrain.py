@@ -451,8 +451,9 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
     if cfg.tickets is not None:
         masks, bank = load_ticket_bank(cfg.tickets)
         model.set_tickets(masks, bank)
+    told = needs_language(model.config)
     named = f"{cfg.model}" + (f" with tickets {cfg.tickets}" if cfg.tickets is not None else "")
-    problems = [problem for lang in languages if (problem := language_problem(model.config, lang, named))]
+    problems = [problem for lang in languages if told and (problem := language_problem(model.config, lang, named))]
     if problems:
         raise MticketsError(f"{problems[0]}; every language with shards ({', '.join(languages)}) needs one")
     model.to(device)
@@ -470,7 +471,7 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
         languages=languages, tokens=tokens, probabilities=probabilities, plan=plan,
         seq_lengths=lengths, max_predictions=caps, model=model, objective=objective,
         device=device, precision=resolve_precision(cfg.precision, device),
-        ticketed=model.bert.tickets is not None, told=needs_language(model.config),
+        ticketed=model.bert.tickets is not None, told=told,
         heldout={key: open_shards(data.path, heldout=True) for key, data in datasets.items()} if cfg.eval_every else {},
     )
 
