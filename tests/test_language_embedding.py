@@ -107,6 +107,8 @@ def test_tickets_and_the_embedding_combine_and_export_folds_the_row():
     from mtickets.modeling.export import export_ticket
 
     model = seeded(TicketBertForPreTraining, tiny_config())
+    with pytest.raises(MticketsError, match="'de' has no ticket"):  # a dense model has no ticket to export
+        export_ticket(model, "de")
     generator = torch.Generator().manual_seed(1)
     bank = {f"layer.{k}.{c}": (torch.rand(2, dim, generator=generator) < 0.6).to(torch.uint8)
             for k in range(2) for c, dim in (("qk", 32), ("v", 32), ("ffn", 64))}
