@@ -145,17 +145,29 @@ def test_written_task_is_the_same_pages_in_every_language(tmp_path):
         numbers = [str(int(re.search(r"(\d+)\.html", page).group(1))) for page in pages]
         files = {lang: out / lang / f"{split}.tsv" for lang in ("en", "de", "fr")}
         en, de, fr = (read_panx(path, HELP_LABELS) for path in files.values())
-        # the same pages, in page order, in every language; de's paragraph left in English is dropped
-        for sentences in (en[::2], de, fr[::2]):
+        # the same pages, in page order, in every language; de's paragraph left in English is dropped,
+        # and fr's paragraph without an entity (PAN-X keeps only sentences with a name)
+        for sentences in (en[::2], de, fr):
             assert [tokens[:2] for tokens, _ in sentences] == [["Text", n] for n in numbers]
         assert [tokens[0] for tokens, _ in en[1::2]] == ["Press"] * len(pages)
         assert all(path.read_text().startswith(f"{lang}:Text\tO\n") for lang, path in files.items())
         assert sizes["languages"]["de"][split] == {
             "pages": len(pages), "sentences": len(pages), "tokens": 9 * len(pages),
-            "entities": {"UI": len(pages), "KEY": 0, "LIT": 0, "LINK": 0}, "untranslated_dropped": len(pages)}
+            "entities": {"UI": len(pages), "KEY": 0, "LIT": 0, "LINK": 0}, "untranslated_dropped": len(pages),
+            "without_entity_dropped": 0}
+        assert sizes["languages"]["fr"][split]["without_entity_dropped"] == len(pages)
         assert sizes["languages"]["en"][split]["entities"]["KEY"] == len(pages)
         assert fr[0] == (["Text", numbers[0], "in", "fr", ",", "click", "Button", numbers[0], "."],
                          ["O", "O", "O", "O", "O", "O", "B-UI", "I-UI", "O"])
+
+
+def test_all_paragraphs_keeps_those_without_an_entity(tmp_path):
+    fake_help(tmp_path / "help")
+    sizes = help_task.write_help_task(tmp_path / "help", ["fr"], ["fr"], 10, {"train": 2, "dev": 1, "test": 1},
+                                      tmp_path / "task", all_paragraphs=True)
+    fr = read_panx(tmp_path / "task/fr/train.tsv", HELP_LABELS)
+    assert [tokens[0] for tokens, _ in fr] == ["Text", "fr", "Text", "fr"]
+    assert set(fr[1][1]) == {"O"} and sizes["languages"]["fr"]["train"]["without_entity_dropped"] == 0
 
 
 def test_missing_language_and_bad_sizes_are_clear_errors(tmp_path):

@@ -37,9 +37,10 @@ a marked span starts or ends inside it (14 times in en-US).
 
 Text: what `mtickets help-mirror` keeps of a page (its `DisplayAreaText`: the visible
 ``<div id="DisplayArea">``, no navigation, code listings or hidden per-system
-alternatives), entities decoded; one example per block element, as its paragraphs,
-with or without entities (three in four have none, as most of a page is prose); a
-paragraph without a letter is dropped. Words are ``\\w+`` runs (with combining marks)
+alternatives), entities decoded; one example per block element, as its paragraphs. Only
+paragraphs with an entity are kept, as PAN-X keeps only sentences with a name (three
+paragraphs in four have none, as most of a page is prose; ``--all-paragraphs`` keeps
+them); a paragraph without a letter is dropped. Words are ``\\w+`` runs (with combining marks)
 and single other characters (punctuation, symbols), so ``Tools - Options…`` is four
 tokens. A marked span without a token (empty, or only spaces) is no entity. A paragraph
 of another language whose text (whitespace collapsed) is also on the same page in
@@ -50,9 +51,10 @@ uses N evenly spaced pages of those its languages and English share; they are
 recomputed from ``--corpus-languages`` and ``--corpus-max-pages`` and never used here.
 Of the other pages that every task language and English have, each split takes its
 number of pages in an order fixed by a hash of the seed and the page's path, the same
-pages in every language. The default 150/50/100 pages give some 2,100-4,000 training
-paragraphs a language (fewer where more of the help is left in English: ko, ru) and
-900-1,650 entities, KEY a few dozen at most (8 languages, 600 corpus pages).
+pages in every language. The default 150/50/100 pages give 780-1,250 training, 210-430
+dev and 400-810 test paragraphs a language (fewer where more of the help is left in
+English: ru, hu) and 990-1,650 training entities, KEY a few dozen at most (measured for
+en de fr es el ru hu eu beside a 14-language corpus of 600 pages).
 ``SIZES.json`` records the pages of each split and, per language and split, the pages
 with text, paragraphs, tokens, entities per type and the untranslated paragraphs
 dropped. The output is byte-identical for the same help and options.
@@ -209,32 +211,41 @@ def panx_text(lang: str, examples: list[Example]) -> str:
                    for e in examples)
 
 
-def split_sizes(examples_by_page: list[list[Example]], dropped: int) -> dict:
+def split_sizes(examples_by_page: list[list[Example]], dropped: int, without_entity: int) -> dict:
     examples = [e for page in examples_by_page for e in page]
     entities = Counter(tag[2:] for e in examples for tag in e.tags if tag.startswith("B-"))
     return {"pages": sum(1 for page in examples_by_page if page), "sentences": len(examples),
             "tokens": sum(len(e.tokens) for e in examples),
             "entities": {kind: entities[kind] for kind in HELP_ENTITY_TYPES},
-            "untranslated_dropped": dropped}
+            "untranslated_dropped": dropped, "without_entity_dropped": without_entity}
+
+
+def has_entity(example: Example) -> bool:
+    return any(tag != "O" for tag in example.tags)
 
 
 def write_language(lang: str, folder: Path, splits: dict[str, list[str]],
-                   english: dict[str, frozenset[str]] | None, out: Path) -> dict:
+                   english: dict[str, frozenset[str]] | None, out: Path, all_paragraphs: bool = False) -> dict:
     """The language's three files; their sizes. ``english``: each page's English paragraphs,
-    whose copies here are untranslated (None for English itself)."""
+    whose copies here are untranslated (None for English itself). Unless ``all_paragraphs``,
+    only paragraphs with an entity are kept, as PAN-X keeps only sentences with a name."""
     sizes = {}
     for split, pages in splits.items():
-        kept, dropped = [], 0
+        kept, dropped, without_entity = [], 0, 0
         for page in progress(pages, desc=f"help task {lang} {split}", unit=" pages"):
             examples = page_examples(folder / page)
             if english is not None:
                 translated = [e for e in examples if e.plain not in english[page]]
                 dropped += len(examples) - len(translated)
                 examples = translated
+            if not all_paragraphs:
+                tagged = [e for e in examples if has_entity(e)]
+                without_entity += len(examples) - len(tagged)
+                examples = tagged
             kept.append(examples)
         with atomic_path(out / lang / f"{split}.tsv") as tmp:
             tmp.write_text(panx_text(lang, [e for page in kept for e in page]), encoding="utf-8")
-        sizes[split] = split_sizes(kept, dropped)
+        sizes[split] = split_sizes(kept, dropped, without_entity)
         log.info("%s %s: %d pages with text, %d sentences, %d tokens, entities %s; %d untranslated dropped",
                  lang, split, sizes[split]["pages"], sizes[split]["sentences"], sizes[split]["tokens"],
                  sizes[split]["entities"], dropped)
@@ -242,7 +253,8 @@ def write_language(lang: str, folder: Path, splits: dict[str, list[str]],
 
 
 def write_help_task(help_root: str | Path, languages: list[str], corpus_languages: list[str],
-                    corpus_max_pages: int, pages: dict[str, int], out: str | Path, seed: int = 0) -> dict:
+                    corpus_max_pages: int, pages: dict[str, int], out: str | Path, seed: int = 0,
+                    all_paragraphs: bool = False) -> dict:
     """Write every language's splits and ``SIZES.json``; returns what ``SIZES.json`` records."""
     help_root, out = Path(help_root), Path(out)
     if corpus_max_pages < 1:
@@ -259,10 +271,11 @@ def write_help_task(help_root: str | Path, languages: list[str], corpus_language
                for page in progress(chosen, desc="help task en (reference)", unit=" pages")}
     record = {"help_root": str(help_root), "corpus_languages": corpus_languages,
               "corpus_max_pages": corpus_max_pages, "corpus_pages": corpus, "available_pages": len(available),
-              "seed": seed, "labels": HELP_LABELS, "split_pages": splits, "languages": {}}
+              "seed": seed, "all_paragraphs": all_paragraphs, "labels": HELP_LABELS, "split_pages": splits,
+              "languages": {}}
     for lang in languages:
         record["languages"][lang] = write_language(lang, folders[lang], splits,
-                                                   None if lang == "en" else english, out)
+                                                   None if lang == "en" else english, out, all_paragraphs)
     write_json(out / "SIZES.json", record)
     return record
 
@@ -279,10 +292,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(f"--{split}-pages", type=int, default=default,
                             help=f"pages in {split} (default {default})")
     parser.add_argument("--seed", type=int, default=0, help="which pages go to which split (default 0)")
+    parser.add_argument("--all-paragraphs", action="store_true",
+                        help="keep paragraphs without an entity too (default: only those with one, as PAN-X)")
     parser.add_argument("--out", required=True, help="directory to write {lang}/{split}.tsv and SIZES.json in")
 
 
 def main(args: argparse.Namespace) -> None:
     pages = {split: getattr(args, f"{split}_pages") for split in SPLITS}
     write_help_task(args.help_root, args.languages, args.corpus_languages, args.corpus_max_pages, pages,
-                    args.out, args.seed)
+                    args.out, args.seed, args.all_paragraphs)
