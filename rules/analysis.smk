@@ -225,7 +225,42 @@ rule loss_curves:
         " --per-language {output.per_language} 2> {log}"
 
 
+rule baselines:
+    input:
+        [shard_dir(lang, SEQ_LENGTHS[0]) for lang in PRETRAIN_LANGUAGES],
+    output:
+        "results/analysis/baselines.json",
+    log:
+        "logs/baselines.log",
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "mtickets baselines --shards {input} --out {output} 2> {log}"
+
+
 if "replication" in config:
+
+    rule ticket_noise:
+        input:
+            tickets=ticket_bank(first_replicate(config["replication"]["tickets"])),
+            rescored=ticket_bank(first_replicate(config["replication"]["rescored"])),
+        output:
+            "results/analysis/ticket_noise.json",
+        log:
+            "logs/ticket_noise.log",
+        conda:
+            "../envs/mtickets.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        shell:
+            "mtickets ticket-noise --tickets {input.tickets} --rescored {input.rescored}"
+            " --out {output} 2> {log}"
 
     rule replication:
         input:
@@ -246,22 +281,12 @@ if "replication" in config:
             mem_mb=2000,
             runtime=10,
         params:
-            names=" ".join(
-                config["replication"][role]
-                for role in ("dense", "scaled", "tickets", "random", "magnitude")
-            )
-            + f" {INTERFERENCE['tickets']}",
-            step=INTERFERENCE["step"],
-            margin=config["replication"]["margin"],
-            confidence=config["replication"]["confidence"],
-            not_measured=" ".join(
-                shlex.quote(line) for line in config["replication"]["not_measured"]
-            ),
+            options=replication_options,
         shell:
-            "mtickets replication --dense {input.dense} --scaled {input.scaled}"
-            " --tickets {input.tickets} --random {input.random} --magnitude {input.magnitude}"
-            " --uc-dense {input.uc_dense} --uc-tickets {input.uc_tickets}"
-            " --relatedness {input.relatedness} --names {params.names} --step {params.step}"
-            " --margin {params.margin} --confidence {params.confidence}"
-            " --not-measured {params.not_measured}"
+            "mtickets replication --dense {input.dense} --control {input.control}"
+            " --scaled {input.scaled} --tickets {input.tickets} --random {input.random}"
+            " --magnitude {input.magnitude} --uc-dense {input.uc_dense}"
+            " --uc-control {input.uc_control} --uc-tickets {input.uc_tickets}"
+            " --relatedness {input.relatedness} --noise-floor {input.noise_floor}"
+            " --baselines {input.baselines} {params.options}"
             " --out {output.page} --summary {output.summary} 2> {log}"

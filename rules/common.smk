@@ -19,6 +19,7 @@ if CONFIG_PROBLEMS:
     )
 
 LANGUAGES = config["languages"]
+PRETRAIN_LANGUAGES = configuration.pretraining_languages(config)
 # Each declared variant's replicates (replicates: N > 1 runs V as V_r1 ... V_rN).
 REPLICATES = configuration.expand_replicates(config)
 VARIANTS = config["variants"]
@@ -29,7 +30,7 @@ ANALYSIS = config["analysis"]
 TASKS = config["evaluation"]["tasks"]
 SEQ_LENGTHS = [stage["length"] for stage in config["pretrain"]["seq_schedule"]]
 SPLITS = ["train", "dev", "test"]
-TASK_EXTENSION = {"panx": "tsv", "conllu": "conllu"}
+TASK_EXTENSION = {"panx": "tsv", "conllu": "conllu", "help_ui": "tsv"}
 
 
 def variant_model_config(variant):
@@ -80,6 +81,17 @@ def mirror_input():
     )
 
 
+def help_task_languages():
+    """Every language of the help_ui tasks (their files come from one help_task job)."""
+    languages = {
+        lang
+        for task in TASKS.values()
+        if task["format"] == "help_ui"
+        for lang in task["languages"]
+    }
+    return [lang for lang in LANGUAGES if lang in languages]
+
+
 def help_max_pages_option():
     pages = config["corpus"]["libreoffice_help"]["max_pages"]
     return f"--max-pages {pages}" if pages else ""
@@ -112,8 +124,10 @@ def shard_dir(lang, seq_length):
     return f"results/shards/{lang}/seq{seq_length}"
 
 
-def all_shard_dirs(wildcards):
-    return [shard_dir(lang, length) for lang in LANGUAGES for length in SEQ_LENGTHS]
+def pretrain_shard_dirs(wildcards):
+    return [
+        shard_dir(lang, length) for lang in PRETRAIN_LANGUAGES for length in SEQ_LENGTHS
+    ]
 
 
 def score_inputs(wildcards):
@@ -150,7 +164,7 @@ def score_files(wildcards):
 def pretrain_inputs(wildcards):
     inputs = {
         "model": f"results/init/{wildcards.variant}",
-        "shards": all_shard_dirs(wildcards),
+        "shards": pretrain_shard_dirs(wildcards),
     }
     if "ticket" in VARIANTS[wildcards.variant]:
         inputs["tickets"] = f"results/tickets/{wildcards.variant}/tickets.safetensors"
@@ -213,7 +227,7 @@ def interference_options(wildcards):
         options.append(f"--gc-every {spec['gc_every']}")
     for flag, values in (
         ("--track-languages", spec["languages"]),
-        ("--exact-layers", spec["exact_layers"]),
+        ("--exact-layers", configuration.exact_layers(config, wildcards.variant)),
         ("--exact-languages", spec["exact_languages"]),
     ):
         if values:
@@ -230,6 +244,16 @@ def max_predictions_option():
 def task_file(task, lang, split):
     extension = TASK_EXTENSION[TASKS[task]["format"]]
     return f"results/task_data/{task}/{lang}/{split}.{extension}"
+
+
+def task_source_files(wildcards):
+    """A task source the workflow writes (a template under results/, e.g. the help
+    task's) is the task_data job's input; a researcher's XTREME files are read in place.
+    """
+    source = TASKS[wildcards.task]["source"]
+    if not source.startswith("results/"):
+        return []
+    return [source.format(lang=wildcards.lang, split=split) for split in SPLITS]
 
 
 def task_data(wildcards):
@@ -318,26 +342,60 @@ def table_inputs(wildcards):
     }
 
 
+def ticket_bank(variant):
+    return f"results/tickets/{variant}/tickets.safetensors"
+
+
+REPLICATION_ROLES = ("dense", "control", "scaled", "tickets", "random", "magnitude")
+
+
 def replication_inputs(wildcards):
-    """Every replicate of each role's variant: models, uc of dense and controlled, SNIP relatedness."""
+    """Every replicate of each role's variant: models, uc, SNIP relatedness; the
+    baselines and the ticket noise floor; the task's test metrics when it has one."""
     roles = config["replication"]
     inputs = {
         role: expand(
             "results/pretrain/{variant}/final", variant=REPLICATES[roles[role]]
         )
-        for role in ("dense", "scaled", "tickets", "random", "magnitude")
+        for role in REPLICATION_ROLES
     }
-    inputs["uc_dense"] = expand(
-        "results/interference/{variant}", variant=REPLICATES[roles["dense"]]
-    )
-    inputs["uc_tickets"] = expand(
-        "results/interference/{variant}", variant=REPLICATES[INTERFERENCE["tickets"]]
-    )
+    for role, declared in (
+        ("dense", roles["dense"]),
+        ("control", roles["control"]),
+        ("tickets", INTERFERENCE["tickets"]),
+    ):
+        inputs[f"uc_{role}"] = expand(
+            "results/interference/{variant}", variant=REPLICATES[declared]
+        )
     inputs["relatedness"] = expand(
         "results/analysis/{variant}/relatedness.json",
         variant=REPLICATES[roles["tickets"]],
     )
+    inputs["noise_floor"] = "results/analysis/ticket_noise.json"
+    inputs["baselines"] = "results/analysis/baselines.json"
+    if roles["task"]:
+        inputs["metrics"] = [
+            path
+            for role in REPLICATION_ROLES
+            for variant in REPLICATES[roles[role]]
+            for path in finetune_metrics(roles["task"], variant)
+        ]
     return inputs
+
+
+def replication_options(wildcards):
+    """The page's settings: the task and its languages, the gate, uc's step, intervals."""
+    spec = config["replication"]
+    options = [
+        f"--step {INTERFERENCE['step']} --gate {spec['gate']}",
+        f"--confidence {spec['confidence']}",
+        "--not-measured "
+        + " ".join(shlex.quote(line) for line in spec["not_measured"]),
+    ]
+    if spec["task"]:
+        languages = " ".join(TASKS[spec["task"]]["languages"])
+        options.append(f"--task {spec['task']} --task-languages {languages}")
+    return " ".join(options)
 
 
 def all_outputs():

@@ -23,6 +23,43 @@ if "libreoffice_help" in config["corpus"]:
             "mtickets help-mirror --help-root {params.root} --languages {params.languages}"
             " --date {params.date} {params.max_pages} --out {output} 2> {log}"
 
+    # One job for every language of the help_ui tasks: their splits hold the same pages.
+    rule help_task:
+        output:
+            expand(
+                "results/help_task/{lang}/{split}.tsv",
+                lang=help_task_languages(),
+                split=SPLITS,
+            ),
+            sizes="results/help_task/SIZES.json",
+        log:
+            "logs/help_task.log",
+        benchmark:
+            "benchmarks/help_task.tsv"
+        conda:
+            "../envs/mtickets.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        params:
+            root=config["corpus"]["libreoffice_help"]["root"],
+            languages=help_task_languages(),
+            corpus_languages=LANGUAGES,
+            corpus_max_pages=config["corpus"]["libreoffice_help"]["max_pages"],
+            pages=" ".join(
+                f"--{split}-pages {count}"
+                for split, count in config["corpus"]["libreoffice_help"][
+                    "task_pages"
+                ].items()
+            ),
+            seed=config["corpus"]["libreoffice_help"]["task_seed"],
+        shell:
+            "mtickets help-task --help-root {params.root} --languages {params.languages}"
+            " --corpus-languages {params.corpus_languages}"
+            " --corpus-max-pages {params.corpus_max_pages} {params.pages}"
+            " --seed {params.seed} --out results/help_task 2> {log}"
+
 
 rule download:
     input:

@@ -1,4 +1,6 @@
 rule task_data:
+    input:
+        task_source_files,
     output:
         **{
             split: f"results/task_data/{{task}}/{{lang}}/{split}.{{extension}}"

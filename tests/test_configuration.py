@@ -95,7 +95,7 @@ MISTAKES = {
                             ["evaluation.protocol: 'zeroshot' is not one of ['in_language', 'zero_shot']"]),
     "zero-shot from a language without a ticket": (zero_shot("it"), [
         "evaluation.source_language: 'it' is not a pretraining language, so the ticket variants (mtickets, random) "
-        "have no ticket to train it through; choose one of languages (en, de, fr, es, ru, el, fi)"]),
+        "have no trained ticket to train it through; choose one of en, de, fr, es, ru, el, fi"]),
     "zero-shot from a language a task lacks": (zero_shot("en", pos=["de", "fr"]), [
         "evaluation.source_language: 'en' is not among the languages of evaluation.tasks.pos; add it there"]),
 }

@@ -31,16 +31,19 @@ def test_replicate_config_plans_three_replicates_of_the_page_variants(tmp_path):
     write_config(tmp_path, replicate_config())
     jobs = planned_jobs("results/replication.md", workdir=tmp_path)
     config = replicate_config()
-    languages = len(config["languages"])
-    assert jobs["help_mirror"] == 1 and jobs["download"] == languages
-    # dense, scaled, SNIP, random, magnitude and the controlled tickets; the 5-layer variant is not on the page.
-    assert jobs["pretrain"] == jobs["init"] == 6 * 3
-    assert jobs["score"] == 4 * 3 * languages and jobs["merge"] == 4 * 3
-    assert jobs["relatedness"] == 3 and jobs["replication"] == 1
-    assert "finetune" not in jobs  # no labelled data: evaluation.tasks is empty
-    # `all` adds the figures, which show first replicates: the 5-layer tickets' first replicate only.
+    languages, pretrained = len(config["languages"]), len(config["pretrain"]["languages"])
+    assert jobs["help_mirror"] == 1 and jobs["download"] == jobs["shards"] == languages
+    # dense, the control, scaled, SNIP, random and magnitude, 3 times each; the rescored SNIP
+    # tickets (the noise floor) are scored from one initialisation and never pretrained.
+    assert jobs["pretrain"] == 6 * 3 and jobs["init"] == 6 * 3 + 1
+    assert jobs["score"] == (3 * 3 + 1) * languages and jobs["merge"] == 3 * 3 + 1
+    assert jobs["relatedness"] == 3 and jobs["ticket_noise"] == jobs["baselines"] == jobs["replication"] == 1
+    # the help's UI-markup task, staged and fine-tuned in every pretraining language, every replicate
+    assert jobs["help_task"] == 1 and jobs["task_data"] == pretrained >= 8
+    assert jobs["finetune"] == 6 * 3 * pretrained
+    # `all` adds the figures, which show first replicates (the rescored variant's too).
     everything = planned_jobs(workdir=tmp_path)
-    assert everything["pretrain"] == 6 * 3 + len(config["variants"]) - 6
+    assert everything["pretrain"] == 6 * 3 + 1
     assert everything["ticket_map"] == everything["loss_curves"] == everything["interference_figures"] == 1
 
 
@@ -62,7 +65,15 @@ def test_replicate_k_draws_from_the_seeds_plus_k_minus_1(tmp_path):
     assert gc == ["mbert_r1"]
     page = re.search(r"mtickets replication .*", commands).group(0)
     assert all(f"results/pretrain/mtickets_r{k}/final" in page for k in (1, 2, 3))
-    assert "results/interference/mtickets_controlled_r3" in page
+    assert all(f"results/interference/{v}_r3" in page for v in ("mbert", "mbert_lang", "mtickets"))
+    assert "--task help_ui --task-languages en de fr es el ru hu eu" in page
+    # uc exact in every layer a variant has: 4 for dense models, 6 for tickets
+    layers = {variant: exact.split() for exact, variant in re.findall(
+        r"--exact-layers ([\w. ]+?) --exact-languages.*--out results/pretrain/(\w+)/final", commands)}
+    assert layers["mbert_r1"][-1] == "layer.3" and layers["mtickets_r1"][-1] == "layer.5"
+    # the rescored tickets: mtickets' initialisation seed, another scoring seed
+    assert re.search(r"mtickets init .*--seed 42 --out results/init/mtickets_rescored_r1 ", commands)
+    assert re.search(r"--seed 1000 --out results/scores/mtickets_rescored_r1/en\.safetensors", commands)
 
 
 def test_expand_replicates_keeps_one_replicate_as_declared():
@@ -80,6 +91,12 @@ def test_expand_replicates_keeps_one_replicate_as_declared():
     (lambda c: c["replication"].update(scaled="nope"), "replication.scaled: 'nope' is not one of variants"),
     (lambda c: c["variants"].update(mbert_r2={}), "variants: ['mbert_r2'] end like a replicate name"),
     (lambda c: c["pretrain"].update(eval_every=0), "pretrain.eval_every: 0 never evaluates"),
+    (lambda c: c["replication"].update(control="mbert"), "replication.control: 'mbert' needs model: "
+                                                          "{language_embedding: true}"),
+    (lambda c: c["variants"]["mtickets_rescored"]["ticket"].pop("scoring_seed_offset"),
+     "replication.rescored: 'mtickets_rescored' scores with the same seed as 'mtickets'"),
+    (lambda c: c["replication"].update(task="ner"), "replication.task: 'ner' is not one of evaluation.tasks"),
+    (lambda c: c["pretrain"].update(languages=["en", "fi"]), "pretrain.languages: ['fi'] are not in `languages`"),
 ])
 def test_replication_config_errors_name_the_key(tmp_path, edit, message):
     config = replicate_config()

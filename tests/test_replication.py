@@ -117,7 +117,7 @@ def test_interval_is_the_t_interval_over_replicates():
     assert replication.interval([0.4], 0.95) == (0.4, None, None)
 
 
-@pytest.mark.parametrize("values", [[0.1, 0.3, 0.2], [0.5, -0.2, 0.1, 0.4, 0.0, 0.3]])
+@pytest.mark.parametrize("values", [[0.1, 0.3], [0.1, 0.3, 0.2], [0.5, -0.2, 0.1, 0.4, 0.0, 0.3]])
 def test_minimum_detectable_effect_has_80_percent_power(values):
     """Brute force: simulate the t-test at a true effect equal to the MDE; it rejects 80% of the time."""
     from scipy import stats

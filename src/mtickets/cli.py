@@ -45,6 +45,8 @@ STAGES = {
     "ticket-map": "mtickets.ticket_map",
     "interference-figures": "mtickets.interference_figures",
     "loss-curves": "mtickets.loss_curves",
+    "baselines": "mtickets.baselines",
+    "ticket-noise": "mtickets.ticket_noise",
     "replication": "mtickets.replication",
 }
 

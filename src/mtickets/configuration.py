@@ -120,9 +120,25 @@ def init_model_fields(fields: dict, languages: list[str]) -> dict:
     return {**fields, "language_embedding": True, "embedding_languages": list(languages)}
 
 
+def exact_layers(config: dict, variant: str) -> list[str]:
+    """interference.exact_layers that the variant has: one list serves models of several depths."""
+    depth = variant_model_config(config, variant)["num_hidden_layers"]
+    deeper = {f"layer.{k}" for k in range(depth, 1000)}
+    return [layer for layer in config["interference"]["exact_layers"] if layer not in deeper]
+
+
+def pretraining_languages(config: dict) -> list[str]:
+    """pretrain.languages, or every language when it is empty (in `languages`' order)."""
+    chosen = config["pretrain"].get("languages") or config["languages"]
+    return [lang for lang in config["languages"] if lang in chosen]
+
+
 def replicate_seed(config: dict, variant: str, stage: str) -> int:
-    """``{stage}.seed`` (scoring, pretrain) moved on by the variant's replicate index."""
-    return config[stage]["seed"] + config["variants"][variant].get("replicate", 0)
+    """``{stage}.seed`` (scoring, pretrain) moved on by the variant's replicate index (and, for
+    scoring, by its ticket's scoring_seed_offset)."""
+    spec = config["variants"][variant]
+    offset = spec.get("ticket", {}).get("scoring_seed_offset", 0) if stage == "scoring" else 0
+    return config[stage]["seed"] + spec.get("replicate", 0) + offset
 
 
 def expand_replicates(config: dict) -> dict[str, list[str]]:
@@ -151,13 +167,14 @@ def interference_problems(config: dict) -> list[str]:
     if spec["step"] > last or spec["step"] % spec["uc_every"]:
         problems.append(f"interference.step {spec['step']}: must be a multiple of interference.uc_every "
                         f"({spec['uc_every']}) and at most {last} (pretrain.steps, interference.until)")
-    unknown = [lang for lang in spec["languages"] + spec["exact_languages"] if lang not in config["languages"]]
+    pretrained = pretraining_languages(config)
+    unknown = [lang for lang in spec["languages"] + spec["exact_languages"] if lang not in pretrained]
     if unknown:
         problems.append(f"interference.languages / exact_languages: {unknown} are not pretraining languages")
     return problems
 
 
-REPLICATION_PROXIES = {"tickets": "snip", "random": "random", "magnitude": "magnitude"}
+REPLICATION_PROXIES = {"tickets": "snip", "random": "random", "magnitude": "magnitude", "rescored": "snip"}
 
 
 def replication_problems(config: dict) -> list[str]:
@@ -171,17 +188,28 @@ def replication_problems(config: dict) -> list[str]:
     spec = config.get("replication")
     if not spec:
         return problems
-    for role in ("dense", "scaled", *REPLICATION_PROXIES):
+    for role in ("dense", "control", "scaled", *REPLICATION_PROXIES):
         name = spec[role]
         if name not in variants:
             problems.append(f"replication.{role}: {name!r} is not one of variants: {', '.join(variants)}")
             continue
         ticket = variants[name].get("ticket")
-        if role in ("dense", "scaled") and ticket:
+        if role in ("dense", "control", "scaled") and ticket:
             problems.append(f"replication.{role}: {name!r} has a ticket; name a dense variant")
+        told = bool(variants[name].get("model", {}).get("language_embedding"))
+        if (role == "control") != told and role in ("dense", "control"):
+            problems.append(f"replication.{role}: {name!r} " + ("needs model: {language_embedding: true}"
+                            if role == "control" else "is told the language; name the plain dense variant"))
         if role in REPLICATION_PROXIES and (not ticket or ticket["proxy"] != REPLICATION_PROXIES[role]):
             problems.append(f"replication.{role}: {name!r} is not a ticket variant with proxy "
                             f"{REPLICATION_PROXIES[role]}")
+    if spec.get("task") and spec["task"] not in config["evaluation"]["tasks"]:
+        problems.append(f"replication.task: {spec['task']!r} is not one of evaluation.tasks "
+                        f"({', '.join(config['evaluation']['tasks']) or 'none'})")
+    rescored = variants.get(spec["rescored"], {}).get("ticket", {})
+    if spec["rescored"] in variants and not rescored.get("scoring_seed_offset"):
+        problems.append(f"replication.rescored: {spec['rescored']!r} scores with the same seed as "
+                        f"{spec['tickets']!r}; give it ticket.scoring_seed_offset: 1000")
     if config["pretrain"]["eval_every"] == 0:
         problems.append("pretrain.eval_every: 0 never evaluates, and the replication page needs held-out loss at "
                         "the last step; set it above 0")
@@ -198,10 +226,11 @@ def zero_shot_problems(config: dict) -> list[str]:
         return []
     source = evaluation["source_language"]
     tickets = [name for name, spec in config["variants"].items() if "ticket" in spec and spec.get("evaluate", True)]
-    if tickets and source not in config["languages"]:
+    pretrained = pretraining_languages(config)
+    if tickets and source not in pretrained:
         return [f"evaluation.source_language: {source!r} is not a pretraining language, so the ticket variants "
-                f"({', '.join(tickets)}) have no ticket to train it through; choose one of languages "
-                f"({', '.join(config['languages'])})"]
+                f"({', '.join(tickets)}) have no trained ticket to train it through; choose one of "
+                f"{', '.join(pretrained)}"]
     without = [task for task, spec in evaluation["tasks"].items() if source not in spec["languages"]]
     if without:
         return [f"evaluation.source_language: {source!r} is not among the languages of "
@@ -225,12 +254,15 @@ def _model_key(config: dict, variant: str, field: str) -> str:
 def cross_key_problems(config: dict) -> list[str]:
     """Checks across keys, on a config the schema has passed (with its defaults filled in)."""
     problems = interference_problems(config) + replication_problems(config) + zero_shot_problems(config)
-    languages = config["languages"]
+    languages, pretrained = config["languages"], pretraining_languages(config)
+    outside = [lang for lang in config["pretrain"].get("languages", []) if lang not in languages]
+    if outside:
+        problems.append(f"pretrain.languages: {outside} are not in `languages`; add them there or drop them here")
     for task, spec in config["evaluation"]["tasks"].items():
-        missing = [lang for lang in spec["languages"] if lang not in languages]
+        missing = [lang for lang in spec["languages"] if lang not in pretrained]
         if missing:
             problems.append(f"evaluation.tasks.{task}.languages: {missing} are not pretraining languages; "
-                            "add them to `languages` or remove them from the task")
+                            "add them to `languages` (and pretrain.languages, if set) or remove them from the task")
     split = config["corpus"]["split"]
     backends = split.get("backends", {})
     strangers = [lang for lang in backends if lang not in languages]

@@ -100,6 +100,19 @@ def interval(values: list[float], confidence: float) -> tuple[float | None, floa
     return mean, mean - half, mean + half
 
 
+def t_test_power(noncentrality: float, df: int, critical: float) -> float:
+    """P(|T| > critical) for T noncentral t with ``df`` degrees of freedom: the mean over the
+    chi-square scale V of Φ(δ − c·√(V/df)) + Φ(−δ − c·√(V/df)) (scipy's nct is NaN far out at df 1)."""
+    from scipy import integrate, stats
+
+    def integrand(v: float) -> float:
+        scale = critical * math.sqrt(v / df)
+        return float((stats.norm.cdf(noncentrality - scale) + stats.norm.cdf(-noncentrality - scale))
+                     * stats.chi2.pdf(v, df))
+
+    return integrate.quad(integrand, 0, math.inf, limit=200)[0]
+
+
 def minimum_detectable_effect(values: list[float], confidence: float, power: float = POWER) -> float | None:
     """The smallest true mean effect a two-sided one-sample t-test over ``values``' replicates finds with
     ``power``, at their observed spread: solves the noncentral t power equation for the effect."""
@@ -113,14 +126,10 @@ def minimum_detectable_effect(values: list[float], confidence: float, power: flo
     if sd == 0:
         return 0.0
     df, critical = n - 1, float(stats.t.ppf(0.5 + confidence / 2, n - 1))
-
-    def shortfall(noncentrality: float) -> float:
-        return float(stats.nct.sf(critical, df, noncentrality) + stats.nct.cdf(-critical, df, noncentrality)) - power
-
     high = 1.0
-    while shortfall(high) < 0:  # scipy's nct is NaN far out: bracket the root from below
+    while t_test_power(high, df, critical) < power:
         high *= 2
-    noncentrality = optimize.brentq(shortfall, 0.0, high)
+    noncentrality = optimize.brentq(lambda d: t_test_power(d, df, critical) - power, 0.0, high)
     return noncentrality * sd / math.sqrt(n)
 
 
@@ -318,8 +327,8 @@ def gate_lines(results: Results, gate_result: dict) -> list[str]:
                 "mean over languages), so the models learned more than word frequencies.")
     else:
         head = (f"**Gate failed: no verdict on the trained models.** A dense replicate ends less than "
-                f"{gate_result['margin']:g} nats below the language-aware unigram "
-                f"({', '.join(f'{v:.2f}' for v in gate_result['below_unigram'])} nats, mean over languages): the "
+                f"{gate_result['margin']:g} nats below the language-aware unigram (unigram − model: "
+                f"{', '.join(f'{v:+.2f}' for v in gate_result['below_unigram'])} nats, mean over languages): the "
                 "models have not left the unigram phase, and their comparisons say nothing about interference.")
     lines = [head, "",
              "Cross-entropy of each language's held-out tokens (nats): a uniform guess over the wordpieces, a "
