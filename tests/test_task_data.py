@@ -388,3 +388,91 @@ def test_the_config_schema_takes_every_source_kind():
     assert problems("resources/panx_dataset/{lang}.tar.gz", "resources/google-xtreme") == []
     (problem,) = problems("resources/panx/{split}.tsv", "resources/xtreme/ud-treebanks-v2.5.tgz")
     assert problem.startswith("evaluation.tasks.ner.source:")
+
+
+# --- damaged archives: read to their end, one error naming the archive, nothing staged -------
+
+import random
+from pathlib import Path
+
+from mtickets.formats import xtreme_sources
+
+
+def test_thirty_single_bit_flips_of_the_ud_release_stop_naming_it_or_stage_the_same_files(tmp_path):
+    """tarfile alone stops listing at a bad header and never checks the gzip CRC: altered or
+    missing treebanks were staged. Each flipped copy must now fail naming the archive, or stage
+    exactly what the intact one does (a flip in the gzip header's time stamp changes nothing)."""
+    archive = ud_release(tmp_path / "ud-treebanks-v2.5.tgz")
+    stage_task_data("pos", "en", "conllu", str(archive), tmp_path / "intact")
+    intact, data = staged(tmp_path / "intact"), archive.read_bytes()
+    rng = random.Random(23)
+    failed = 0
+    for trial in range(30):
+        bit = rng.randrange(len(data) * 8)
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        path = tmp_path / f"flip{trial}" / "ud-treebanks-v2.5.tgz"
+        path.parent.mkdir()
+        path.write_bytes(flipped)
+        out = path.parent / "out"
+        try:
+            stage_task_data("pos", "en", "conllu", str(path), out)
+        except MticketsError as error:
+            message = str(error)
+            assert message.startswith(f"{path}") and "damaged" in message and "\n" not in message, (bit, message)
+            assert not out.exists() or not any(out.iterdir()), bit
+            failed += 1
+        else:
+            assert staged(out) == intact, f"bit {bit} staged other data"
+    assert failed >= 25  # nearly every bit is in the compressed data or its CRC
+
+
+def test_a_recorded_or_published_digest_that_differs_stops_naming_the_archive(tmp_path, monkeypatch):
+    archive = ud_release(tmp_path / "ud-treebanks-v2.5.tgz")
+    size = archive.stat().st_size
+    monkeypatch.setitem(xtreme_sources.PUBLISHED, "ud-treebanks-v2.5.tgz", (size, "0" * 64))
+    with pytest.raises(MticketsError, match="the archive is damaged \\(SHA-256 [0-9a-f]{64}, the published "
+                                            "digest says 0{64}\\)") as error:
+        stage_task_data("pos", "en", "conllu", str(archive), tmp_path / "out")
+    assert str(error.value).startswith(f"{archive}: ")
+    # No digest is published for AmazonPhotos.zip: the one the researcher records beside it is checked.
+    zip_path = amazon_photos(tmp_path / "AmazonPhotos.zip", {"en": panx_language()})
+    recorded = tmp_path / "AmazonPhotos.zip.sha256"
+    recorded.write_text(f"{'1' * 64}  AmazonPhotos.zip\n")
+    with pytest.raises(MticketsError, match=f"AmazonPhotos.zip.sha256 says {'1' * 64}"):
+        stage_task_data("ner", "en", "panx", str(zip_path), tmp_path / "out")
+    recorded.write_text(f"{xtreme_sources._sha256(zip_path)}  AmazonPhotos.zip\n")
+    assert stage_task_data("ner", "en", "panx", str(zip_path), tmp_path / "out")["train"] == 2
+
+
+def test_a_damaged_zip_is_not_taken_for_a_missing_language(tmp_path):
+    zip_path = amazon_photos(tmp_path / "AmazonPhotos.zip", {"de": panx_language(), "en": panx_language()})
+    data = bytearray(zip_path.read_bytes())
+    data[data.rindex(b"panx_dataset/en.tar.gz") + 13] ^= 0x04  # the central directory now names "an"
+    zip_path.write_bytes(data)
+    with pytest.raises(MticketsError, match="the archive is damaged") as error:
+        stage_task_data("ner", "en", "panx", str(zip_path), tmp_path / "out")
+    assert str(error.value).startswith(f"{zip_path}: ") and "languages" not in str(error.value)
+
+
+@pytest.mark.parametrize("layout", ["zip", "directory", "tar template"])
+def test_a_truncated_panx_language_archive_is_one_error_naming_it(tmp_path, caplog, layout):
+    truncated = panx_language()[:-9]  # the gzip trailer cut off
+    if layout == "zip":
+        source = str(amazon_photos(tmp_path / "AmazonPhotos.zip", {"en": truncated}))
+        named = f"{source}:panx_dataset/en.tar.gz"
+    else:
+        (tmp_path / "panx_dataset").mkdir()
+        named = str(tmp_path / "panx_dataset" / "en.tar.gz")
+        Path(named).write_bytes(truncated)
+        source = str(tmp_path / "panx_dataset" / ("" if layout == "directory" else "{lang}.tar.gz"))
+    out = tmp_path / "out"
+    code = cli.main(["task-data", "--task", "ner", "--lang", "en", "--format", "panx",
+                     "--source", source, "--out-dir", str(out)])
+    assert code == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "\n" not in errors[0]
+    assert errors[0].startswith(f"{named}: the archive is damaged (Compressed file ended before")
+    assert "AmazonPhotos.zip is XTREME's PAN-X download" in errors[0]
+    assert not out.exists() or not any(out.iterdir())
+

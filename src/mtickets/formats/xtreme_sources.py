@@ -44,12 +44,25 @@ Each kind is a context manager (``open_source``) that checks, before anything is
 that every member the language needs is there, and raises one ``MticketsError`` naming
 the archive, the missing member and where the data comes from; then it yields
 ``Member``s, whose text the stage checks line by line.
+
+Archives are read to their end before any member is used: a tar's listing, the gzip
+stream's CRC-32 and length, and the zero blocks that end a tar; the zip member's CRC-32
+(and, when the member is missing, every other member's, so damage is not taken for an
+absent language). Python's tarfile alone stops listing at a header it cannot parse, as if
+the archive ended there, and never reads the gzip trailer, so a flipped bit could stage
+altered text or drop a treebank. A damaged archive is one error naming it; nothing is
+staged. An archive is also checked against a SHA-256 where one is known: the one the
+researcher records in ``{archive}.sha256`` beside it (``sha256sum`` output), else the
+published size and digest of a release (``PUBLISHED``). No digest of ``AmazonPhotos.zip``
+was found published (the share link gives none, and XTREME's scripts check none), so
+PAN-X's is the researcher's to record.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import io
 import json
 import logging
@@ -101,6 +114,15 @@ HF_UDPOS_LANGUAGES = {
 KIND_TASK = {"panx-zip": "ner", "panx-tar": "ner", "panx-dir": "ner", "ud": "pos"}
 TASK_FORMAT = {"ner": "panx", "pos": "conllu"}
 _ARCHIVE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, zlib.error, gzip.BadGzipFile, EOFError, OSError)
+_CHUNK = 1 << 20
+
+# Releases whose size and SHA-256 are published: a file of that name and size must have that digest.
+# ud-treebanks-v2.5.tgz (http://hdl.handle.net/11234/1-3105): TensorFlow Datasets' xtreme_pos
+# checksums (github.com/tensorflow/datasets, tensorflow_datasets/datasets/xtreme_pos/checksums.tsv);
+# pyconll's corpus registry records the same digest.
+PUBLISHED = {
+    "ud-treebanks-v2.5.tgz": (355216681, "5ff973e44345a5f69b94cc1427158e14e851c967d58773cc2ac5a1d3adaca409"),
+}
 
 
 class Member(NamedTuple):
@@ -197,13 +219,53 @@ def open_source(task: str, lang: str, fmt: str, source: str) -> Iterator[Iterato
         yield members
 
 
+def _damaged(where: str, error: Exception | str, origin: str) -> MticketsError:
+    """One line for an archive that cannot be read as it should be (tarfile's reasons span lines)."""
+    reason = " ".join(str(error).split()) or type(error).__name__
+    return MticketsError(f"{where}: the archive is damaged ({reason}); nothing was staged: download it again. "
+                         f"{origin}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_digest(archive: Path, origin: str) -> None:
+    """``archive`` against its recorded SHA-256: ``{archive}.sha256`` if the researcher wrote one, else
+    the published one of a file of its name and size (``PUBLISHED``)."""
+    recorded = archive.with_name(archive.name + ".sha256")
+    if recorded.is_file():
+        words = recorded.read_text(encoding="utf-8", errors="replace").split()
+        if not words or len(words[0]) != 64 or any(c not in "0123456789abcdefABCDEF" for c in words[0]):
+            raise MticketsError(f"{recorded}: does not start with a SHA-256 (64 hex digits); write it with "
+                                f"`sha256sum {archive.name} > {recorded.name}`, or delete it")
+        expected, source = words[0].lower(), str(recorded)
+    elif archive.name in PUBLISHED:
+        published_size, expected = PUBLISHED[archive.name]
+        size = archive.stat().st_size
+        if size != published_size:
+            log.warning("%s: %d bytes, not the %d of the published %s; its own checksums are checked, not the "
+                        "published digest", archive, size, published_size, archive.name)
+            return
+        source = "the published digest"
+    else:
+        return
+    actual = _sha256(archive)
+    if actual != expected:
+        raise _damaged(str(archive), f"SHA-256 {actual}, {source} says {expected}", origin)
+
+
 def _tar_lines(tar: tarfile.TarFile, info: tarfile.TarInfo, where: str, origin: str) -> Iterator[str]:
     """A tar member's text lines (endings kept), read as they are consumed."""
     try:
         with io.TextIOWrapper(tar.extractfile(info), encoding="utf-8", newline="") as handle:
             yield from handle
     except _ARCHIVE_ERRORS as error:
-        raise MticketsError(f"{where}: cannot be read ({error}); {origin}") from None
+        raise _damaged(where, error, origin) from None
 
 
 # --- per-split files (the original layout) ---------------------------------------------
@@ -262,11 +324,22 @@ def _panx_tar_members(tar: tarfile.TarFile, where: str, origin: str) -> Iterator
 
 @contextlib.contextmanager
 def _open_tar(where: str, origin: str, **kwargs) -> Iterator[tarfile.TarFile]:
+    """The tar archive, listed and read to its end first (see the module's notes)."""
     try:
         tar = tarfile.open(mode="r:*", **kwargs)
     except _ARCHIVE_ERRORS as error:
-        raise MticketsError(f"{where}: not a readable tar archive ({error}); {origin}") from None
+        raise _damaged(where, error, origin) from None
     with tar:
+        try:
+            tar.getmembers()
+            # Listing stops at the end-of-archive block, or silently at a header it cannot
+            # parse: what follows must be zero blocks, and reading them to the end makes the
+            # gzip (bz2, xz) reader check its stream's CRC and length.
+            while chunk := tar.fileobj.read(_CHUNK):
+                if chunk.count(0) != len(chunk):
+                    raise tarfile.ReadError(f"members follow an unreadable header near byte {tar.offset}")
+        except _ARCHIVE_ERRORS as error:
+            raise _damaged(where, error, origin) from None
         yield tar
 
 
@@ -278,6 +351,7 @@ def _panx_tar_file(archive: Path, lang: str, task: str) -> Iterator[Iterator[Mem
             f"AmazonPhotos.zip ({PANX_ORIGIN}). Put it there, point evaluation.tasks.{task}.source "
             f"at the zip, or remove '{lang}' from evaluation.tasks.{task}.languages"
         )
+    check_digest(archive, PANX_ORIGIN)
     with _open_tar(str(archive), PANX_ORIGIN, name=archive) as tar:
         _split_members(tar, str(archive), PANX_ORIGIN)
         yield _panx_tar_members(tar, str(archive), PANX_ORIGIN)
@@ -291,6 +365,13 @@ def _zip_member(archive: zipfile.ZipFile, zip_path: Path, lang: str) -> str:
     elsewhere = [name for name in names if PurePosixPath(name).name == f"{lang}.tar.gz"]
     if len(elsewhere) == 1:
         return elsewhere[0]
+    # A damaged central directory can misname the member: read every member before blaming the language.
+    try:
+        bad = archive.testzip()
+    except _ARCHIVE_ERRORS as error:
+        raise _damaged(str(zip_path), error, PANX_ORIGIN) from None
+    if bad is not None:
+        raise _damaged(str(zip_path), f"member {bad} fails its CRC-32", PANX_ORIGIN)
     held = sorted(PurePosixPath(name).name[: -len(".tar.gz")] for name in names
                   if name.endswith(".tar.gz") and not PurePosixPath(name).name.startswith("."))
     listing = ", ".join(held[:60]) + (f", … ({len(held)} in all)" if len(held) > 60 else "")
@@ -306,18 +387,20 @@ def _panx_zip(zip_path: Path, lang: str) -> Iterator[Iterator[Member]]:
         raise MticketsError(
             f"{zip_path}: not found; {PANX_ORIGIN}. Save it there or set evaluation.tasks.ner.source"
         )
+    check_digest(zip_path, PANX_ORIGIN)
     try:
         archive = zipfile.ZipFile(zip_path)
     except _ARCHIVE_ERRORS as error:
-        raise MticketsError(f"{zip_path}: not a readable zip archive ({error}); {PANX_ORIGIN}") from None
+        raise _damaged(str(zip_path), error, PANX_ORIGIN) from None
     with archive:
         member = _zip_member(archive, zip_path, lang)
         where = f"{zip_path}:{member}"
         try:
-            # A language archive is a few MB compressed; holding it lets the splits be checked first.
+            # A language archive is a few MB compressed; holding it lets the splits be checked
+            # first, and reading it whole checks its CRC-32.
             data = archive.read(member)
         except _ARCHIVE_ERRORS as error:
-            raise MticketsError(f"{where}: cannot be read ({error}); {PANX_ORIGIN}") from None
+            raise _damaged(where, error, PANX_ORIGIN) from None
         with _open_tar(where, PANX_ORIGIN, fileobj=io.BytesIO(data)) as tar:
             _split_members(tar, where, PANX_ORIGIN)
             yield _panx_tar_members(tar, where, PANX_ORIGIN)
@@ -368,11 +451,9 @@ def _ud_check(archive: Path, lang: str, tops: set[str], chosen: dict[str, list[s
 def _ud_archive(archive: Path, lang: str) -> Iterator[Iterator[Member]]:
     if not archive.is_file():
         raise MticketsError(f"{archive}: not found; {UD_ORIGIN}. Save it there or set evaluation.tasks.pos.source")
+    check_digest(archive, UD_ORIGIN)
     with _open_tar(str(archive), UD_ORIGIN, name=archive) as tar:
-        try:
-            infos = {info.name: info for info in tar.getmembers() if info.isfile()}
-        except _ARCHIVE_ERRORS as error:
-            raise MticketsError(f"{archive}: not a readable tar archive ({error}); {UD_ORIGIN}") from None
+        infos = {info.name: info for info in tar.getmembers() if info.isfile()}
         chosen = ud_files(infos, lang)
         tops = {PurePosixPath(name).parts[0] for names in chosen.values() for name in names}
         _ud_check(archive, lang, tops, chosen)
