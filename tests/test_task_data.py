@@ -476,3 +476,17 @@ def test_a_truncated_panx_language_archive_is_one_error_naming_it(tmp_path, capl
     assert "AmazonPhotos.zip is XTREME's PAN-X download" in errors[0]
     assert not out.exists() or not any(out.iterdir())
 
+
+@pytest.mark.parametrize("empty", ["train", "dev", "test"])
+def test_an_empty_split_stops_the_stage_naming_the_language_split_and_file(tmp_path, empty):
+    (tmp_path / "panx" / "en").mkdir(parents=True)
+    for split in ("train", "dev", "test"):
+        (tmp_path / "panx" / "en" / f"{split}.tsv").write_text("" if split == empty else PANX, encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(MticketsError) as error:
+        stage_task_data("ner", "en", "panx", str(tmp_path / "panx" / "{lang}" / "{split}.tsv"), out)
+    message = str(error.value)
+    assert message.startswith(f"ner language 'en': the {empty} split is empty (no sentences in "
+                              f"{tmp_path / 'panx' / 'en' / f'{empty}.tsv'})")
+    assert "evaluation.tasks.ner.languages" in message and "\n" not in message
+    assert not out.exists() or not any(out.iterdir())

@@ -10,8 +10,9 @@ path and documents each layout. A missing archive member is named with where the
 comes from, before anything is read. Every line is checked while it is written to a
 temporary file, and the three splits appear only when all are good: a malformed line or
 a tag outside the task's labels (the set fine-tuning uses) stops here, naming the file
-(or archive member) and line, instead of inside a fine-tuning job; a language with too
-few sentences stops too (paper footnote 6).
+(or archive member) and line, instead of inside a fine-tuning job, and so does an empty
+split. A language with too few train or test sentences is staged with a warning: the
+tables leave it out (paper footnote 6).
 """
 
 from __future__ import annotations
@@ -127,6 +128,13 @@ def stage_task_data(
             if out.dropped:
                 log.info("%s/%s %s: dropped %d sentence(s) without text (every form '_'), as XTREME does",
                          task, lang, split, out.dropped)
+        for split, out in outputs.items():
+            if not out.sentences:  # fine-tuning cannot train, select or test on it: stop here, as for a bad line
+                raise MticketsError(
+                    f"{task} language '{lang}': the {split} split is empty (no sentences in "
+                    f"{', '.join(out.members) or 'any file'}); fine-tuning needs train, dev and test: supply "
+                    f"them, or remove '{lang}' from evaluation.tasks.{task}.languages"
+                )
         for split in ("train", "test"):
             count = outputs[split].sentences
             if count <= min_sentences:  # fine-tuned all the same; the table leaves it out and says why
