@@ -332,8 +332,11 @@ def test_missing_language_local(tmp_path):
         download_dump(str(mirror), "zz", DATE, out)
     message = str(error.value)
     assert "'zz'" in message and DATE in message and "zzwiki" in message
-    assert "is 'zz' a Wikipedia language code?" in message
+    # A local mirror can say which languages it has, rather than doubt the code.
+    assert "it holds xx: add zzwiki/ there or use one of those" in message
     assert not out.exists()
+    with pytest.raises(MticketsError, match="it holds xx: add zzwiki/ there"):
+        download_dump(str(mirror), "zz", "latest", out)
 
 
 def download_error(url: str, lang: str, date: str, out: Path) -> str:

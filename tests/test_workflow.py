@@ -149,6 +149,17 @@ def test_cross_key_error_names_language_and_fix(tmp_path):
     assert "evaluation.tasks.ner.languages: ['sw'] are not pretraining languages" in result.stderr + result.stdout
 
 
+def test_a_language_the_local_mirror_lacks_stops_the_dry_run_listing_the_mirrors_languages(tmp_path):
+    config = demo_config()
+    config["corpus"]["mirror"] = str(REPO / "resources/demo/wikipedia")
+    config["languages"].append("it")
+    write_config(tmp_path, config)
+    result = snakemake("--dry-run", workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert (f"languages: ['it'] have no dumps on the local mirror {REPO / 'resources/demo/wikipedia'} "
+            "(corpus.mirror), which holds de, el, en, es, fi, fr, ru;") in result.stdout + result.stderr
+
+
 def test_slurm_profile_sets_only_rules_that_exist_and_leaves_config_threads_alone():
     """Rules of either evaluation protocol; no runtime for the fine-tuning rules, which
     scale theirs with the seeds one job trains."""

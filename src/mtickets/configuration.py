@@ -2,8 +2,9 @@
 
 ``schema_problems`` reads the JSON schema's verdict the way a researcher editing YAML
 needs it (the key path first, YAML's own traps explained); ``cross_key_problems``
-checks what a schema cannot express. ``rules/common.smk`` runs ``config_problems``
-(both, with the schema's defaults filled in between) before any job, and takes
+checks what a schema cannot express, ``mirror_problems`` the languages a local mirror
+holds. ``rules/common.smk`` runs ``config_problems`` (all three, with the schema's
+defaults filled in after the first) before any job, and takes
 ``variant_model_config`` and ``split_backend`` from here.
 """
 
@@ -17,6 +18,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 from snakemake.utils import validate
+
+from mtickets.download import mirror_languages
 
 _YAML_BOOLEAN_HINT = (
     "YAML reads unquoted yes/no/on/off/true/false as a boolean; quote the value "
@@ -99,7 +102,19 @@ def config_problems(config: dict, schema_path: Path) -> list[str]:
     if problems:
         return problems
     validate(config, schema=str(schema_path))
-    return cross_key_problems(config)
+    return cross_key_problems(config) + mirror_problems(config)
+
+
+def mirror_problems(config: dict) -> list[str]:
+    """Languages a local corpus.mirror has no dumps of: found before any job, not in each download.
+    A mirror a stage builds (corpus.libreoffice_help), an http(s) one, or one not there yet is not looked into."""
+    corpus = config["corpus"]
+    held = None if "libreoffice_help" in corpus else mirror_languages(corpus["mirror"])
+    missing = [lang for lang in config["languages"] if held is not None and lang not in held]
+    if not missing:
+        return []
+    return [f"languages: {missing} have no dumps on the local mirror {corpus['mirror']} (corpus.mirror), which holds "
+            f"{', '.join(held) or 'no language'}; add their {{lang}}wiki/ folders there or remove them from `languages`"]
 
 
 def variant_model_config(config: dict, variant: str) -> dict:

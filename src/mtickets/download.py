@@ -70,6 +70,25 @@ def wiki_name(lang: str) -> str:
     return lang.replace("-", "_") + "wiki"
 
 
+def mirror_languages(mirror: str) -> list[str] | None:
+    """The language codes of a local mirror's ``{wiki}wiki`` folders; None for an http(s) mirror
+    (the dumps site lists no languages per se) or a directory that is not there."""
+    source = _Mirror(mirror, 0, 0.0)
+    root = Path(source.root)
+    if source.http or not root.is_dir():
+        return None
+    return sorted(path.name[: -len("wiki")].replace("_", "-") for path in root.iterdir()
+                  if path.is_dir() and path.name.endswith("wiki"))
+
+
+def _no_language(mirror: _Mirror, lang: str, question: str) -> str:
+    """What to say when the mirror has no folder for ``lang``: a local mirror's languages, else ``question``."""
+    held = None if mirror.http else mirror_languages(mirror.root)
+    if held is None:
+        return question
+    return f"it holds {', '.join(held) or 'no language'}: add {wiki_name(lang)}/ there or use one of those"
+
+
 def dump_filename(lang: str, date: str) -> str:
     return f"{wiki_name(lang)}-{date}-pages-articles.xml.bz2"
 
@@ -390,7 +409,7 @@ def _missing_error(mirror: _Mirror, lang: str, date: str, missing: _Missing) -> 
         return MticketsError(
             f"no dump for language '{lang}' date {date} on the mirror: {missing.location} "
             f"{missing.detail}, and the mirror has no {mirror.folder(wiki_name(lang))} at "
-            f"all; is '{lang}' a Wikipedia language code?"
+            f"all; {_no_language(mirror, lang, f'is {lang!r} a Wikipedia language code?')}"
         )
     except MticketsError:  # the listing itself failed: report the original 404
         known = []
@@ -437,7 +456,8 @@ def resolve_latest(mirror: _Mirror, lang: str, out: Path) -> tuple[str, Checksum
     except _Missing as missing:
         raise MticketsError(
             f"cannot resolve --date {LATEST} for language '{lang}': {missing.location} "
-            f"{missing.detail}; is '{lang}' a Wikipedia language code, and --mirror right?"
+            f"{missing.detail}; "
+            + _no_language(mirror, lang, f"is '{lang}' a Wikipedia language code, and --mirror right?")
         ) from None
     for date in dates:
         try:
