@@ -282,11 +282,12 @@ if "replication" in config:
             runtime=10,
         params:
             options=replication_options,
+            finetune_root=finetune_root(),
         shell:
             "mtickets replication --dense {input.dense} --control {input.control}"
             " --scaled {input.scaled} --tickets {input.tickets} --random {input.random}"
             " --magnitude {input.magnitude} --uc-dense {input.uc_dense}"
             " --uc-control {input.uc_control} --uc-tickets {input.uc_tickets}"
             " --relatedness {input.relatedness} --noise-floor {input.noise_floor}"
-            " --baselines {input.baselines} {params.options}"
+            " --baselines {input.baselines} --finetune-root {params.finetune_root} {params.options}"
             " --out {output.page} --summary {output.summary} 2> {log}"

@@ -308,11 +308,21 @@ def test_set_options(wildcards, input):
     )
 
 
+def finetune_root():
+    """Where the protocol's results are, as {root}/{variant}/{task}/{lang}/seed{s}/: zero-shot
+    ones apart from in-language ones and per source language, so that switching either
+    keeps (and never overwrites) the other's."""
+    evaluation = config["evaluation"]
+    if evaluation["protocol"] == "zero_shot":
+        return f"results/finetune_zero_shot/{evaluation['source_language']}"
+    return "results/finetune"
+
+
 def zero_shot_outputs(task, name):
     """{name} (metrics.json, predictions.tsv) of every language of task and seed, per
     {variant} and {task} (which the rule constrains to task)."""
     return expand(
-        "results/finetune/{{variant}}/{{task}}/{lang}/seed{seed}/{name}",
+        str(Path(finetune_root(), "{{variant}}/{{task}}/{lang}/seed{seed}/{name}")),
         lang=TASKS[task]["languages"],
         seed=config["evaluation"]["seeds"],
         name=name,
@@ -322,12 +332,12 @@ def zero_shot_outputs(task, name):
 def zero_shot_out_template(wildcards):
     """metrics.json of every (language, seed): `mtickets finetune` fills {lang} and {seed}."""
     parts = [wildcards.variant, wildcards.task, "{lang}", "seed{seed}", "metrics.json"]
-    return str(Path("results", "finetune", *parts))
+    return str(Path(finetune_root(), *parts))
 
 
 def finetune_metrics(task, variant=None):
     return expand(
-        "results/finetune/{variant}/{task}/{lang}/seed{seed}/metrics.json",
+        str(Path(finetune_root(), "{variant}/{task}/{lang}/seed{seed}/metrics.json")),
         variant=[variant] if variant else EVALUATED,
         task=task,
         lang=TASKS[task]["languages"],
@@ -374,13 +384,19 @@ def replication_inputs(wildcards):
     inputs["noise_floor"] = "results/analysis/ticket_noise.json"
     inputs["baselines"] = "results/analysis/baselines.json"
     if roles["task"]:
-        inputs["metrics"] = [
-            path
-            for role in REPLICATION_ROLES
-            for variant in REPLICATES[roles[role]]
-            for path in finetune_metrics(roles["task"], variant)
-        ]
+        inputs["metrics"] = replication_metrics()
     return inputs
+
+
+def replication_metrics():
+    """The replication task's test metrics of every replicate of each role's variant."""
+    roles = config["replication"]
+    return [
+        path
+        for role in REPLICATION_ROLES
+        for variant in REPLICATES[roles[role]]
+        for path in finetune_metrics(roles["task"], variant)
+    ]
 
 
 def replication_options(wildcards):
@@ -399,9 +415,18 @@ def replication_options(wildcards):
 
 
 def all_outputs():
+    """Every table and figure, and the fine-tuning results the tables summarize: Snakemake
+    replans a job only from its own outputs, and asks for a missing input only when a job
+    that reads it must run. Results deleted under an existing table (a killed --forcerun
+    of fine-tuning removes them first) would stay lost, the table up to date; asked for
+    here, they are made again, and the table with them."""
+    results = [path for task in TASKS for path in finetune_metrics(task)]
+    if "replication" in config and config["replication"]["task"]:
+        results += replication_metrics()
     return [
         *(["results/replication.md"] if "replication" in config else []),
         *expand("results/{task}_table.csv", task=list(TASKS)),
+        *dict.fromkeys(results),
         "results/analysis/relatedness.csv",
         "results/figures/ticket_map.png",
         "results/figures/interference_stability.png",

@@ -81,9 +81,9 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 metrics=zero_shot_outputs(zero_shot_task, "metrics.json"),
                 predictions=zero_shot_outputs(zero_shot_task, "predictions.tsv"),
             log:
-                "logs/finetune_zero_shot/{variant}/{task}.log",
+                f"logs/finetune_zero_shot/{config['evaluation']['source_language']}/{{variant}}/{{task}}.log",
             benchmark:
-                "benchmarks/finetune_zero_shot/{variant}/{task}.tsv"
+                f"benchmarks/finetune_zero_shot/{config['evaluation']['source_language']}/{{variant}}/{{task}}.tsv"
             wildcard_constraints:
                 task=zero_shot_task,
             conda:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -120,7 +123,45 @@ def test_zero_shot_plans_one_job_per_variant_and_task_that_the_tables_read(tmp_p
         assert f"--test-set {lang} results/task_data/pos/{lang}/test.conllu" in commands[0]
     assert "--lang de --train results/task_data/pos/de/train.conllu --dev results/task_data/pos/de/dev.conllu" in \
         commands[0]
-    assert "--out results/finetune/" in commands[0] and "/pos/{lang}/seed{seed}/metrics.json" in commands[0]
+    assert "--out results/finetune_zero_shot/de/" in commands[0] and "/pos/{lang}/seed{seed}/metrics.json" in commands[0]
+
+
+DIRECTORY_OUTPUTS = re.compile(r"results/(tokenizer|shards/[^/]+/seq\d+|pretrain/[^/]+/final|interference/[^/]+|init/[^/]+)$")
+
+
+def fake_results(workdir: Path) -> None:
+    """Every output of the default target's DAG as an empty file or directory, all of one age: up to date."""
+    summary = snakemake("--summary", workdir=workdir).stdout.splitlines()
+    paths = [workdir / line.split("\t")[0] for line in summary[summary.index(next(
+        line for line in summary if line.startswith("output_file"))) + 1:] if line.strip()]
+    for path in paths:
+        if DIRECTORY_OUTPUTS.search(str(path)):
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+    now = time.time()  # newer than the rules' scripts
+    for path in paths:
+        os.utime(path, (now, now))
+
+
+def test_results_lost_under_an_existing_table_are_made_again_and_protocols_keep_their_own(tmp_path):
+    """A killed `--forcerun finetune_zero_shot_ner` had deleted the results, the table stayed and
+    "Nothing to be done" followed; zero-shot results overwrote the in-language ones."""
+    config = demo_config()
+    config["evaluation"].update(protocol="zero_shot", source_language="de")
+    write_config(tmp_path, config)
+    fake_results(tmp_path)
+    assert planned_jobs(workdir=tmp_path) == {}
+    results = tmp_path / "results/finetune_zero_shot/de"
+    assert sorted(p.name for p in (results / "random/ner").iterdir()) == sorted(config["evaluation"]["tasks"]["ner"]["languages"])
+    assert not (tmp_path / "results/finetune").exists()  # in-language results stay where they are
+    shutil.rmtree(results / "random/ner")
+    assert planned_jobs(workdir=tmp_path) == {"finetune_zero_shot_ner": 1, "tables": 1, "all": 1}
+    config["evaluation"]["protocol"] = "in_language"
+    write_config(tmp_path, config)
+    planned = snakemake("--dry-run", "--printshellcmds", workdir=tmp_path).stdout
+    assert "--out results/finetune/" in planned and "finetune_zero_shot" not in planned
 
 
 @pytest.mark.parametrize(
