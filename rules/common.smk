@@ -8,6 +8,36 @@ from mtickets.score import PROXIES
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
 
+# Snakemake takes every word after --configfile for a config file, so a target written
+# after it is merged into the config when it loads (a JSON result does). A config file
+# under results/ is certainly such a target: say so, before its keys are called unknown.
+TARGETS_READ_AS_CONFIG = [
+    path
+    for path in workflow.overwrite_configfiles
+    if Path(path).absolute().is_relative_to(Path("results").absolute())
+]
+if TARGETS_READ_AS_CONFIG:
+
+    def shown(path):
+        """As typed: relative to the working directory when inside it."""
+        path = Path(path)
+        return str(
+            path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        )
+
+    targets = " ".join(map(shown, TARGETS_READ_AS_CONFIG))
+    configfiles = " ".join(
+        shown(path)
+        for path in workflow.overwrite_configfiles
+        if path not in TARGETS_READ_AS_CONFIG
+    )
+    raise ValueError(
+        f"--configfile read {targets} as a config file, but it is certainly a target"
+        " (results/ holds outputs): Snakemake reads every word after --configfile as a"
+        f" config file, so put the targets first: snakemake {targets} --configfile {configfiles}"
+    )
+
+
 # One line per problem, naming the config file(s) read; on success the schema's
 # defaults are filled in.
 CONFIG_PROBLEMS = configuration.config_problems(config, SCHEMA)

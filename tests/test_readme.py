@@ -39,7 +39,10 @@ def test_every_section_appears_once_under_its_parent():
 def documented_snakemake_commands() -> list[tuple[str, str]]:
     """``(file, command)`` for every snakemake command a user is told to type."""
     commands = []
-    for name in ("README.md", "config/paper.yaml", "profiles/slurm/config.yaml", "docs/contracts.md"):
+    files = ["README.md", "profiles/slurm/config.yaml", *sorted(str(path.relative_to(ROOT)) for path in
+                                                                 [*(ROOT / "config").glob("*.yaml"),
+                                                                  *(ROOT / "docs").glob("*.md")])]
+    for name in files:
         text = (ROOT / name).read_text(encoding="utf-8")
         lines = re.findall(r"^(?:    |#   )(.*snakemake .*)$", text, flags=re.MULTILINE)
         lines += re.findall(r"`(snakemake [^`]+)`", text)
@@ -59,7 +62,11 @@ def test_documented_snakemake_commands_parse_as_meant():
     commands = documented_snakemake_commands()
     assert len(commands) >= 5
     for name, command in commands:
-        args = parser.parse_args(shlex.split(command)[1:])
+        words = shlex.split(command)[1:]
+        args = parser.parse_args(words)
+        if args.configfile:  # the targets first, where a word after --configfile cannot be taken for one
+            assert all(words.index(target) < words.index("--configfile") for target in args.targets), \
+                f"{name}: {command!r}: put the targets before --configfile"
         for configfile in args.configfile or []:
             assert (ROOT / configfile).is_file(), f"{name}: {command!r} reads {configfile} as a config file"
         for profile in args.profile or []:

@@ -201,6 +201,23 @@ def test_a_language_the_local_mirror_lacks_stops_the_dry_run_listing_the_mirrors
             "(corpus.mirror), which holds de, el, en, es, fi, fr, ru;") in result.stdout + result.stderr
 
 
+def test_a_result_written_after_configfile_is_named_as_the_target_it_is(tmp_path):
+    """`--configfile CONFIG TARGET` reads TARGET as a config file too; a JSON result loads, and its keys
+    were reported as unknown config keys."""
+    write_config(tmp_path, demo_config())
+    result_file = tmp_path / "results/analysis/interference.json"
+    result_file.parent.mkdir(parents=True)
+    result_file.write_text(json.dumps({"figure2": {"step": 30}}))
+    result = snakemake("--dry-run", "--configfile", "config/config.yaml", "results/analysis/interference.json",
+                       workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert ("--configfile read results/analysis/interference.json as a config file, but it is certainly a target"
+            in result.stderr + result.stdout)
+    assert "put the targets first: snakemake results/analysis/interference.json --configfile config/config.yaml" \
+        in result.stderr + result.stdout
+    assert "unknown key" not in result.stderr + result.stdout
+
+
 def test_slurm_profile_sets_only_rules_that_exist_and_leaves_config_threads_alone():
     """Rules of either evaluation protocol; no runtime for the fine-tuning rules, which
     scale theirs with the seeds one job trains."""
