@@ -45,6 +45,19 @@ def test_baselines_match_their_definitions(tmp_path):
         assert row["uniform"] == pytest.approx(math.log(VOCAB - len(SPECIAL)))
         # Each language has its own token range: knowing the language is worth a lot here.
         assert row["language_unigram"] < row["unigram"] < row["uniform"]
+        # Copying: brute-force minimum over a fine grid of λ of the 80/10/10 expected loss.
+        counts = Counter()
+        for ids, _, _ in open_shards(directory).iter_examples():
+            counts.update(token for token in ids if token not in SPECIAL)
+        total = sum(counts[t] + 0.5 for t in range(VOCAB) if t not in SPECIAL)
+        labels = [t for ids, _, _ in open_shards(directory, heldout=True).iter_examples()
+                  for t in ids if t not in SPECIAL]
+        grid = [k / 2000 for k in range(1, 2000)]
+        brute = min(sum(0.9 * -math.log((1 - lam) * (counts[t] + 0.5) / total)
+                        + 0.1 * -math.log(lam + (1 - lam) * (counts[t] + 0.5) / total) for t in labels) / len(labels)
+                    for lam in grid)
+        assert row["copy_unigram"] == pytest.approx(brute, abs=1e-4)
+        assert row["copy_unigram"] < row["language_unigram"] and 0 < row["copy_weight"] < 1
 
 
 def test_the_command_writes_json_and_names_a_directory_without_heldout(tmp_path, capsys):

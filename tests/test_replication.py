@@ -37,13 +37,13 @@ def write_f1(root: Path, variant: str, f1: float) -> None:
     for lang in LANGUAGES:
         path = root / variant / "help_ui" / lang / "seed1" / "metrics.json"
         path.parent.mkdir(parents=True)
-        path.write_text(json.dumps({"f1": f1 / 100}))
+        path.write_text(json.dumps({"f1": f1}))  # percent, as finetune writes it
 
 
-def write_uc(directory: Path, level: float, step: int = 100) -> Path:
+def write_uc(directory: Path, level: float, step: int = 100, layers: list[str] = LAYERS) -> Path:
     directory.mkdir(parents=True)
-    rows = [{"step": s, "layer": layer, "lang_i": "en", "lang_j": "de", "value": level + 0.01 * k,
-             "method": method} for s in (step - 10, step) for k, layer in enumerate(LAYERS)
+    rows = [{"step": s, "layer": layer, "lang_i": "en", "lang_j": "de", "value": level + 0.01 * (k % 3),
+             "method": method} for s in (step - 10, step) for k, layer in enumerate(layers)
             for method in ("sketch", "exact")]
     frame = pd.DataFrame(rows)
     # The sketch is off by 1: the page must read the exact rows where pretraining tracked them.
@@ -77,16 +77,20 @@ def build(tmp_path: Path, effects: dict[str, list[float]], f1_gain: dict[str, li
             write_f1(root, name, 70.0 + k - (0.0 if role == "tickets" else f1_gain[role][k]))
     baselines = tmp_path / "baselines.json"
     baselines.write_text(json.dumps({"vocab_size": 100, "alpha": 0.5, "languages": {
-        lang: {"uniform": 8.0, "unigram": 7.0, "language_unigram": UNIGRAM, "heldout_tokens": 100}
+        lang: {"uniform": 8.0, "unigram": 7.0, "language_unigram": UNIGRAM, "copy_unigram": UNIGRAM - 0.3,
+               "copy_weight": 0.1, "heldout_tokens": 100}
         for lang in LANGUAGES}}))
     noise = tmp_path / "noise.json"
     noise.write_text(json.dumps({"method": "two scorings", "per_language": {lang: 0.1 for lang in LANGUAGES},
-                                 "mean": 0.1, "between_languages": 0.4}))
+                                 "mean": 0.1, "between_languages": 0.4, "pair_change": 0.02,
+                                 "between_spread": 0.05}))
     args = argparse.Namespace(
         **runs,
         uc_dense=[write_uc(tmp_path / f"uc_dense_r{k}", 0.2) for k in range(3)],
         uc_control=[write_uc(tmp_path / f"uc_control_r{k}", 0.2) for k in range(3)],
-        uc_tickets=[write_uc(tmp_path / f"uc_tickets_r{k}", 0.2 + gap) for k, gap in enumerate(uc_gap)],
+        # The ticket models are deeper: their layer.2 appears on the page, and its mean counts.
+        uc_tickets=[write_uc(tmp_path / f"uc_tickets_r{k}", 0.2 + gap, layers=[*LAYERS, "layer.2"])
+                    for k, gap in enumerate(uc_gap)],
         relatedness=[write_relatedness(tmp_path / f"rel_r{k}.json", *m) for k, m in enumerate(mantel)],
         noise_floor=noise, baselines=baselines, gate=0.5, task="help_ui", finetune_root=root,
         task_languages=LANGUAGES, step=100, confidence=0.95, not_measured=["XTREME: a download"],
@@ -149,7 +153,18 @@ def test_claims_that_hold(tmp_path):
     rq2_loss = claims[("RQ2", "SNIP tickets beat random tickets", "held-out MLM loss")]
     assert rq2_loss["per_replicate"] == pytest.approx([0.20, 0.25, 0.22])
     uc = claims[("RQ3", "uc is higher with tickets than with dense", "mean uc over encoder layers and language pairs")]
-    assert uc["per_replicate"] == pytest.approx([0.05, 0.06, 0.07])  # the exact rows, not the sketch's
+    # the exact rows, not the sketch's; tickets' encoder mean over 3 layers (0.2 + gap + 0.01, 0.02, 0.0),
+    # dense's over 2 (0.21, 0.22)
+    assert uc["per_replicate"] == pytest.approx([gap + 0.01 - 0.015 for gap in (0.05, 0.06, 0.07)])
+    assert re.search(r"^\| layer\.2 \| — \| — \| 0\.2\d\d ± ", page, re.M)
+    assert "Depths differ (dense 2, control 2, tickets 3 layers)" in page
+    # F1 is read as finetune writes it, in percent
+    assert summary["f1"]["tickets"][0]["en"] == pytest.approx(70.0)
+    assert "the dense replicates end" not in page and "The dense replicates end" in page
+    assert "0.30, 0.30, 0.30 nats below the copying unigram" not in page  # the dense loss differs per replicate
+    assert summary["gate"]["below_copy_unigram"] == pytest.approx(
+        [g - 0.3 for g in summary["gate"]["below_unigram"]])
+    assert "uncorrected for the 15 tests" in page
     assert "**Gate passed.**" in page and "Gate failed" not in page
     assert "| en | 8.000 | 7.000 | 6.000 |" in page
     assert "**SNIP noise floor**" in page and "- XTREME: a download" in page
@@ -172,7 +187,7 @@ def test_claims_that_fail_or_are_not_shown_say_how_large_an_effect_was_missable(
                   "partial Mantel r")] == "not shown"
     rq2 = next(c for c in summary["claims"] if c["question"] == "RQ2" and c["metric"].startswith("test F1"))
     assert rq2["mde"] == pytest.approx(replication.minimum_detectable_effect([0.5, -0.6, 0.1], 0.95))
-    assert f"the design detects {rq2['mde']:+.3f} with 80% power" in page
+    assert f"the design detects {rq2['mde']:.3f} with 80% power" in page
     page, _ = build(tmp_path / "b", effects, gains, uc_gap=[0.0] * 3,
                     mantel=[(-0.3, 0.99, 0.01), (-0.35, 0.99, 0.02), (-0.32, 0.97, 0.03)])
     assert verdicts(page)[("§5.2", "tickets of related languages are more alike", "partial Mantel r")] == "fails"

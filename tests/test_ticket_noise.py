@@ -36,6 +36,10 @@ def test_noise_floor_is_the_jaccard_distance_of_each_language_to_itself():
         assert result["per_language"][lang] == pytest.approx(jaccard_distance(kept(first, row), kept(second, row)))
     between = [jaccard_distance(kept(first, i), kept(first, j)) for i in range(3) for j in range(i + 1, 3)]
     assert result["between_languages"] == pytest.approx(sum(between) / 3)
+    rescored = [jaccard_distance(kept(second, i), kept(second, j)) for i in range(3) for j in range(i + 1, 3)]
+    assert result["pair_change"] == pytest.approx(sum(abs(x - y) for x, y in zip(between, rescored)) / 3)
+    mean = sum(between) / 3
+    assert result["between_spread"] == pytest.approx((sum((x - mean) ** 2 for x in between) / 3) ** 0.5)
     assert noise_floor(first, LANGUAGES, first, LANGUAGES)["mean"] == 0.0
 
 

@@ -10,6 +10,13 @@ anything about interference. Computed from the shards, independently of any mode
 - ``language_unigram``: one unigram model per language, fitted on that language's
   training examples. This is the baseline a model that only knows the language would
   reach, which a ticket model knows for free.
+- ``copy_unigram``: the language's unigram that also copies. BERT's masking leaves 10%
+  of the scored positions unchanged, where the label is the visible input token, so a
+  model without any use of context scores better than the unigram by predicting
+  λ·[the input token] + (1 − λ)·unigram. Its expected loss under 80/10/10 masking,
+  0.9·E[−log((1 − λ)·u(y))] + 0.1·E[−log(λ + (1 − λ)·u(y))] (a random replacement
+  hitting the label is ignored), minimised over λ, is the floor a model must beat to
+  show it reads context.
 
 Each is the mean negative log-likelihood, in nats, of the language's held-out tokens
 (the shards' ``--heldout`` examples; every position held-out evaluation can mask, i.e.
@@ -56,6 +63,23 @@ def cross_entropy(counts: np.ndarray, keep: np.ndarray, heldout: np.ndarray, alp
     return float(-log_probability.mean())
 
 
+def copy_cross_entropy(counts: np.ndarray, keep: np.ndarray, heldout: np.ndarray, alpha: float,
+                       unchanged: float = 0.1) -> tuple[float, float]:
+    """The copying unigram's expected loss and its best λ (see the module docstring)."""
+    from scipy.optimize import minimize_scalar
+
+    smoothed = np.where(keep, counts + alpha, 0.0)
+    probability = smoothed[heldout] / smoothed.sum()
+
+    def expected(copy: float) -> float:
+        hidden = -np.log((1 - copy) * probability).mean()
+        seen = -np.log(copy + (1 - copy) * probability).mean()
+        return float((1 - unchanged) * hidden + unchanged * seen)
+
+    best = minimize_scalar(expected, bounds=(1e-9, 1 - 1e-9), method="bounded")
+    return float(best.fun), float(best.x)
+
+
 def unigram_baselines(shard_dirs: list[Path], alpha: float = 0.5) -> dict:
     """Per language: uniform, pooled unigram and language-aware unigram cross-entropy (nats)."""
     if not shard_dirs:
@@ -77,15 +101,18 @@ def unigram_baselines(shard_dirs: list[Path], alpha: float = 0.5) -> dict:
         tokens = token_ids(shards)
         if not len(tokens):
             raise MticketsError(f"{shards.path}: the held-out examples hold no predictable token")
+        copy, copy_weight = copy_cross_entropy(counts[lang], keep, tokens, alpha)
         languages[lang] = {
             "heldout_tokens": int(len(tokens)),
             "uniform": math.log(int(keep.sum())),
             "unigram": cross_entropy(pooled, keep, tokens, alpha),
             "language_unigram": cross_entropy(counts[lang], keep, tokens, alpha),
+            "copy_unigram": copy,
+            "copy_weight": copy_weight,
         }
-        log.info("%s: uniform %.3f, unigram %.3f, language-aware unigram %.3f nats over %d held-out tokens",
-                 lang, languages[lang]["uniform"], languages[lang]["unigram"],
-                 languages[lang]["language_unigram"], len(tokens))
+        log.info("%s: uniform %.3f, unigram %.3f, language-aware unigram %.3f, copying %.3f nats over %d held-out "
+                 "tokens", lang, languages[lang]["uniform"], languages[lang]["unigram"],
+                 languages[lang]["language_unigram"], copy, len(tokens))
     return {"vocab_size": vocab_size, "alpha": alpha, "languages": languages}
 
 

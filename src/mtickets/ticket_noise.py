@@ -1,11 +1,17 @@
 """The noise floor of ticket distances: each language's ticket found twice from one initialisation.
 
-Ticket relatedness (§5.2) reads meaning into the Jaccard distance between two languages'
+Ticket relatedness (§5.2) reads meaning into the Jaccard distances between languages'
 tickets. SNIP scores a few thousand tokens, so a ticket also depends on which batches
 and masks it saw. Two ticket banks merged from the same initialised model, scored with
-different scoring seeds (``ticket.scoring_seed_offset``), give the floor: the distance
-between one language's two tickets. Distances between languages near that floor are
-noise, not relatedness.
+different scoring seeds (``ticket.scoring_seed_offset``), measure that:
+
+- ``per_language``, ``mean``: the distance between one language's two tickets;
+- ``pair_change``: how much a between-language distance moves from one scoring to the
+  other (mean |d₁ − d₂| over language pairs), against ``between_spread``, how much the
+  between-language distances of one scoring differ from each other (their standard
+  deviation over pairs). Relatedness lives in those differences: when the rescoring
+  moves a pair's distance about as much as the pairs differ, a ticket distance says
+  little about the two languages.
 """
 
 from __future__ import annotations
@@ -32,13 +38,16 @@ def noise_floor(first: dict, first_languages: list[str], second: dict, second_la
     b = ticket_matrix(second, second_languages).astype(bool)
     union = (a | b).sum(axis=1)
     within = 1.0 - np.divide((a & b).sum(axis=1), union, out=np.ones(len(union)), where=union > 0)
-    between = jaccard_distances(a)
     i, j = np.triu_indices(len(first_languages), k=1)
+    between, rescored = jaccard_distances(a)[i, j], jaccard_distances(b)[i, j]
+    pairs = bool(len(i))
     return {
         "method": "two scorings of one initialisation (scoring seeds differ)",
         "per_language": {lang: float(value) for lang, value in zip(first_languages, within)},
         "mean": float(within.mean()),
-        "between_languages": float(between[i, j].mean()) if len(i) else None,
+        "between_languages": float(between.mean()) if pairs else None,
+        "pair_change": float(np.abs(between - rescored).mean()) if pairs else None,
+        "between_spread": float(between.std()) if pairs else None,
     }
 
 
