@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -36,8 +37,26 @@ def _umask() -> int:
 def _publish(tmp: Path, final: Path, mode: int) -> None:
     # mkstemp/mkdtemp create 0600/0700; an output must get the permissions of an
     # ordinary new file so collaborators on a shared cluster can read it.
-    tmp.chmod(mode & ~_umask())
+    umask = _umask()
+    if tmp.is_dir():
+        _ordinary_permissions(tmp, umask)
+    tmp.chmod(mode & ~umask)
     os.replace(tmp, final)
+
+
+def _ordinary_permissions(directory: Path, umask: int) -> None:
+    """Give what a directory's writers made the permissions ``open()`` and ``mkdir()`` would.
+
+    Some writers create files the way mkstemp does, 0600: safetensors (``model.safetensors``
+    of ``save_pretrained``) writes a temporary and renames it. Symlinks are left alone.
+    """
+    for entry in os.scandir(directory):
+        if entry.is_dir(follow_symlinks=False):
+            _ordinary_permissions(Path(entry.path), umask)
+            os.chmod(entry.path, 0o777 & ~umask)
+        elif entry.is_file(follow_symlinks=False):
+            executable = entry.stat(follow_symlinks=False).st_mode & stat.S_IXUSR
+            os.chmod(entry.path, (0o777 if executable else 0o666) & ~umask)
 
 
 def _try_lock(path: Path) -> int | None:

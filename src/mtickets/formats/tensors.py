@@ -86,22 +86,24 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str | Path, metadat
     """``safetensors.torch.save_file``, atomically and byte-reproducibly.
 
     safetensors writes the metadata in hash-map order, which changes from run to run;
-    the header is rewritten with sorted metadata so equal inputs give equal bytes.
+    the header is rewritten with sorted metadata so equal inputs give equal bytes. The
+    bytes are serialised in memory and written once into the temporary: ``save_file``
+    would replace the temporary by a file of its own (0600, not the one atomic_path locks).
     """
     import struct
 
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
+    raw = save({key: value.contiguous() for key, value in tensors.items()}, metadata=metadata)
+    (length,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + length])
+    header["__metadata__"] = dict(sorted((header.get("__metadata__") or {}).items()))
+    ordered = {"__metadata__": header.pop("__metadata__"), **header}
+    encoded = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    encoded += b" " * (-len(encoded) % 8)
+    data = struct.pack("<Q", len(encoded)) + encoded + raw[8 + length :]
     with atomic_path(path) as tmp:
-        save_file({key: value.contiguous() for key, value in tensors.items()}, str(tmp), metadata=metadata)
-        raw = tmp.read_bytes()
-        (length,) = struct.unpack("<Q", raw[:8])
-        header = json.loads(raw[8 : 8 + length])
-        header["__metadata__"] = dict(sorted((header.get("__metadata__") or {}).items()))
-        ordered = {"__metadata__": header.pop("__metadata__"), **header}
-        encoded = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        encoded += b" " * (-len(encoded) % 8)
-        tmp.write_bytes(struct.pack("<Q", len(encoded)) + encoded + raw[8 + length :])
+        tmp.write_bytes(data)
 
 
 def save_ticket_bank(path: str | Path, bank: dict[str, torch.Tensor], languages: list[str], remain_ratio: float,
