@@ -1,16 +1,22 @@
-"""Atomic outputs: complete or absent, with ordinary permissions."""
+"""Atomic outputs: complete or absent, with ordinary permissions; one error for a full disk."""
 
+import errno
 import os
+import re
 import stat
 import tempfile
+import time
+from collections import namedtuple
 
 import pytest
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from killed_writer import leave_temporary, start_writer
+from mtickets.errors import MticketsError
 from mtickets.formats import atomic
-from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
+from mtickets.formats.atomic import DiskFull, append_text, atomic_dir, atomic_path, write_json
 from mtickets.formats.tensors import save_safetensors
 
 
@@ -111,3 +117,88 @@ def test_a_safetensors_temporary_stays_the_locked_one_until_it_is_renamed(tmp_pa
     monkeypatch.setattr(atomic, "_publish", another_writer_starts_meanwhile)
     save_safetensors({"w": torch.arange(3.0)}, tmp_path / "s.safetensors", {"language": "en"})
     assert load_file(tmp_path / "s.safetensors")["w"].tolist() == [0.0, 1.0, 2.0]
+
+
+# ------------------------------------------------------------------------------------------------- a full disk
+
+Usage = namedtuple("Usage", "total used free")
+
+
+def nearly_full(monkeypatch, free: int = 5000) -> None:
+    monkeypatch.setattr(atomic.shutil, "disk_usage", lambda path: Usage(10**9, 10**9 - free, free))
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # what the shards stage met: no file name
+
+
+def test_a_full_disk_is_one_error_naming_the_file_the_space_and_the_need(tmp_path, monkeypatch):
+    nearly_full(monkeypatch)
+    with pytest.raises(DiskFull) as raised:
+        with atomic_path(tmp_path / "out.bin", size=3 << 20):
+            no_space()
+    message = str(raised.value)
+    assert message.startswith(f"{tmp_path / 'out.bin'}: disk full while writing it (4.9 KiB free on /")
+    assert "it needs 3.0 MiB); free space there" in message and "\n" not in message
+    assert isinstance(raised.value, MticketsError) and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598"),  # torch.save
+    SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)"),
+    OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device"),  # pyarrow
+], ids=["torch", "safetensors", "pyarrow"])
+def test_each_library_s_report_of_a_full_disk_is_recognised(tmp_path, monkeypatch, error):
+    nearly_full(monkeypatch)
+    with pytest.raises(DiskFull, match=r"out.bin: disk full while writing it \([\d.]+ KiB free on .*, it needs "
+                                       r"more \(it had written 1000 bytes when the disk filled\)\)"):
+        with atomic_path(tmp_path / "out.bin") as tmp:
+            tmp.write_bytes(b"x" * 1000)
+            raise error
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_free_space_counts_what_the_removed_temporary_held(tmp_path, monkeypatch):
+    """torch's writer, kept alive by its exception, holds the removed temporary's blocks a while longer."""
+    nearly_full(monkeypatch, free=0)
+    with pytest.raises(DiskFull, match=r"\(1.0 MiB free on "):
+        with atomic_path(tmp_path / "out.bin") as tmp:
+            tmp.write_bytes(os.urandom(1 << 20))
+            no_space()
+
+
+def test_a_short_write_with_space_left_is_not_called_a_full_disk(tmp_path):
+    with pytest.raises(RuntimeError, match="unexpected pos"):
+        with atomic_path(tmp_path / "out.bin"):
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_in_a_directory_names_the_file_being_written(tmp_path, monkeypatch):
+    nearly_full(monkeypatch)
+    with pytest.raises(DiskFull) as raised:
+        with atomic_dir(tmp_path / "seq128") as tmp:
+            (tmp / "a.bin").write_bytes(b"x" * 2048)
+            time.sleep(0.01)
+            (tmp / "work").mkdir()
+            (tmp / "work" / "b.bin").write_bytes(b"y" * 1024)
+            no_space()
+    assert re.fullmatch(rf"{re.escape(str(tmp_path / 'seq128'))}: disk full while writing it \(last written: "
+                        rf"work/b.bin; [\d.]+ KiB free on .*, it needs more \(it had written 3.0 KiB when the disk "
+                        rf"filled\)\); free space there or write the results elsewhere, then rerun", str(raised.value)), \
+        str(raised.value)
+    assert list(tmp_path.iterdir()) == []
+
+    with pytest.raises(DiskFull, match=r"seq128: disk full while writing it \(last written: manifest.json; "):
+        with atomic_dir(tmp_path / "seq128") as tmp:
+            with atomic_path(tmp / "manifest.json"):
+                no_space()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_appending_to_a_log_names_the_log():
+    with open("/dev/full", "a", encoding="utf-8") as handle:  # every write: ENOSPC
+        with pytest.raises(DiskFull, match=r"^/dev/full: disk full while writing it \(.*, it needs 12 bytes\)"):
+            append_text(handle, '{"step": 1}\n')
+    # and closing it again raised nothing

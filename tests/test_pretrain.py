@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import re
 import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -462,6 +465,39 @@ def test_unchanged_inputs_resume_to_the_uninterrupted_result(corpus, tmp_path, r
     caplog.set_level("INFO", logger="mtickets.pretrain")
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 20
     assert "resuming from" in caplog.text and "starting over" not in caplog.text
+    assert (tmp_path / "final/model.safetensors").read_bytes() == weights
+    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_at_a_checkpoint_is_one_error_and_the_rerun_resumes_to_the_same_result(
+        corpus, tmp_path, reference, monkeypatch):
+    """The checkpoint of step 20 is written into /dev/full: torch's own report of that is
+    "[enforce fail at inline_container.cc:672] . unexpected pos ...", which never says "disk full"."""
+    from mtickets.formats import atomic
+
+    tickets, weights, log_text = reference
+    real_mkstemp = tempfile.mkstemp
+
+    def full_at_step_20(prefix, suffix, dir):
+        fd, name = real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
+        if prefix == ".checkpoint-000000020.pt.":
+            os.unlink(name)
+            os.symlink("/dev/full", name)
+        return fd, name
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", full_at_step_20)
+    monkeypatch.setattr(atomic.shutil, "disk_usage", lambda path: SimpleNamespace(free=5000))
+    with pytest.raises(MticketsError) as raised:
+        finish(corpus, tmp_path, tickets)
+    checkpoint = tmp_path / "ck" / "checkpoint-000000020.pt"
+    assert re.fullmatch(rf"{re.escape(str(checkpoint))}: disk full while writing it \(4.9 KiB free on /\S*, it "
+                        rf"needs \d+\.\d KiB\); free space there or write the results elsewhere, then rerun",
+                        str(raised.value)), str(raised.value)
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == sorted(
+        ["checkpoint-000000010.pt", pt.LOG_NAME, pt.EVAL_LOG_NAME])  # no temporaries
+    monkeypatch.undo()
+    assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 10
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
     assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
+import os
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -353,6 +356,39 @@ def test_a_rerun_removes_the_temporary_directory_of_a_killed_run(corpus, tmp_pat
     left = leave_temporary(out, "dir")  # what kill -9 of a shards job leaves: .seq32.XXXXXXXX.tmp
     make(corpus, out)
     assert not left.exists() and [p.name for p in tmp_path.iterdir()] == ["seq32"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("module, name", [("mtickets.formats.shards", "examples.tokens.i32"),
+                                          ("mtickets.shards", "tokens.i32")],
+                         ids=["mapped examples", "tokenized corpus"])
+def test_a_full_disk_is_one_error_naming_the_output_and_a_rerun_is_byte_identical(corpus, tmp_path, monkeypatch,
+                                                                                   caplog, module, name):
+    """The file ``name`` is written into /dev/full: each write fails with errno 28 and no file name (the
+    tokenized corpus's small numpy writes used to be dropped without an error, leaving zeros)."""
+
+    def full_disk(file, mode="r", *args, **kwargs):
+        if Path(file).name == name and "w" in mode:
+            open(file, mode).close()  # the file is there, as on a real disk
+            return open("/dev/full", mode, *args, **kwargs)
+        return open(file, mode, *args, **kwargs)
+
+    out = tmp_path / "xx" / "seq32"
+    argv = ["shards", "--sentences", str(corpus["sentences"]), "--tokenizer", str(corpus["tokenizer"]), "--lang",
+            "xx", "--seq-length", "32", "--short-seq-prob", "0.1", "--nsp-random-prob", "0.5", "--dupe-factor", "2",
+            "--examples-per-shard", "50", "--seed", "11", "--out", str(out)]
+    monkeypatch.setattr(module + ".open", full_disk, raising=False)
+    with caplog.at_level(logging.ERROR, logger="mtickets"):
+        assert cli.main(argv) == 1
+    [error] = [record.getMessage() for record in caplog.records if record.levelno == logging.ERROR]
+    assert re.fullmatch(rf"{re.escape(str(out))}: disk full while writing it \(last written: \S+; [\d.]+ \w+ free on "
+                        rf"/\S*, it needs more \(it had written [\d.]+ \w+ when the disk filled\)\); "
+                        rf"free space there or write the results elsewhere, then rerun", error), error
+    assert list(out.parent.iterdir()) == []  # no temporary left
+    monkeypatch.undo()
+    assert cli.main(argv) == 0
+    make(corpus, tmp_path / "uninterrupted")
+    assert digest(out) == digest(tmp_path / "uninterrupted")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

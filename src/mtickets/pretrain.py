@@ -55,7 +55,7 @@ from mtickets.batches import LANGUAGE_PER, BatchLoader, StepPlan, masked_batch, 
 from mtickets.device import add_device_argument, enable_tf32, resolve_device, resolve_precision, step_boundary
 from mtickets.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.errors import MticketsError
-from mtickets.formats.atomic import atomic_dir, atomic_path, write_json
+from mtickets.formats.atomic import append_text, atomic_dir, atomic_path, write_json
 from mtickets.formats.fingerprint import directory_sha256, file_sha256
 from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
@@ -522,7 +522,7 @@ class TrainingState:
             "fingerprint": fingerprint,
             **({"interference": self.tracker.state_dict()} if self.tracker else {}),
         }
-        with atomic_path(path) as tmp:
+        with atomic_path(path, size=_tensor_bytes(state)) as tmp:
             torch.save(state, tmp)
 
     def restore(self, state: dict) -> None:
@@ -532,6 +532,17 @@ class TrainingState:
         self.step = int(state["step"])
         if self.tracker is not None:
             self.tracker.load_state_dict(state["interference"])
+
+
+def _tensor_bytes(value) -> int:
+    """The bytes of the tensors in a state dict: about what its checkpoint file takes."""
+    if isinstance(value, torch.Tensor):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(map(_tensor_bytes, value.values()))
+    if isinstance(value, (list, tuple)):
+        return sum(map(_tensor_bytes, value))
+    return 0
 
 
 def _on_cpu(value):
@@ -603,8 +614,7 @@ class LogWriter:
                 )
             row.update(loss=loss, mlm_loss=mlm_loss, nsp_loss=nsp_loss)
         if self.handle is not None:
-            self.handle.write("".join(json.dumps(row) + "\n" for row in self.rows))
-            self.handle.flush()
+            append_text(self.handle, "".join(json.dumps(row) + "\n" for row in self.rows))
         self.rows, self.values = [], []
 
 
@@ -734,10 +744,9 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
             if cfg.eval_every and (step % cfg.eval_every == 0 or step == cfg.steps):
                 logs.flush()
                 if ranks.main:
-                    eval_handle.write("".join(json.dumps(row) + "\n"
-                                              for length in run.seq_lengths
-                                              for row in evaluate_heldout(run, step, length)))
-                    eval_handle.flush()
+                    append_text(eval_handle, "".join(json.dumps(row) + "\n"
+                                                     for length in run.seq_lengths
+                                                     for row in evaluate_heldout(run, step, length)))
             if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
                 logs.flush()
                 if ranks.main:
@@ -819,6 +828,7 @@ def pretrain(cfg: PretrainConfig) -> dict:
     device = rank_device(resolve_device(cfg.device), ranks)
     with process_group(device) as ranks:
         return _pretrain(cfg, ranks, device)
+
 
 
 def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:

@@ -109,6 +109,13 @@ def _group_by(assignment: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarra
     return order, np.searchsorted(assignment[order], np.arange(count + 1))
 
 
+def _append(handle, array: np.ndarray) -> None:
+    """Write ``array``'s bytes to ``handle``. Not ``ndarray.tofile``: on a full disk it drops a small
+    write without an error (stdio buffers it and the failed flush is not reported), leaving a hole
+    of zeros once space is free again; a file object's write raises OSError (errno 28)."""
+    handle.write(np.ascontiguousarray(array))
+
+
 def _offsets(lengths: np.ndarray) -> np.ndarray:
     out = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=out[1:])
@@ -194,11 +201,10 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
             ids = [encoding.ids for encoding in encodings]
             lengths = np.fromiter(map(len, ids), dtype=np.int32, count=len(ids))
             total = int(lengths.sum(dtype=np.int64))
-            np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32,
-                        count=total).tofile(tokens_out)
+            _append(tokens_out, np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=total))
             keep = lengths > 0
             kept = lengths[keep]
-            kept.tofile(sentences_out)
+            _append(sentences_out, kept)
             store.tokens += total
             store.sentences += len(kept)
             doc_of = docs[keep]
@@ -210,10 +216,10 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
             if run_docs[0] == pending[0]:
                 counts[0] += pending[1]
             elif pending[1]:
-                np.asarray([pending[1]], np.int32).tofile(documents_out)
+                _append(documents_out, np.asarray([pending[1]], np.int32))
                 store.documents += 1
             if len(counts) > 1:
-                counts[:-1].astype(np.int32).tofile(documents_out)
+                _append(documents_out, counts[:-1].astype(np.int32))
                 store.documents += len(counts) - 1
             pending[0], pending[1] = int(run_docs[-1]), int(counts[-1])
 
@@ -233,7 +239,7 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
                     encode(batch, doc_of_line[~blank])
                 bar.update(len(lines))
         if pending[1]:
-            np.asarray([pending[1]], np.int32).tofile(documents_out)
+            _append(documents_out, np.asarray([pending[1]], np.int32))
             store.documents += 1
     return store
 
@@ -324,7 +330,7 @@ def scatter_groups(store: CorpusStore, groups: int, directory: Path,
                                          token_of_doc[docs + 1] - token_of_doc[docs])
                 for out, array in zip(outputs[group], (tokens[tok_idx], lengths[sent_idx],
                                                        counts[docs])):
-                    array.tofile(out)
+                    _append(out, array)
             bar.update(len(counts))
     return paths
 
@@ -503,9 +509,9 @@ class Examples:
     # Bucket records: int64 (rows, values), then lengths, first_segment, labels, ids.
     def append_to(self, path: Path) -> None:
         with open(path, "ab") as out:
-            np.asarray([len(self), len(self.ids)], np.int64).tofile(out)
+            _append(out, np.asarray([len(self), len(self.ids)], np.int64))
             for array in (self.lengths, self.first_segment, self.labels, self.ids):
-                array.tofile(out)
+                _append(out, array)
 
     @classmethod
     def read_records(cls, path: Path) -> "Examples":

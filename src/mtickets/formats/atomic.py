@@ -9,11 +9,16 @@ temporary is named after its output (``.{name}.XXXXXXXX.tmp``) and holds an excl
 ``flock`` while it is being written. A temporary of this output that no process
 holds locked is left over and removed; a locked one is another job's live work and
 is left alone.
+
+A write that finds the disk full is one error, ``DiskFull``, naming the output (and the
+file of a directory written last), the space left once its temporary is removed, and
+what the write needed; nothing of the temporary is left over.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -23,9 +28,17 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
+
+from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)
+
+# torch.save reports a short write ("[enforce fail at inline_container.cc:...] . unexpected pos N vs M")
+# without its errno: it is a full disk when the file system has (almost) nothing left (a margin, as
+# other processes write and delete meanwhile).
+_SHORT_WRITE = re.compile(r"unexpected pos \d+")
+_NEARLY_FULL = 64 << 20
 
 
 def _umask() -> int:
@@ -94,11 +107,87 @@ def remove_stale_temporaries(final: Path) -> None:
             os.close(fd)
 
 
+class DiskFull(MticketsError):
+    """A write of ``path`` found no space left: the one error naming it, the space left and the need.
+
+    ``needed``: the bytes the write needs, where the writer knows; else ``written``, what it had
+    written when the disk filled. ``freed``: the bytes its temporary holds, free once it is removed.
+    """
+
+    def __init__(self, path: Path, *, needed: int | None = None, written: int = 0, freed: int = 0,
+                 part: str | None = None):
+        self.path = path
+        where = _existing(path.parent)
+        free = _bytes(shutil.disk_usage(where).free + freed)
+        need = _bytes(needed) if needed is not None else f"more (it had written {_bytes(written)} when the disk filled)"
+        super().__init__(
+            f"{path}: disk full while writing it ({f'last written: {part}; ' if part else ''}{free} free on "
+            f"{_mount_point(where)}, it needs {need}); free space there or write the results elsewhere, then rerun"
+        )
+
+
+def _existing(directory: Path) -> Path:
+    while not directory.exists():
+        directory = directory.parent
+    return directory
+
+
+def _mount_point(directory: Path) -> Path:
+    directory = directory.resolve()
+    while not os.path.ismount(directory):
+        directory = directory.parent
+    return directory
+
+
+def _bytes(count: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"
+
+
+def _out_of_space(error: BaseException, directory: Path) -> bool:
+    """Whether ``error``, raised by a write into ``directory``, means the disk is full.
+
+    Each library says it its own way: errno 28 (Python, pyarrow), the text of errno 28
+    (safetensors), or a short write with no errno (torch), which counts when the file
+    system has (almost) nothing left.
+    """
+    if isinstance(error, DiskFull) or isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    text = str(error)
+    return "No space left on device" in text or (
+        _SHORT_WRITE.search(text) is not None and shutil.disk_usage(_existing(directory)).free < _NEARLY_FULL)
+
+
+def _usage(path: Path) -> tuple[int, int]:
+    """The bytes of a file, or of every file under a directory, and the disk space they take.
+
+    The space is counted rather than measured after the removal: a writer's open handle (say
+    torch's, kept alive by its exception) keeps the blocks of a removed file until it closes.
+    """
+    files = [file for file in path.rglob("*") if file.is_file() and not file.is_symlink()] if path.is_dir() \
+        else [path] if path.exists() else []
+    stats = [file.stat() for file in files]
+    return sum(s.st_size for s in stats), sum(s.st_blocks * 512 for s in stats)
+
+
+def _part_written(directory: Path, error: BaseException) -> str | None:
+    """The file of ``directory`` written last: the one an inner write names, else the newest (a write
+    that finds the disk full has no file name)."""
+    if isinstance(error, DiskFull) and error.path.is_relative_to(directory):
+        return str(error.path.relative_to(directory))
+    files = [file for file in directory.rglob("*") if file.is_file() and not file.is_symlink()]
+    return str(max(files, key=lambda file: file.stat().st_mtime_ns).relative_to(directory)) if files else None
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, size: int | None = None) -> Iterator[Path]:
     """Yield a temporary file path beside ``path``; rename it onto ``path`` on success.
 
     Write the temporary in place (the lock is on its inode); do not replace it by another file.
+    ``size``: what the file will take, if known, for the error of a full disk.
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +198,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp_path
         _publish(tmp_path, final, 0o666)
+    except Exception as error:
+        if not _out_of_space(error, final.parent):
+            raise
+        written, held = _usage(tmp_path)
+        raise DiskFull(final, needed=size, written=written, freed=held) from None
     finally:
         tmp_path.unlink(missing_ok=True)
         os.close(fd)
@@ -128,9 +222,28 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
         if final.exists():
             shutil.rmtree(final)
         _publish(tmp_path, final, 0o777)
+    except Exception as error:
+        if not _out_of_space(error, final.parent):
+            raise
+        written, held = _usage(tmp_path)
+        raise DiskFull(final, written=written, freed=held, part=_part_written(tmp_path, error)) from None
     finally:
         shutil.rmtree(tmp_path, ignore_errors=True)
         os.close(fd)
+
+
+def append_text(handle: IO[str], text: str) -> None:
+    """Append ``text`` to a log open for appending and flush it; a full disk is ``DiskFull`` naming the log."""
+    try:
+        handle.write(text)
+        handle.flush()
+    except OSError as error:
+        path = Path(handle.name)
+        if not _out_of_space(error, path.parent):
+            raise
+        with contextlib.suppress(OSError):
+            handle.close()  # it would retry the write it holds when closed later, raising again
+        raise DiskFull(path, needed=len(text.encode("utf-8"))) from None
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
@@ -142,3 +255,4 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
 def partial_path(out: str | os.PathLike) -> Path:
     """Where a resumable stage keeps its unfinished work for ``out``: ``OUT.partial``."""
     return Path(f"{out}.partial")
+

@@ -102,7 +102,7 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str | Path, metadat
     encoded = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     encoded += b" " * (-len(encoded) % 8)
     data = struct.pack("<Q", len(encoded)) + encoded + raw[8 + length :]
-    with atomic_path(path) as tmp:
+    with atomic_path(path, size=len(data)) as tmp:
         tmp.write_bytes(data)
 
 
