@@ -1,4 +1,5 @@
-"""Writers of an atomic output in another process: killed with SIGKILL mid-write, or left running."""
+"""Writers of an atomic output in another process: killed with SIGKILL mid-write, or left running; a
+process holding a lock."""
 
 from __future__ import annotations
 
@@ -32,3 +33,25 @@ def leave_temporary(out: Path, kind: str) -> Path:
     process.stdout.close()
     assert temporary.exists()
     return temporary
+
+
+LOCK_HOLDER = """
+import sys, time
+from mtickets.formats.atomic import exclusive_lock
+with exclusive_lock(sys.argv[1], "the state"):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def hold_lock(lock: Path) -> subprocess.Popen:
+    """A process holding ``lock`` (``exclusive_lock``) until it is killed."""
+    process = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(lock)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def release(process: subprocess.Popen) -> None:
+    process.kill()
+    process.wait()
+    process.stdout.close()

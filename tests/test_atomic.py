@@ -1,4 +1,5 @@
-"""Atomic outputs: complete or absent, with ordinary permissions; one error for a full disk."""
+"""Atomic outputs: complete or absent, with ordinary permissions; one error for a full disk; one
+writer of resumable state."""
 
 import errno
 import os
@@ -13,10 +14,11 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from killed_writer import leave_temporary, start_writer
+from killed_writer import hold_lock, leave_temporary, release, start_writer
 from mtickets.errors import MticketsError
 from mtickets.formats import atomic
-from mtickets.formats.atomic import DiskFull, append_text, atomic_dir, atomic_path, write_json
+from mtickets.formats.atomic import (DiskFull, append_text, atomic_dir, atomic_path, exclusive_lock, lock_path,
+                                     write_json)
 from mtickets.formats.tensors import save_safetensors
 
 
@@ -202,3 +204,44 @@ def test_a_full_disk_appending_to_a_log_names_the_log():
         with pytest.raises(DiskFull, match=r"^/dev/full: disk full while writing it \(.*, it needs 12 bytes\)"):
             append_text(handle, '{"step": 1}\n')
     # and closing it again raised nothing
+
+
+# ------------------------------------------------------------------------------------------------- one writer
+
+
+def test_a_second_holder_of_a_lock_stops_at_once_naming_the_holder(tmp_path):
+    lock = lock_path(tmp_path / "en.safetensors")
+    holder = hold_lock(lock)
+    try:
+        started = time.monotonic()
+        with pytest.raises(MticketsError) as raised:
+            with exclusive_lock(lock, "results/scores/en.safetensors"):
+                pytest.fail("a second holder ran")
+        assert time.monotonic() - started < 1
+        assert str(raised.value) == (f"results/scores/en.safetensors is being written by another process (PID "
+                                     f"{holder.pid} on {os.uname().nodename}, holding {lock}); wait for it to "
+                                     f"finish or stop it, then rerun")
+    finally:
+        release(holder)  # kill -9: the kernel lets go of the lock
+    with exclusive_lock(lock, "results/scores/en.safetensors"):
+        assert lock.read_text() == f"PID {os.getpid()} on {os.uname().nodename}\n"
+    assert not lock.exists()
+
+
+def test_a_lock_is_taken_again_after_its_holder_removed_it(tmp_path, monkeypatch):
+    """A holder removes the file as it lets go; a process that opened it just before must not lock the
+    unlinked file (a third would then lock a new file at that name and run alongside it)."""
+    lock = tmp_path / "run.lock"
+    real_flock = atomic.fcntl.flock
+    removed = []
+
+    def holder_lets_go_meanwhile(fd, operation):
+        if not removed:
+            removed.append(lock.unlink())
+        real_flock(fd, operation)
+
+    lock.touch()
+    monkeypatch.setattr(atomic.fcntl, "flock", holder_lets_go_meanwhile)
+    with exclusive_lock(lock, "the state"):
+        assert lock.exists() and lock.read_text().startswith(f"PID {os.getpid()} ")
+    assert removed == [None]

@@ -157,3 +157,32 @@ def test_a_batch_the_processes_cannot_share_is_one_error(world, tmp_path):
     assert process.returncode != 0
     assert "--batch-size 7 is the global batch and must be divisible by the 2 processes" in output
     assert not (tmp_path / "odd/final").exists()
+
+
+def test_a_second_launch_on_a_running_run_s_checkpoints_stops_and_the_first_ends_unharmed(world, two_process_run,
+                                                                                          tmp_path):
+    """Rank 0 holds the checkpoint directory's lock; every rank of a second launch stops naming it."""
+    from mtickets.pretrain import LOCK_NAME
+
+    out = tmp_path / "run"
+    first = torchrun(world, out, wait=False)
+    lock = out / "checkpoints" / LOCK_NAME
+    deadline = time.time() + 300
+    while not (lock.exists() and lock.read_text()):
+        assert first.poll() is None and time.time() < deadline, first.communicate()[0]
+        time.sleep(0.05)
+    holder = lock.read_text().strip()
+    os.killpg(first.pid, signal.SIGSTOP)  # the launcher and both ranks, for as long as the second launch takes
+    try:
+        second = torchrun(world, out, wait=False)
+        output, _ = second.communicate(timeout=300)
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+    assert second.returncode != 0
+    refusal = (f"checkpoint directory {out / 'checkpoints'} is being written by another process ({holder}, holding "
+               f"{lock}); wait for it to finish or stop it, then rerun")
+    assert output.count(refusal) == 2, output  # each rank's one line
+    output, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, output
+    assert max_difference(weights(out / "final"), weights(two_process_run)) == 0.0
+    assert (out / "final/training_log.jsonl").read_text() == (two_process_run / "training_log.jsonl").read_text()

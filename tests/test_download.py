@@ -447,3 +447,24 @@ def test_hyphenated_code_and_file_url(tmp_path):
     mirror = make_mirror(tmp_path / "mirror", lang="bat_smg")
     out = download_dump(mirror.as_uri(), "bat-smg", DATE, tmp_path / "out.xml.bz2")
     assert out.read_bytes() == PAYLOAD
+
+
+def test_a_second_download_of_one_output_stops_naming_the_holder_and_leaves_the_partial(tmp_path, caplog):
+    """Two jobs resuming one {out}.partial would write into it at once."""
+    from killed_writer import hold_lock, release
+    from mtickets.formats.atomic import lock_path
+
+    mirror = make_mirror(tmp_path / "mirror")
+    out = tmp_path / "out.xml.bz2"
+    partial_path(out).write_bytes(PAYLOAD[:1000])
+    holder = hold_lock(lock_path(out))
+    try:
+        with caplog.at_level(logging.ERROR):
+            assert cli.main(["download", "--lang", "xx", "--date", DATE, "--mirror", str(mirror),
+                             "--out", str(out)]) == 1
+    finally:
+        release(holder)
+    assert f"{out} is being written by another process (PID {holder.pid} on " in caplog.text
+    assert partial_path(out).read_bytes() == PAYLOAD[:1000] and not out.exists()
+    assert cli.main(["download", "--lang", "xx", "--date", DATE, "--mirror", str(mirror), "--out", str(out)]) == 0
+    assert out.read_bytes() == PAYLOAD and not lock_path(out).exists()

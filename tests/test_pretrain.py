@@ -8,7 +8,12 @@ import math
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -500,6 +505,38 @@ def test_a_full_disk_at_a_checkpoint_is_one_error_and_the_rerun_resumes_to_the_s
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 10
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
     assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+
+
+def test_a_second_run_on_a_running_run_s_checkpoints_stops_naming_the_lock_and_the_first_ends_unharmed(
+        corpus, tmp_path, reference):
+    """Two runs on one checkpoint directory used to both train: one truncated the log the other appended to."""
+    tickets, weights, log_text = reference
+    _, shards, model = corpus
+    checkpoints = tmp_path / "ck"
+    command = [sys.executable, "-m", "mtickets.cli", *pretrain_argv(
+        model, shards, tmp_path / "final", checkpoints, RESUME_STEPS, ["--tickets", str(tickets)])]
+    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    lock = checkpoints / pt.LOCK_NAME
+    deadline = time.monotonic() + 300
+    while not (lock.exists() and lock.read_text()):
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()[1]
+        time.sleep(0.02)
+    os.kill(first.pid, signal.SIGSTOP)  # mid-run for as long as the second one takes
+    try:
+        started = time.monotonic()
+        second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        seconds = time.monotonic() - started
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert second.returncode == 1
+    assert [line.split(": ", 1)[1] for line in second.stderr.splitlines() if " ERROR " in line] == [
+        f"checkpoint directory {checkpoints} is being written by another process (PID {first.pid} on "
+        f"{socket.gethostname()}, holding {lock}); wait for it to finish or stop it, then rerun"]
+    assert seconds < 60, seconds  # before any model or shard is read
+    assert first.communicate(timeout=600)[1] and first.returncode == 0
+    assert (tmp_path / "final/model.safetensors").read_bytes() == weights
+    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+    assert not lock.exists()
 
 
 @pytest.mark.parametrize("damage", ["truncated", "empty newer file"])

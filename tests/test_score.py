@@ -411,3 +411,23 @@ def test_a_corpus_below_min_tokens_stops_before_scoring(tmp_path):
         score_main(build_parser(required).parse_args(required))
     assert not out.exists()
     assert main(argv) == 0  # without it: a warning, and every token scored
+
+
+def test_a_second_scoring_of_one_output_stops_naming_the_holder_and_leaves_the_partial_sums(tmp_path, caplog):
+    """Two jobs resuming one {out}.partial would overwrite each other's sums."""
+    from killed_writer import hold_lock, release
+    from mtickets import cli
+    from mtickets.formats.atomic import lock_path, partial_path
+
+    out = tmp_path / "en.safetensors"
+    partial_path(out).write_bytes(b"the running job's sums")
+    holder = hold_lock(lock_path(out))
+    try:
+        with caplog.at_level(logging.ERROR, logger="mtickets"):
+            assert cli.main(["score", "--proxy", "snip", "--model", str(tmp_path / "init"), "--lang", "en",
+                             "--shards", str(tmp_path / "shards"), "--out", str(out)]) == 1
+    finally:
+        release(holder)
+    assert f"{out} is being written by another process (PID {holder.pid} on " in caplog.text
+    assert f"holding {lock_path(out)}); wait for it to finish or stop it, then rerun" in caplog.text
+    assert partial_path(out).read_bytes() == b"the running job's sums" and not out.exists()

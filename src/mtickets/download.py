@@ -42,7 +42,7 @@ from typing import BinaryIO, Callable, TypeVar
 
 from tqdm import tqdm
 
-from mtickets.formats.atomic import partial_path, write_json
+from mtickets.formats.atomic import exclusive_lock, lock_path, partial_path, write_json
 from mtickets.errors import MticketsError
 
 log = logging.getLogger(__name__)
@@ -669,5 +669,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    download_dump(args.mirror, args.lang, args.date, args.out, retries=args.retries,
-                  retry_delay=args.retry_delay)
+    # One process resumes {out}.partial at a time: two would write into it at once.
+    with exclusive_lock(lock_path(args.out), args.out):
+        download_dump(args.mirror, args.lang, args.date, args.out, retries=args.retries,
+                      retry_delay=args.retry_delay)

@@ -19,7 +19,9 @@ written atomically every ``--checkpoint-every`` steps and at the end; a restarte
 continues from the latest one that loads and, on CPU, ends with the same weights as an
 uninterrupted run. A checkpoint records a digest of the settings and of every input's
 content (model, tickets, shards): a run with any of them changed starts over instead,
-and logs why.
+and logs why. One run writes a checkpoint directory at a time: rank 0 holds its
+``pretrain.lock`` for the run's lifetime, and a second run stops at once naming the
+holder's PID.
 
 Data parallelism: under ``torchrun`` every rank joins the process group
 (``mtickets.distributed``) and the loss module is wrapped in DistributedDataParallel.
@@ -55,7 +57,7 @@ from mtickets.batches import LANGUAGE_PER, BatchLoader, StepPlan, masked_batch, 
 from mtickets.device import add_device_argument, enable_tf32, resolve_device, resolve_precision, step_boundary
 from mtickets.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.errors import MticketsError
-from mtickets.formats.atomic import append_text, atomic_dir, atomic_path, write_json
+from mtickets.formats.atomic import append_text, atomic_dir, atomic_path, exclusive_lock, write_json
 from mtickets.formats.fingerprint import directory_sha256, file_sha256
 from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
@@ -72,6 +74,7 @@ PRECISIONS = ("auto", "fp32", "bf16")
 TICKET_UPDATES = ("all", "ticket")
 LOG_NAME = "training_log.jsonl"
 EVAL_LOG_NAME = "eval_log.jsonl"
+LOCK_NAME = "pretrain.lock"  # in the checkpoint directory, held by the run writing it (rank 0)
 INTERFERENCE_DIR = "interference"  # uc-/gc-{step}.parquet parts, beside the checkpoints
 
 
@@ -826,9 +829,25 @@ def pretrain(cfg: PretrainConfig) -> dict:
     final model into ``cfg.out``. Returns the summary (on rank 0; ``{}`` on the others)."""
     ranks = launched_ranks()
     device = rank_device(resolve_device(cfg.device), ranks)
-    with process_group(device) as ranks:
+    with process_group(device) as ranks, one_writer(Path(cfg.checkpoint_dir), ranks):
         return _pretrain(cfg, ranks, device)
 
+
+@contextlib.contextmanager
+def one_writer(checkpoint_dir: Path, ranks: Ranks):
+    """Rank 0 holds the checkpoint directory's lock for the whole run; every rank stops when another
+    run holds it (two runs on one directory would remove and append each other's checkpoints and log)."""
+    with contextlib.ExitStack() as held:
+        refused = None
+        if ranks.main:
+            try:
+                held.enter_context(exclusive_lock(checkpoint_dir / LOCK_NAME, f"checkpoint directory {checkpoint_dir}"))
+            except MticketsError as error:
+                refused = str(error)
+        refused = ranks.broadcast(refused)
+        if refused is not None:
+            raise MticketsError(refused)
+        yield
 
 
 def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:

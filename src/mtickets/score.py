@@ -19,7 +19,8 @@ score per ticket key (``layer.{k}.qk``, ``layer.{k}.v``, ``layer.{k}.ffn``) plus
   rerun with the same request, the same model weights and the same shard content
   resumes from it and the result equals an uninterrupted run's (a partial of anything
   else is ignored with a warning naming what differs). It is deleted once the
-  output is written.
+  output is written. One process at a time scores an output: a second stops, naming
+  the holder of ``{out}.lock``.
 - ``random``: seeded uniform scores; the seed is mixed with the language so languages
   differ and each is reproducible.
 - ``magnitude``: input-invariant, the L2 norm of the weights a unit owns at init (qk dim
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from mtickets.errors import MticketsError
 from mtickets.progress import progress
-from mtickets.formats.atomic import partial_path
+from mtickets.formats.atomic import exclusive_lock, lock_path, partial_path
 from mtickets.formats.fingerprint import state_dict_sha256
 from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.tensors import save_safetensors
@@ -413,12 +414,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from mtickets.device import resolve_device
-
     if args.tokens <= 0 or args.batch_size <= 0 or args.checkpoint_every <= 0:
         raise MticketsError("--tokens, --batch-size and --checkpoint-every must be positive")
     if args.shards and args.min_tokens:
         check_corpus_size(open_shards(args.shards), args.lang, args.min_tokens)
+    # One process resumes and writes {out}.partial at a time (two would overwrite each other's sums).
+    with exclusive_lock(lock_path(args.out), args.out):
+        _score(args)
+
+
+def _score(args: argparse.Namespace) -> None:
+    from mtickets.device import resolve_device
+
     model = load_model(args.model)
     request = ScoreRequest(
         language=args.lang,

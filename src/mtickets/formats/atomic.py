@@ -13,6 +13,9 @@ is left alone.
 A write that finds the disk full is one error, ``DiskFull``, naming the output (and the
 file of a directory written last), the space left once its temporary is removed, and
 what the write needed; nothing of the temporary is left over.
+
+State a resumable stage keeps outside its outputs (pretraining's checkpoints, a
+download's or SNIP's ``.partial``) has one writer at a time: ``exclusive_lock``.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import logging
 import os
 import re
 import shutil
+import socket
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -256,3 +261,53 @@ def partial_path(out: str | os.PathLike) -> Path:
     """Where a resumable stage keeps its unfinished work for ``out``: ``OUT.partial``."""
     return Path(f"{out}.partial")
 
+
+def lock_path(out: str | os.PathLike) -> Path:
+    """The lock of the one process writing ``out`` and its ``.partial``: ``OUT.lock``."""
+    return Path(f"{out}.lock")
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock: str | os.PathLike, what: str) -> Iterator[None]:
+    """Hold the lock file ``lock`` while the block runs; another holder stops at once.
+
+    Resumable state outlives its run, and two runs resuming it interleave their writes
+    (two pretraining runs truncate and append one training log). The second stops with
+    one error naming ``what`` is being written and the holder's PID. The kernel drops the
+    lock when its process dies, kill -9 included, so a crash never leaves it held; the
+    file is removed on release.
+    """
+    lock = Path(lock)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(fd)
+            os.close(fd)
+            raise MticketsError(f"{what} is being written by another process ({holder}, holding {lock}); wait "
+                                f"for it to finish or stop it, then rerun") from None
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(lock)):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # locked a file its holder removed on release: lock the one at that name now
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"PID {os.getpid()} on {socket.gethostname()}\n".encode())
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _lock_holder(fd: int) -> str:
+    """Who holds a lock, as it wrote itself in: it writes just after locking, so read again once."""
+    for wait in (0.0, 0.2):
+        time.sleep(wait)
+        holder = os.pread(fd, 256, 0).decode("utf-8", "replace").strip()
+        if holder:
+            return holder
+    return "PID unknown"
