@@ -165,24 +165,29 @@ def test_a_second_launch_on_a_running_run_s_checkpoints_stops_and_the_first_ends
     from mtickets.pretrain import LOCK_NAME
 
     out = tmp_path / "run"
-    first = torchrun(world, out, wait=False)
     lock = out / "checkpoints" / LOCK_NAME
-    deadline = time.time() + 300
-    while not (lock.exists() and lock.read_text()):
-        assert first.poll() is None and time.time() < deadline, first.communicate()[0]
-        time.sleep(0.05)
-    holder = lock.read_text().strip()
-    os.killpg(first.pid, signal.SIGSTOP)  # the launcher and both ranks, for as long as the second launch takes
+    first = torchrun(world, out, wait=False)
     try:
-        second = torchrun(world, out, wait=False)
-        output, _ = second.communicate(timeout=300)
+        deadline = time.time() + 300
+        while not (lock.exists() and lock.read_text()):
+            assert first.poll() is None and time.time() < deadline, first.communicate()[0]
+            time.sleep(0.05)
+        holder = lock.read_text().strip()
+        os.killpg(first.pid, signal.SIGSTOP)  # the launcher and both ranks, for as long as the second launch takes
+        try:
+            second = torchrun(world, out, wait=False)
+            output, _ = second.communicate(timeout=300)
+        finally:
+            os.killpg(first.pid, signal.SIGCONT)
+        assert second.returncode != 0
+        refusal = (f"checkpoint directory {out / 'checkpoints'} is being written by another process ({holder}, "
+                   f"holding {lock}); wait for it to finish or stop it, then rerun")
+        assert output.count(refusal) == 2, output  # each rank's one line
+        output, _ = first.communicate(timeout=600)
+        assert first.returncode == 0, output
     finally:
-        os.killpg(first.pid, signal.SIGCONT)
-    assert second.returncode != 0
-    refusal = (f"checkpoint directory {out / 'checkpoints'} is being written by another process ({holder}, holding "
-               f"{lock}); wait for it to finish or stop it, then rerun")
-    assert output.count(refusal) == 2, output  # each rank's one line
-    output, _ = first.communicate(timeout=600)
-    assert first.returncode == 0, output
+        if first.poll() is None:  # a failed assertion leaves no run behind
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
     assert max_difference(weights(out / "final"), weights(two_process_run)) == 0.0
     assert (out / "final/training_log.jsonl").read_text() == (two_process_run / "training_log.jsonl").read_text()

@@ -515,25 +515,30 @@ def test_a_second_run_on_a_running_run_s_checkpoints_stops_naming_the_lock_and_t
     checkpoints = tmp_path / "ck"
     command = [sys.executable, "-m", "mtickets.cli", *pretrain_argv(
         model, shards, tmp_path / "final", checkpoints, RESUME_STEPS, ["--tickets", str(tickets)])]
-    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     lock = checkpoints / pt.LOCK_NAME
-    deadline = time.monotonic() + 300
-    while not (lock.exists() and lock.read_text()):
-        assert first.poll() is None and time.monotonic() < deadline, first.communicate()[1]
-        time.sleep(0.02)
-    os.kill(first.pid, signal.SIGSTOP)  # mid-run for as long as the second one takes
+    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
-        started = time.monotonic()
-        second = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        seconds = time.monotonic() - started
+        deadline = time.monotonic() + 300
+        while not (lock.exists() and lock.read_text()):
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()[1]
+            time.sleep(0.02)
+        os.kill(first.pid, signal.SIGSTOP)  # mid-run for as long as the second one takes
+        try:
+            started = time.monotonic()
+            second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            seconds = time.monotonic() - started
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
+        assert second.returncode == 1
+        assert [line.split(": ", 1)[1] for line in second.stderr.splitlines() if " ERROR " in line] == [
+            f"checkpoint directory {checkpoints} is being written by another process (PID {first.pid} on "
+            f"{socket.gethostname()}, holding {lock}); wait for it to finish or stop it, then rerun"]
+        assert seconds < 60, seconds  # before any model or shard is read
+        _, errors = first.communicate(timeout=600)
+        assert first.returncode == 0, errors
     finally:
-        os.kill(first.pid, signal.SIGCONT)
-    assert second.returncode == 1
-    assert [line.split(": ", 1)[1] for line in second.stderr.splitlines() if " ERROR " in line] == [
-        f"checkpoint directory {checkpoints} is being written by another process (PID {first.pid} on "
-        f"{socket.gethostname()}, holding {lock}); wait for it to finish or stop it, then rerun"]
-    assert seconds < 60, seconds  # before any model or shard is read
-    assert first.communicate(timeout=600)[1] and first.returncode == 0
+        first.kill()  # a failed assertion leaves no run behind
+        first.wait()
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
     assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
     assert not lock.exists()
