@@ -16,6 +16,7 @@ from mtickets.formats.xtreme import FORMAT_LABELS, FORMAT_READERS, HELP_LABELS, 
 from mtickets.help_task import Example
 from mtickets.tables import FORMATS
 from mtickets.task_data import stage_task_data
+from test_help_mirror import write_help
 
 HEAD = """<!DOCTYPE html><html lang="de"><head><title>{title}</title></head><body>
 <header><p>Navigation <span class="emph">Menü</span></p></header>
@@ -47,13 +48,6 @@ MARKUP = HEAD.format(title="Markup") + """<h1><a name="bm_1"></a>Zellen &amp; Ra
 
 def tagged(example: Example) -> list[str]:
     return [f"{token}/{tag}" for token, tag in zip(example.tokens, example.tags)]
-
-
-def write_help(root: Path, lang: str, pages: dict[str, str]) -> None:
-    for relative, html in pages.items():
-        path = root / help_mirror.help_directory(lang) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
 
 
 def test_markup_becomes_iob2_entities(tmp_path):

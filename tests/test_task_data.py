@@ -27,6 +27,14 @@ def write_splits(root, extension, text, bad_test=None):
     return str(root / "{lang}" / f"{{split}}.{extension}")
 
 
+
+def cli_error(caplog, argv: list[str]) -> str:
+    """Run `mtickets` expecting exit 1 with exactly one one-line error; return it."""
+    assert cli.main(argv) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "\n" not in errors[0]
+    return errors[0]
+
 def test_stage_copies_checked_splits(tmp_path):
     source = write_splits(tmp_path / "panx", "tsv", PANX)
     out = tmp_path / "out"
@@ -54,11 +62,8 @@ def test_unknown_upos_tag_stops_the_cli_naming_source_and_line(tmp_path, caplog)
     bad = CONLLU.replace("now\tADV", "now\tNOUNX")
     source = write_splits(tmp_path / "udpos", "conllu", CONLLU, bad_test=bad)
     out = tmp_path / "out"
-    code = cli.main(["task-data", "--task", "pos", "--lang", "en", "--format", "conllu",
-                     "--source", source, "--out-dir", str(out)])
-    assert code == 1
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1 and "\n" not in errors[0]
+    errors = [cli_error(caplog, ["task-data", "--task", "pos", "--lang", "en", "--format", "conllu",
+                     "--source", source, "--out-dir", str(out)])]
     assert f"{tmp_path / 'udpos' / 'en' / 'test.conllu'}, line 6:" in errors[0]
     assert "'NOUNX'" in errors[0] and ", ".join(UPOS_LABELS) in errors[0]
     assert not out.exists() or not any(out.iterdir())
@@ -139,11 +144,8 @@ def test_a_language_below_min_sentences_is_staged_for_the_table_to_drop(tmp_path
 def test_missing_panx_language_names_the_zip_member_and_its_origin(tmp_path, caplog):
     zip_path = amazon_photos(tmp_path / "AmazonPhotos.zip", {"de": panx_language(), "en": panx_language()})
     out = tmp_path / "out"
-    code = cli.main(["task-data", "--task", "ner", "--lang", "xx", "--format", "panx",
-                     "--source", str(zip_path), "--out-dir", str(out)])
-    assert code == 1
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1 and "\n" not in errors[0]
+    errors = [cli_error(caplog, ["task-data", "--task", "ner", "--lang", "xx", "--format", "panx",
+                     "--source", str(zip_path), "--out-dir", str(out)])]
     message = errors[0]
     assert f"{zip_path}: no member panx_dataset/xx.tar.gz" in message
     assert "de, en" in message and "AmazonPhotos.zip is XTREME's PAN-X download" in message
@@ -244,11 +246,8 @@ def test_ud_release_train_parts_are_all_train(tmp_path):
 def test_ud_release_without_a_split_for_the_language_names_the_member_pattern(tmp_path, caplog):
     archive = ud_release(tmp_path / "ud-treebanks-v2.5.tgz")
     out = tmp_path / "out"
-    code = cli.main(["task-data", "--task", "pos", "--lang", "th", "--format", "conllu",
-                     "--source", str(archive), "--out-dir", str(out)])
-    assert code == 1
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1 and "\n" not in errors[0]
+    errors = [cli_error(caplog, ["task-data", "--task", "pos", "--lang", "th", "--format", "conllu",
+                     "--source", str(archive), "--out-dir", str(out)])]
     assert (f"{archive}: no train file for 'th': none of its treebanks (UD_Thai-PUD) has "
             "ud-treebanks-v2.5/UD_*/th_*-ud-train.conllu") in errors[0]
     assert "ud-treebanks-v2.5.tgz (http://hdl.handle.net/11234/1-3105)" in errors[0]
@@ -467,11 +466,8 @@ def test_a_truncated_panx_language_archive_is_one_error_naming_it(tmp_path, capl
         Path(named).write_bytes(truncated)
         source = str(tmp_path / "panx_dataset" / ("" if layout == "directory" else "{lang}.tar.gz"))
     out = tmp_path / "out"
-    code = cli.main(["task-data", "--task", "ner", "--lang", "en", "--format", "panx",
-                     "--source", source, "--out-dir", str(out)])
-    assert code == 1
-    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1 and "\n" not in errors[0]
+    errors = [cli_error(caplog, ["task-data", "--task", "ner", "--lang", "en", "--format", "panx",
+                     "--source", source, "--out-dir", str(out)])]
     assert errors[0].startswith(f"{named}: the archive is damaged (Compressed file ended before")
     assert "AmazonPhotos.zip is XTREME's PAN-X download" in errors[0]
     assert not out.exists() or not any(out.iterdir())
