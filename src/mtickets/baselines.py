@@ -56,11 +56,15 @@ def predictable(vocab_size: int, shards: ShardDirectory) -> np.ndarray:
     return keep
 
 
+def unigram(counts: np.ndarray, keep: np.ndarray, alpha: float) -> np.ndarray:
+    """Add-``alpha`` smoothed probabilities of ``counts`` over the wordpieces in ``keep``."""
+    smoothed = np.where(keep, counts + alpha, 0.0)
+    return smoothed / smoothed.sum()
+
+
 def cross_entropy(counts: np.ndarray, keep: np.ndarray, heldout: np.ndarray, alpha: float) -> float:
     """Mean −log p(token) of ``heldout`` under add-``alpha`` smoothed ``counts`` over ``keep``."""
-    smoothed = np.where(keep, counts + alpha, 0.0)
-    log_probability = np.log(smoothed[heldout]) - math.log(smoothed.sum())
-    return float(-log_probability.mean())
+    return float(-np.log(unigram(counts, keep, alpha)[heldout]).mean())
 
 
 def copy_cross_entropy(counts: np.ndarray, keep: np.ndarray, heldout: np.ndarray, alpha: float,
@@ -68,8 +72,7 @@ def copy_cross_entropy(counts: np.ndarray, keep: np.ndarray, heldout: np.ndarray
     """The copying unigram's expected loss and its best λ (see the module docstring)."""
     from scipy.optimize import minimize_scalar
 
-    smoothed = np.where(keep, counts + alpha, 0.0)
-    probability = smoothed[heldout] / smoothed.sum()
+    probability = unigram(counts, keep, alpha)[heldout]
 
     def expected(copy: float) -> float:
         hidden = -np.log((1 - copy) * probability).mean()
