@@ -41,7 +41,8 @@ def documented_snakemake_commands() -> list[tuple[str, str]]:
     commands = []
     files = ["README.md", "profiles/slurm/config.yaml", *sorted(str(path.relative_to(ROOT)) for path in
                                                                  [*(ROOT / "config").glob("*.yaml"),
-                                                                  *(ROOT / "docs").glob("*.md")])]
+                                                                  *(ROOT / "config").glob("*.md"),
+                                                                  *(ROOT / "docs").rglob("*.md")])]
     for name in files:
         text = (ROOT / name).read_text(encoding="utf-8")
         lines = re.findall(r"^(?:    |#   )(.*snakemake .*)$", text, flags=re.MULTILINE)
