@@ -199,13 +199,11 @@ def test_the_site_builds_in_strict_mode(tmp_path):
 def test_the_replication_pages_outcome_quotes_its_run_record():
     """As the README's (tests/test_readme.py): every figure of docs/replication.md's outcome
     is on the run record it links, so the two cannot drift apart."""
+    from test_readme import figures_not_on
+
     outcome = (DOCS / "replication.md").read_text(encoding="utf-8").split("**Outcome**", 1)[1]
     record = re.search(r"\]\((runs/replication-\d{4}-\d{2}-\d{2}\.md)\)", outcome).group(1)
-    page = (DOCS / record).read_text(encoding="utf-8").replace("−", "-")
-    figures = [m.group(1) for m in re.finditer(r"([+−-]?\d+\.\d+)(?! ?min)(?!\d)", outcome)]
-    assert figures
-    for figure in figures:
-        assert figure.replace("−", "-").lstrip("+") in page, f"docs/replication.md's {figure} is not on {record}"
+    assert figures_not_on(outcome, DOCS / record) == [], f"docs/replication.md figures not on {record}"
 
 
 def named_modules(text: str) -> set[str]:

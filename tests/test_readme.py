@@ -77,14 +77,18 @@ def test_documented_snakemake_commands_parse_as_meant():
         assert not args.report or str(args.report).startswith("results/"), f"{name}: {command!r}"
 
 
+def figures_not_on(outcome: str, page: Path) -> list[str]:
+    """The figures (decimals; run times excepted) of ``outcome`` that ``page`` does not give."""
+    text = page.read_text(encoding="utf-8").replace("−", "-")
+    figures = [m.group(1) for m in re.finditer(r"([+−-]?\d+\.\d+)(?! ?min)(?!\d)", outcome)]
+    assert figures, "no figures in the outcome"
+    return [figure for figure in figures if figure.replace("−", "-").lstrip("+") not in text]
+
+
 def test_the_replication_outcome_quotes_the_committed_page():
     """Every figure the README gives of the replication's outcome is on the page the run wrote
     (kept in docs/runs/), so the summary cannot drift from it; run times are the README's own."""
     section = README.split("## Replication:", 1)[1].split("\n## ", 1)[0]
     outcome = section.split("**Outcome**", 1)[1]
     page_name = re.search(r"docs/runs/replication-\d{4}-\d{2}-\d{2}\.md", outcome).group(0)
-    page = (ROOT / page_name).read_text(encoding="utf-8").replace("−", "-")
-    figures = [m.group(1) for m in re.finditer(r"([+−-]?\d+\.\d+)(?! ?min)(?!\d)", outcome)]
-    assert figures
-    for figure in figures:
-        assert figure.replace("−", "-").lstrip("+") in page, f"README's {figure} is not on {page_name}"
+    assert figures_not_on(outcome, ROOT / page_name) == [], f"README figures not on {page_name}"
