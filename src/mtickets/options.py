@@ -24,7 +24,7 @@ from mtickets.errors import MticketsError
 _SCALARS = (bool, int, float, str, Path)
 
 
-def option(default=dataclasses.MISSING, *, help: str, choices: Iterable | None = None):  # noqa: A002 (argparse's name)
+def option(default=dataclasses.MISSING, *, help: str, choices: Iterable | None = None):
     """A dataclass field that is also a command-line flag; no default makes the flag required."""
     metadata = {"help": help, "choices": tuple(choices) if choices is not None else None}
     if isinstance(default, list):  # a fresh list per instance
