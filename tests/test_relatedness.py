@@ -12,7 +12,7 @@ import torch
 
 from mtickets.cli import main
 from mtickets.errors import MticketsError
-from mtickets.relatedness import jaccard_distances, mantel
+from mtickets.relatedness import jaccard_distances, mantel, overlap_figure, ticket_matrix
 from mtickets.typology import classify
 
 
@@ -120,3 +120,19 @@ def test_relatedness_stage_finds_related_tickets_alike(tmp_path):
     assert set(result["tests"]) == {"family", "genus", "genealogy", "script", "genealogy | script"}
     for figure in ("overlap.png", "keep_ratio.png"):
         assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_overlap_colours_span_the_language_pairs_not_the_diagonal():
+    # Three languages' one-layer tickets that differ in their FFN units only.
+    rows = {"de": [1] * 5 + [0] * 5, "nl": [1] * 3 + [0] * 2 + [1] * 2 + [0] * 3, "fi": [0] * 5 + [1] * 5}
+    languages = list(rows)
+    masks = {"layer.0.ffn": torch.tensor([rows[lang] for lang in languages], dtype=torch.uint8),
+             "layer.0.qk": torch.ones(3, 4, dtype=torch.uint8), "layer.0.v": torch.ones(3, 4, dtype=torch.uint8)}
+    typology = {lang: {"family": family, "genus": family} for lang, family in
+                (("de", "Indo-European"), ("nl", "Indo-European"), ("fi", "Uralic"))}
+    figure = overlap_figure(masks, languages, typology, "tickets")
+    (image,) = figure.axes[0].get_images()
+    similarity = 1.0 - jaccard_distances(ticket_matrix(masks, languages))
+    pairs = similarity[~np.eye(3, dtype=bool)]
+    assert (image.norm.vmin, image.norm.vmax) == pytest.approx((pairs.min(), pairs.max()))
+    assert pairs.max() < 1.0 and np.ma.getmaskarray(image.get_array()).diagonal().all()

@@ -149,7 +149,11 @@ def overlap_figure(masks: dict, languages: list[str], typology: dict, title: str
     similarity = 1.0 - jaccard_distances(ticket_matrix(masks, languages))[np.ix_(order, order)]
     size = max(4.0, 0.28 * len(names) + 2.5)
     figure, axes = plt.subplots(figsize=(size + 1.5, size))
-    image = axes.imshow(similarity, cmap="viridis")
+    # Colours span the pairs only: the diagonal's 1.0 would squeeze the pairs (0.5-0.7) into one shade.
+    pairs = np.ma.masked_where(np.eye(len(names), dtype=bool), similarity)
+    colours_map = plt.get_cmap("viridis").with_extremes(bad="lightgrey")
+    limits = (float(pairs.min()), float(pairs.max())) if pairs.count() else (None, None)
+    image = axes.imshow(pairs, cmap=colours_map, vmin=limits[0], vmax=limits[1])
     axes.set_xticks(range(len(names)), names, rotation=90, fontsize=8 if len(names) < 40 else 5)
     axes.set_yticks(range(len(names)), names, fontsize=8 if len(names) < 40 else 5)
     families = [typology[name]["family"] for name in names]
@@ -160,7 +164,7 @@ def overlap_figure(masks: dict, languages: list[str], typology: dict, title: str
         if families[k] != families[k - 1]:
             axes.axhline(k - 0.5, color="white", linewidth=0.8)
             axes.axvline(k - 0.5, color="white", linewidth=0.8)
-    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="ticket overlap (Jaccard similarity)")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="ticket overlap (Jaccard similarity; diagonal grey)")
     handles = [plt.Line2D([], [], marker="s", linestyle="", color=c, label=f) for f, c in colours.items()]
     axes.legend(handles=handles, title="family (label colour)", loc="upper left", bbox_to_anchor=(1.35, 1.0),
                 fontsize=8, title_fontsize=8, frameon=False)

@@ -1,0 +1,122 @@
+"""One source per option: a stage's options are one dataclass, and its command line is made from it.
+
+A field carries its type, its default (none: a required flag) and its help
+(``option(...)``); ``add_options`` turns the fields into ``--kebab-case`` flags,
+``from_arguments`` turns parsed flags back into the dataclass, and ``command_line``
+turns a mapping of values (a config section) into the flags a rule passes. The names
+are the config's: ``pretrain.batch_size`` is ``PretrainOptions.batch_size`` is
+``--batch-size``, so a new option is written in the schema, the dataclass and the code
+that uses it, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shlex
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from mtickets.errors import MticketsError
+
+_SCALARS = (bool, int, float, str, Path)
+
+
+def option(default=dataclasses.MISSING, *, help: str, choices: Iterable | None = None):
+    """A dataclass field that is also a command-line flag; no default makes the flag required."""
+    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None}
+    if isinstance(default, list):  # a fresh list per instance
+        return dataclasses.field(default_factory=default.copy, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _field_type(options_class: type, field: dataclasses.Field) -> tuple[type, bool, bool]:
+    """``(scalar type, is a list, may be None)`` of a field's annotation."""
+    hint = typing.get_type_hints(options_class)[field.name]
+    optional = False
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        members = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        optional = len(members) < len(typing.get_args(hint))
+        if len(members) != 1:
+            raise TypeError(f"{options_class.__name__}.{field.name}: one type or None, not {hint}")
+        hint = members[0]
+    if typing.get_origin(hint) is list:
+        (element,) = typing.get_args(hint)
+        if element not in _SCALARS:
+            raise TypeError(f"{options_class.__name__}.{field.name}: a list of {element} is not a flag")
+        return element, True, optional
+    if hint not in _SCALARS:
+        raise TypeError(f"{options_class.__name__}.{field.name}: {hint} is not a flag")
+    return hint, False, optional
+
+
+def _default(field: dataclasses.Field):
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return field.default
+
+
+def defaults(options_class: type) -> dict:
+    """Every field with a default, by name: what the schema's defaults must equal."""
+    return {f.name: _default(f) for f in dataclasses.fields(options_class) if _default(f) is not dataclasses.MISSING}
+
+
+def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, options_class: type) -> None:
+    """One flag per field, in field order."""
+    for field in dataclasses.fields(options_class):
+        kind, is_list, _ = _field_type(options_class, field)
+        default = _default(field)
+        arguments: dict = {"dest": field.name, "help": field.metadata["help"]}
+        if default is dataclasses.MISSING:
+            arguments["required"] = True
+        else:
+            arguments["default"] = default
+            if default not in (None, [], False):
+                arguments["help"] += f" (default: {' '.join(map(str, default)) if is_list else default})"
+        if kind is bool:
+            arguments["action"] = argparse.BooleanOptionalAction
+        else:
+            arguments["type"] = kind
+            if is_list:
+                arguments["nargs"] = "+" if arguments.get("required") else "*"
+        if field.metadata["choices"] is not None:
+            arguments["choices"] = field.metadata["choices"]
+        parser.add_argument(flag(field.name), **arguments)
+
+
+def from_arguments(options_class: type, args: argparse.Namespace, **overrides):
+    """The dataclass from parsed flags (``overrides`` replace fields the stage derives itself)."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(options_class)}
+    return options_class(**{**values, **overrides})
+
+
+def command_line(options_class: type, values: Mapping, where: str) -> str:
+    """The flags for ``values`` (field name → value, e.g. a config section), shell-quoted.
+
+    ``None`` leaves a flag out (the stage's default); a name that is no field is an error
+    naming ``where`` (the config section), so a typo cannot vanish on its way to the stage.
+    """
+    known = {f.name: f for f in dataclasses.fields(options_class)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise MticketsError(f"{where}: {', '.join(unknown)} "
+                            f"{'is not an option' if len(unknown) == 1 else 'are not options'} of "
+                            f"{options_class.__name__} (its options: {', '.join(known)})")
+    words: list[str] = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        kind, is_list, _ = _field_type(options_class, known[name])
+        if kind is bool:
+            words.append(flag(name) if value else "--no-" + flag(name)[2:])
+        elif is_list:
+            words += [flag(name), *map(str, value)] if value else []
+        else:
+            words += [flag(name), str(value)]
+    return shlex.join(words)
