@@ -1,4 +1,4 @@
-"""uc and gc (mtickets.interference) against brute force: saved updates, separately computed gradients."""
+"""uc and gc (mtickets.training.interference) against brute force: saved updates, separately computed gradients."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from mtickets import pretrain as pt
-from mtickets.interference import InterferenceSettings, layer_of
+from mtickets.training import pretrain as pt
+from mtickets.training.interference import InterferenceSettings, layer_of
 from test_pretrain import tiny_model, write_shards, write_tickets
 
 STEPS = 12

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
-from mtickets import pretrain as pt
+from mtickets.training import pretrain as pt
 from mtickets.errors import MticketsError
 from mtickets.formats.shards import open_shards
 
@@ -146,7 +146,7 @@ def dense_labels(batch: dict) -> torch.Tensor:
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 16, 17, 100, 1000, 4097])
 def test_the_computed_permutation_is_a_bijection_for_every_key(size):
-    from mtickets.batches import permuted
+    from mtickets.training.batches import permuted
 
     for key in (0, 1, 2**63 + 5):
         values = permuted(np.arange(size), size, np.full(size, key, dtype=np.uint64))
@@ -156,7 +156,7 @@ def test_the_computed_permutation_is_a_bijection_for_every_key(size):
 
 
 def test_a_stream_visits_every_example_once_per_epoch(tmp_path):
-    from mtickets.batches import StepPlan, stream_indices
+    from mtickets.training.batches import StepPlan, stream_indices
 
     data = open_shards(write_shards(tmp_path, "en", 32, examples=10, tokens=100))
     seen = stream_indices(data, 0, 20, seed=1, stream=7).tolist()  # two epochs
@@ -172,7 +172,7 @@ def test_a_stream_visits_every_example_once_per_epoch(tmp_path):
 
 
 def test_batches_have_fixed_shapes_and_capped_predictions(tmp_path):
-    from mtickets.batches import masked_batch
+    from mtickets.training.batches import masked_batch
 
     data = open_shards(write_shards(tmp_path, "en", 64, examples=16, tokens=100))
     batch = masked_batch(data, list(range(16)), mlm_probability=0.5, max_predictions=4,
@@ -197,7 +197,7 @@ def test_batches_have_fixed_shapes_and_capped_predictions(tmp_path):
 
 
 def test_the_loader_thread_yields_the_batches_of_the_plan_in_order_and_hands_over_its_errors(tmp_path):
-    from mtickets.batches import BatchLoader, StepPlan
+    from mtickets.training.batches import BatchLoader, StepPlan
 
     datasets = {("en", 32): open_shards(write_shards(tmp_path, "en", 32, examples=24, tokens=100))}
     plan = StepPlan(["en"], np.zeros((10, 1), dtype=np.int64), np.full(10, 32), batch_size=8)
@@ -364,7 +364,7 @@ def _namespace(argv):
 
 
 def test_gathered_losses_equal_full_forward(corpus):
-    from mtickets.batches import masked_batch
+    from mtickets.training.batches import masked_batch
     from mtickets.modeling import TicketBertForPreTraining
 
     _, shards, model_dir = corpus
@@ -451,7 +451,7 @@ def test_a_changed_input_never_resumes(corpus, tmp_path, reference, caplog, chan
         pq.write_table(pa.Table.from_pydict(table, schema=pq.read_schema(copies[0] / "part-00000.parquet")),
                        copies[0] / "part-00000.parquet")
         shards = copies
-    caplog.set_level("WARNING", logger="mtickets.pretrain")
+    caplog.set_level("WARNING", logger="mtickets.training.pretrain")
     summary = pt.pretrain(resume_config(model, shards, tmp_path, tickets, "final"))
     assert summary["resumed_from_step"] == 0
     message = {"tickets": "tickets", "model": "model", "shard content": "shards en/seq32"}[change]
@@ -467,7 +467,7 @@ def test_a_changed_input_never_resumes(corpus, tmp_path, reference, caplog, chan
 def test_unchanged_inputs_resume_to_the_uninterrupted_result(corpus, tmp_path, reference, caplog):
     tickets, weights, log_text = reference
     interrupted_at_20(corpus, tmp_path, tickets)
-    caplog.set_level("INFO", logger="mtickets.pretrain")
+    caplog.set_level("INFO", logger="mtickets.training.pretrain")
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 20
     assert "resuming from" in caplog.text and "starting over" not in caplog.text
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
@@ -556,7 +556,7 @@ def test_a_corrupt_latest_checkpoint_falls_back_to_the_one_before(corpus, tmp_pa
         bad = pt.checkpoint_path(ck, 25)
         bad.write_bytes(b"")
         resumed_from = 20
-    caplog.set_level("INFO", logger="mtickets.pretrain")
+    caplog.set_level("INFO", logger="mtickets.training.pretrain")
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == resumed_from
     assert re.search(rf"skipping checkpoint .*{bad.name}: it cannot be loaded \(\w+", caplog.text), caplog.text
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
@@ -580,7 +580,7 @@ def test_a_torn_last_log_row_is_ignored_with_a_warning(corpus, tmp_path, referen
     ck = interrupted_at_20(corpus, tmp_path, tickets)
     with open(ck / pt.LOG_NAME, "a", encoding="utf-8") as handle:
         handle.write('{"step": 21, "language": "en", "seq_le')  # a full disk cut the row
-    caplog.set_level("WARNING", logger="mtickets.pretrain")
+    caplog.set_level("WARNING", logger="mtickets.training.pretrain")
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 20
     assert "ignoring its torn last line 21" in caplog.text
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
@@ -627,9 +627,9 @@ def test_fewer_examples_than_a_batch_stops_before_the_first_step(corpus, tmp_pat
 
 
 def test_ticket_update_leaves_every_out_of_ticket_weight_bit_identical(corpus):
-    from mtickets.batches import masked_batch
+    from mtickets.training.batches import masked_batch
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.ticket_update import confined_to, owned_slices
+    from mtickets.training.ticket_update import confined_to, owned_slices
 
     root, shards, model_dir = corpus
     model = TicketBertForPreTraining.from_pretrained(str(model_dir))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mtickets import tables
+from mtickets.evaluation import tables
 from mtickets.errors import MticketsError
 
 
@@ -207,7 +207,7 @@ def test_the_rules_dense_is_the_base_architecture():
 
     from mtickets.configuration import variant_model_config
 
-    rule = (Path(__file__).resolve().parents[1] / "rules/analysis.smk").read_text()
+    rule = (Path(__file__).resolve().parents[1] / "rules/evaluation.smk").read_text()
     assert "dense=next(" in rule
     config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config/paper.yaml").read_text())
     variants = {"mbert_scaled": config["variants"]["mbert_scaled"], **config["variants"]}

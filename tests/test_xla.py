@@ -15,7 +15,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from mtickets import pretrain as pt
+from mtickets.training import pretrain as pt
 from test_pretrain import write_shards
 
 XLA_PYTHON = os.environ.get("MTICKETS_XLA_PYTHON")
@@ -35,7 +35,7 @@ def test_xla_training_equals_cpu_training_and_resumes_exactly(tmp_path):
     settings = (f"model=Path({str(tmp_path / 'init')!r}), shards=[Path(p) for p in {[str(s) for s in shards]!r}], "
                 "steps=6, batch_size=8, learning_rate=1e-3, seq_schedule='32:1.0', max_predictions='6', "
                 "checkpoint_every=3, precision='fp32', device='xla'")
-    script = (f"from pathlib import Path\nfrom mtickets.pretrain import PretrainConfig, pretrain\n"
+    script = (f"from pathlib import Path\nfrom mtickets.training.pretrain import PretrainConfig, pretrain\n"
               f"kw = dict({settings})\n"
               f"pretrain(PretrainConfig(**kw, out=Path({str(tmp_path / 'xla')!r}), checkpoint_dir=Path("
               f"{str(tmp_path / 'ck-xla')!r}), stop_after=4))\n"

@@ -103,3 +103,54 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 " --tokenizer {input.tokenizer} --lang {params.source}"
                 " --train {input.train} --dev {input.dev} {params.test_sets}"
                 " {params.options} --out {params.out} 2> {log}"
+
+
+rule tables:
+    input:
+        unpack(table_inputs),
+    output:
+        csv=report(
+            "results/{task}_table.csv",
+            caption="../workflow/report/table.rst",
+            category="Results (§4)",
+        ),
+        md=report(
+            "results/{task}_table.md",
+            caption="../workflow/report/table.rst",
+            category="Results (§4)",
+        ),
+    log:
+        "logs/tables/{task}.log",
+    conda:
+        "../envs/mtickets.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        variants=EVALUATED,
+        languages=lambda wildcards: TASKS[wildcards.task]["languages"],
+        format=lambda wildcards: TASKS[wildcards.task]["format"],
+        min_sentences=lambda wildcards: TASKS[wildcards.task]["min_sentences"],
+        # The dense η0 baseline: the first evaluated variant without a ticket whose
+        # layers, hidden and FFN sizes are the base model's (not mbert_scaled).
+        dense=next(
+            (
+                name
+                for name in EVALUATED
+                if "ticket" not in VARIANTS[name]
+                and all(
+                    variant_model_config(name)[key] == config["model"][key]
+                    for key in (
+                        "num_hidden_layers",
+                        "hidden_size",
+                        "intermediate_size",
+                    )
+                )
+            ),
+            None,
+        ),
+        seq_length=SEQ_LENGTHS[0],
+        seed=ANALYSIS["seed"],
+    script:
+        "../workflow/scripts/tables.py"

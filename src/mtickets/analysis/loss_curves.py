@@ -38,7 +38,7 @@ def smoothed(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def training_figure(runs: dict[str, Path], window: int):
-    from mtickets.plotting import plt
+    from mtickets.analysis.plotting import plt
 
     figure, (train, heldout) = plt.subplots(1, 2, figsize=(11, 3.8))
     for variant, directory in runs.items():
@@ -75,7 +75,7 @@ def training_figure(runs: dict[str, Path], window: int):
 
 
 def per_language_figure(runs: dict[str, Path]):
-    from mtickets.plotting import legend_right, plt
+    from mtickets.analysis.plotting import legend_right, plt
 
     evaluated = {variant: first_length(read_rows(directory / "eval_log.jsonl")) for variant, directory in runs.items()}
     evaluated = {variant: rows for variant, rows in evaluated.items() if rows}
@@ -107,7 +107,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from mtickets.plotting import plt, save_png
+    from mtickets.analysis.plotting import plt, save_png
 
     runs = {}
     for item in args.runs:

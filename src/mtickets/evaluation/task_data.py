@@ -5,7 +5,7 @@ with {lang} and {split} (PAN-X `lang:token<TAB>TAG` files or UD CoNLL-U), XTREME
 `AmazonPhotos.zip` (or its `panx_dataset/{lang}.tar.gz`), the UD v2.5 release
 `ud-treebanks-v2.5.tgz` (XTREME's treebanks of the language, concatenated per split),
 google/xtreme's parquet files, or for help_ui the files of `mtickets help-task`
-(`TASK/{lang}/{split}.tsv`); `mtickets.formats.xtreme_sources` tells them apart by the
+(`TASK/{lang}/{split}.tsv`); `mtickets.evaluation.xtreme_sources` tells them apart by the
 path and documents each layout. A missing archive member is named with where the data
 comes from, before anything is read. Every line is checked while it is written to a
 temporary file, and the three splits appear only when all are good: a malformed line or
@@ -28,7 +28,7 @@ from typing import TextIO
 from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
 from mtickets.formats.xtreme import FORMAT_LABELS, numbered_lines, parse_conllu_line, parse_panx_line, tagged_sentences
-from mtickets.formats.xtreme_sources import SPLITS, Member, open_source
+from mtickets.evaluation.xtreme_sources import SPLITS, Member, open_source
 
 log = logging.getLogger(__name__)
 

@@ -141,7 +141,7 @@ def relatedness(masks: dict, languages: list[str], typology: dict, permutations:
 
 
 def overlap_figure(masks: dict, languages: list[str], typology: dict, title: str):
-    from mtickets.plotting import family_colours, plt
+    from mtickets.analysis.plotting import family_colours, plt
 
     order = sorted(range(len(languages)), key=lambda k: (typology[languages[k]]["family"],
                                                           typology[languages[k]]["genus"], languages[k]))
@@ -169,7 +169,7 @@ def overlap_figure(masks: dict, languages: list[str], typology: dict, title: str
 
 
 def keep_ratio_figure(masks: dict, languages: list[str], title: str):
-    from mtickets.plotting import plt
+    from mtickets.analysis.plotting import plt
 
     layers = sorted({int(key.split(".")[1]) for key in masks})
     figure, axes = plt.subplots(figsize=(max(5.0, 0.45 * len(layers) + 3), 3.6))
@@ -199,7 +199,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> None:
     from mtickets.formats.tensors import load_ticket_bank
-    from mtickets.plotting import save_png
+    from mtickets.analysis.plotting import save_png
 
     masks, languages = load_ticket_bank(args.tickets)
     typology = json.loads(args.typology.read_text(encoding="utf-8"))

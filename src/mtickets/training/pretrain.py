@@ -8,12 +8,12 @@ that language's row of a language embedding where the model has one.
 Sequence length follows ``--seq-schedule`` (``128:0.9,512:0.1``: the first 90% of
 steps read the 128-token shards, the rest the 512-token shards), and
 ``--max-predictions`` caps the masked positions per sequence for each length.
-Masking is dynamic (80/10/10, ``mtickets.masking``). AdamW (weight decay 0.01, none
+Masking is dynamic (80/10/10, ``mtickets.training.masking``). AdamW (weight decay 0.01, none
 on biases and LayerNorm), linear warmup then linear decay, gradient clipping at 1.0.
 
 Determinism and resuming: the language of every step is drawn up front from the
 seed; each dataset's examples are visited in seeded per-epoch permutations
-(``mtickets.batches``); the masking and dropout generators are re-seeded from
+(``mtickets.training.batches``); the masking and dropout generators are re-seeded from
 ``(seed, step)`` at every step. A checkpoint (model, optimizer, scheduler, step) is
 written atomically every ``--checkpoint-every`` steps and at the end; a restarted job
 continues from the latest one that loads and, on CPU, ends with the same weights as an
@@ -24,7 +24,7 @@ and logs why. One run writes a checkpoint directory at a time: rank 0 holds its
 holder's PID.
 
 Data parallelism: under ``torchrun`` every rank joins the process group
-(``mtickets.distributed``) and the loss module is wrapped in DistributedDataParallel.
+(``mtickets.training.distributed``) and the loss module is wrapped in DistributedDataParallel.
 ``--batch-size`` is the global batch. ``--language-per step``: all ranks read slices of
 the same language's batch, masked as one batch, so N processes compute the update of
 one (dropout aside: each rank draws its own). ``--language-per rank``: each rank draws
@@ -53,9 +53,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtickets.batches import LANGUAGE_PER, BatchLoader, StepPlan, masked_batch, step_seed
+from mtickets.training.batches import LANGUAGE_PER, BatchLoader, StepPlan, masked_batch, step_seed
 from mtickets.device import add_device_argument, enable_tf32, resolve_device, resolve_precision, step_boundary
-from mtickets.distributed import Ranks, launched_ranks, process_group, rank_device
+from mtickets.training.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import append_text, atomic_dir, atomic_path, exclusive_lock, write_json
 from mtickets.formats.fingerprint import directory_sha256, file_sha256
@@ -63,9 +63,9 @@ from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.formats.tensors import load_ticket_bank
-from mtickets.interference import InterferenceSettings, InterferenceTracker
+from mtickets.training.interference import InterferenceSettings, InterferenceTracker
 from mtickets.progress import progress
-from mtickets.ticket_update import confined_to, owned_slices
+from mtickets.training.ticket_update import confined_to, owned_slices
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def decay_parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[
 
 
 class PretrainingObjective(torch.nn.Module):
-    """The MLM and NSP loss sums of a fixed-shape batch (``mtickets.batches``), as one module
+    """The MLM and NSP loss sums of a fixed-shape batch (``mtickets.training.batches``), as one module
     so that DistributedDataParallel wraps exactly the computation it synchronises.
 
     The MLM head is applied to the ``[rows, max_predictions]`` gathered positions only:
@@ -314,7 +314,7 @@ class PretrainConfig:
     max_grad_norm: float = 1.0
     device: str = "auto"
     precision: str = "auto"  # auto | fp32 | bf16
-    ticket_update: str = "all"  # all | ticket (mtickets.ticket_update)
+    ticket_update: str = "all"  # all | ticket (mtickets.training.ticket_update)
     language_per: str = "step"  # step | rank: under data parallelism, one language per step or per rank
     log_every: int = 1
     eval_every: int = 0  # held-out MLM loss and accuracy every N steps (and at the end); 0: never
@@ -989,7 +989,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "paper's text); rank: each rank its own language through its own ticket (the "
                              "authors' TPU setup)")
     parser.add_argument("--out", required=True, type=Path)
-    group = parser.add_argument_group("interference (uc every step, gc on probe batches; mtickets.interference)")
+    group = parser.add_argument_group("interference (uc every step, gc on probe batches; mtickets.training.interference)")
     group.add_argument("--interference-out", type=Path,
                        help="track interference and write uc.parquet and gc.parquet into this directory")
     group.add_argument("--track-languages", nargs="+", default=[], help="default: every pretraining language")

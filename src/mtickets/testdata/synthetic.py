@@ -6,7 +6,7 @@ export), its ``md5sums.txt`` and a ``dumpstatus.json`` in the dumps site's forma
 ``mtickets download --mirror DIR`` (or an HTTP server on DIR) can fetch it.
 
 Articles come from the embedded demo's per-language templates and vocabularies
-(`mtickets.demo`), so their wikitext has what real articles have (infoboxes, links,
+(`mtickets.testdata.demo`), so their wikitext has what real articles have (infoboxes, links,
 references, lists, tables, categories); titles repeat with a numbered suffix, as the
 vocabularies are small. Around the articles, as in a real dump: a redirect per 10
 articles, a talk page per 20 and a disambiguation page per 50, in page-id order. The
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mtickets import demo
+from mtickets.testdata import demo
 from mtickets.formats.atomic import atomic_path
 from mtickets.errors import MticketsError
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from mtickets.formats.shards import ShardDirectory
-from mtickets.masking import mask_tokens, special_tokens_mask
+from mtickets.training.masking import mask_tokens, special_tokens_mask
 
 LANGUAGE_PER = ("step", "rank")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)

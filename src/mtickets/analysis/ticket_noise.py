@@ -24,7 +24,7 @@ import numpy as np
 
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import write_json
-from mtickets.relatedness import jaccard_distances, ticket_matrix
+from mtickets.analysis.relatedness import jaccard_distances, ticket_matrix
 
 log = logging.getLogger(__name__)
 

@@ -179,7 +179,7 @@ def read_f1(finetune_root: Path, variant: str, task: str, languages: list[str]) 
 
 def read_uc(directory: Path, step: int) -> pd.Series:
     """Mean uc over language pairs per layer at ``step``: exact rows where tracked, else the sketch's."""
-    from mtickets.interference import layer_order
+    from mtickets.training.interference import layer_order
 
     path = Path(directory) / "uc.parquet"
     if not path.is_file():
@@ -391,7 +391,7 @@ def per_language_table(results: Results, metric: str) -> list[str]:
 
 
 def uc_lines(results: Results, step: int) -> list[str]:
-    from mtickets.interference import layer_order
+    from mtickets.training.interference import layer_order
 
     roles = [role for role in UC_ROLES if results.uc.get(role)]
     layers = layer_order({layer for role in roles for frame in results.uc[role] for layer in frame.index})

@@ -137,7 +137,7 @@ def unit_dims(model) -> dict[str, int]:
 def snip(model, request: ScoreRequest) -> tuple[dict[str, torch.Tensor], dict]:
     """|Σ ∂L/∂m| (or Σ|∂L/∂m|) of all-ones unit masks under the pretraining loss."""
     import torch
-    from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
+    from mtickets.training.masking import mask_tokens, pad_batch, special_tokens_mask
     from mtickets.modeling import needs_language
 
     if request.shards is None:

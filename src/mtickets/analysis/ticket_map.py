@@ -17,7 +17,7 @@ import numpy as np
 
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import write_json
-from mtickets.relatedness import ticket_matrix
+from mtickets.analysis.relatedness import ticket_matrix
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def embed(tickets: np.ndarray, seed: int) -> np.ndarray:
 
 
 def map_figure(panels: dict[str, tuple[list[str], np.ndarray]], typology: dict, proxies: dict[str, str]):
-    from mtickets.plotting import family_colours, legend_right, plt
+    from mtickets.analysis.plotting import family_colours, legend_right, plt
 
     families = [typology[lang]["family"] for languages, _ in panels.values() for lang in languages]
     colours = family_colours(families)
@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> None:
     from mtickets.formats.tensors import load_ticket_bank
-    from mtickets.plotting import save_png
+    from mtickets.analysis.plotting import save_png
 
     typology = json.loads(args.typology.read_text(encoding="utf-8"))
     panels, proxies = {}, {}

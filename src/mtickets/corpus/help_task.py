@@ -75,7 +75,7 @@ from typing import NamedTuple
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import atomic_path, write_json
 from mtickets.formats.xtreme import HELP_ENTITY_TYPES, HELP_LABELS
-from mtickets.help_mirror import (
+from mtickets.corpus.help_mirror import (
     INSTALLED_ROOT, DisplayAreaText, evenly_spaced, language_directories, parallel_pages,
 )
 from mtickets.progress import progress

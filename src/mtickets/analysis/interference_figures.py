@@ -1,7 +1,7 @@
 """Figures 2 and 3: how stable gc and uc are while pretraining, and uc per layer, dense vs tickets.
 
 Inputs are the ``uc.parquet`` / ``gc.parquet`` that pretraining writes
-(``mtickets.interference``), count-sketch rows (``method == "sketch"``, every layer and
+(``mtickets.training.interference``), count-sketch rows (``method == "sketch"``, every layer and
 language pair).
 
 - Figure 2 (the paper's): the relative change of gc and of uc between consecutive
@@ -28,7 +28,7 @@ import pandas as pd
 
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import write_json
-from mtickets.interference import layer_order
+from mtickets.training.interference import layer_order
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def uc_per_layer(rows: pd.DataFrame, step: int, source: Path) -> pd.Series:
 
 
 def stability_figure(gc: pd.DataFrame, uc: pd.DataFrame, variant: str):
-    from mtickets.plotting import plt
+    from mtickets.analysis.plotting import plt
 
     figure, axes = plt.subplots(figsize=(6.4, 3.8))
     for frame, label, style in ((gc, "gc (gradient cosine, Eq. 2)", "-"), (uc, "uc (update cosine, Eq. 7)", "-")):
@@ -77,7 +77,7 @@ def stability_figure(gc: pd.DataFrame, uc: pd.DataFrame, variant: str):
 
 
 def per_layer_figure(dense: pd.Series, tickets: pd.Series, names: tuple[str, str], step: int):
-    from mtickets.plotting import plt
+    from mtickets.analysis.plotting import plt
 
     layers = list(dict.fromkeys([*dense.index, *tickets.index]))
     x = np.arange(len(layers))
@@ -104,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from mtickets.plotting import save_png
+    from mtickets.analysis.plotting import save_png
 
     dense_uc, dense_gc = read_rows(args.dense, "uc"), read_rows(args.dense, "gc")
     if dense_gc.empty:

@@ -354,7 +354,7 @@ class _WikiExtractorRun:
 
     @staticmethod
     def command(dump: Path, threads: int) -> list[str]:
-        run = ("import sys; from mtickets.extract import die_with_parent; "
+        run = ("import sys; from mtickets.corpus.extract import die_with_parent; "
                "die_with_parent(int(sys.argv.pop(1))); "
                "from wikiextractor.WikiExtractor import main; main()")
         return [

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from mtickets import demo, synthetic
+from mtickets.testdata import demo, synthetic
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import write_json
 from mtickets.progress import progress
@@ -161,7 +161,7 @@ class DisplayAreaText(HTMLParser):
         return "hidden" in attributes and not (attributes.get("id") or "").startswith("default")
 
     def _mark(self, tag: str, attributes: dict) -> object:
-        """What a subclass records with an open element (`mtickets.help_task`: its markup's
+        """What a subclass records with an open element (`mtickets.corpus.help_task`: its markup's
         entity); the stack holds it until the element closes."""
         return None
 
