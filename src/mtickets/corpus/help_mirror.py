@@ -36,10 +36,12 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from mtickets.testdata import demo, synthetic
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import write_json
+from mtickets.formats.wikipedia_dump import Page, dump_path, parse_date, write_dump, write_listing
 from mtickets.progress import progress
+from mtickets.testdata.language_data import LANGUAGES
+from mtickets.testdata.templates import rng_for
 
 log = logging.getLogger(__name__)
 
@@ -279,16 +281,16 @@ def site(lang: str) -> dict:
     """What the dump's <siteinfo> says: English namespace names (the help has no wiki of its
     own), which hold Template (10), as extract requires."""
     return {"code": lang, "sitename": "LibreOffice Help", "main_page": "Main Page",
-            "namespaces": demo.LANGUAGES["en"]["namespaces"]}
+            "namespaces": LANGUAGES["en"]["namespaces"]}
 
 
 def wiki_pages(pages: list[HelpPage]):
-    """(`demo.Page`, True) per page; a repeated title gets a numbered suffix, as in a wiki."""
+    """(`Page`, True) per page; a repeated title gets a numbered suffix, as in a wiki."""
     seen: dict[str, int] = {}
     for page in pages:
         seen[page.title] = seen.get(page.title, 0) + 1
         title = page.title if seen[page.title] == 1 else f"{page.title} ({seen[page.title]})"
-        yield demo.Page(title, 0, wikitext(page.paragraphs)), True
+        yield Page(title, 0, wikitext(page.paragraphs)), True
 
 
 def read_language(lang: str, folder: Path, relatives: list[str],
@@ -323,7 +325,7 @@ def write_help_mirror(help_root: str | Path, languages: list[str], out: str | Pa
     ``keep_untranslated``, a paragraph of another language that is also on the same
     page in English is dropped."""
     help_root, out = Path(help_root), Path(out)
-    when = synthetic.parse_date(dump_date)
+    when = parse_date(dump_date)
     if max_pages is not None and max_pages < 1:
         raise MticketsError(f"--max-pages {max_pages}: at least one page is needed")
     reference = ["en"] if not keep_untranslated and "en" not in languages else []
@@ -340,10 +342,9 @@ def write_help_mirror(help_root: str | Path, languages: list[str], out: str | Pa
         words = sum(len(p.split()) for page in pages for p in page.paragraphs)
         log.info("%s: %d pages (%d without text), %d paragraphs, %d words; %d untranslated paragraphs dropped",
                  lang, len(pages), len(relatives) - len(pages), paragraphs, words, dropped)
-        info = synthetic.write_dump(synthetic.dump_path(out, lang, dump_date), site(lang),
-                                    wiki_pages(pages), when,
-                                    demo.rng_for(0, lang, "help-revisions"), f"write {lang}wiki")
-        synthetic.write_listing(info, lang, dump_date)
+        info = write_dump(dump_path(out, lang, dump_date), site(lang), wiki_pages(pages), when,
+                          rng_for(0, lang, "help-revisions"), f"write {lang}wiki")
+        write_listing(info, lang, dump_date)
         source["languages"][lang] = {
             "package": package_name(lang), "version": package_version(lang, help_root),
             "directory": help_directory(lang), "pages": len(pages), "paragraphs": paragraphs,
