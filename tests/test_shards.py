@@ -18,9 +18,8 @@ import pytest
 from killed_writer import leave_temporary
 from mtickets import cli
 from mtickets.errors import MticketsError
-from mtickets.corpus.shards import (Instances, TokenizedCorpus, create_instances, load_tokenizer,
-                             plan_layout, tokenize_corpus, truncate_pairs, truncation_counts,
-                             write_shards)
+from mtickets.corpus.pairs import Instances, TokenizedCorpus, create_instances, truncate_pairs, truncation_counts
+from mtickets.corpus.shards import load_tokenizer, plan_layout, tokenize_corpus, write_shards
 from mtickets.corpus.tokenizer import SPECIAL_TOKENS, build_tokenizer
 
 CLS, SEP = 2, 3

@@ -53,13 +53,14 @@ import operator
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mtickets.corpus.pairs import (Examples, TokenizedCorpus, append_array, create_instances, group_by, materialise,
+                                   offsets_of, range_indices)
 from mtickets.formats.atomic import atomic_dir, write_json
 from mtickets.errors import MticketsError
 from mtickets.formats.fingerprint import file_sha256
@@ -83,43 +84,6 @@ _RNG_GROUPS, _RNG_PAIRS, _RNG_BUCKETS, _RNG_SHUFFLE = 1, 2, 3, 4
 
 def _rng(seed: int, key: int, index: int = 0) -> np.random.Generator:
     return np.random.default_rng([seed, key, index])
-
-
-def _range_indices(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + l)`` for each (s, l), vectorised (one cumsum)."""
-    starts = np.asarray(starts, dtype=np.int64)
-    lengths = np.asarray(lengths, dtype=np.int64)
-    if len(lengths) and lengths.min() <= 0:
-        keep = lengths > 0
-        starts, lengths = starts[keep], lengths[keep]
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, np.int64)
-    steps = np.ones(total, dtype=np.int64)
-    steps[0] = starts[0]
-    # At the first element of row i, jump from the last element of row i - 1.
-    steps[np.cumsum(lengths[:-1])] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
-    return np.cumsum(steps, out=steps)
-
-
-def _group_by(assignment: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(order, bounds)``: ``order[bounds[g]:bounds[g + 1]]`` are the positions assigned
-    to ``g``, in their original order."""
-    order = np.argsort(assignment, kind="stable")
-    return order, np.searchsorted(assignment[order], np.arange(count + 1))
-
-
-def _append(handle, array: np.ndarray) -> None:
-    """Write ``array``'s bytes to ``handle``. Not ``ndarray.tofile``: on a full disk it drops a small
-    write without an error (stdio buffers it and the failed flush is not reported), leaving a hole
-    of zeros once space is free again; a file object's write raises OSError (errno 28)."""
-    handle.write(np.ascontiguousarray(array))
-
-
-def _offsets(lengths: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=out[1:])
-    return out
 
 
 # ------------------------------------------------------------------ tokenization
@@ -201,10 +165,10 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
             ids = [encoding.ids for encoding in encodings]
             lengths = np.fromiter(map(len, ids), dtype=np.int32, count=len(ids))
             total = int(lengths.sum(dtype=np.int64))
-            _append(tokens_out, np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=total))
+            append_array(tokens_out, np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=total))
             keep = lengths > 0
             kept = lengths[keep]
-            _append(sentences_out, kept)
+            append_array(sentences_out, kept)
             store.tokens += total
             store.sentences += len(kept)
             doc_of = docs[keep]
@@ -216,10 +180,10 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
             if run_docs[0] == pending[0]:
                 counts[0] += pending[1]
             elif pending[1]:
-                _append(documents_out, np.asarray([pending[1]], np.int32))
+                append_array(documents_out, np.asarray([pending[1]], np.int32))
                 store.documents += 1
             if len(counts) > 1:
-                _append(documents_out, counts[:-1].astype(np.int32))
+                append_array(documents_out, counts[:-1].astype(np.int32))
                 store.documents += len(counts) - 1
             pending[0], pending[1] = int(run_docs[-1]), int(counts[-1])
 
@@ -239,37 +203,9 @@ def tokenize_to_store(path: str | os.PathLike, tokenizer, directory: str | os.Pa
                     encode(batch, doc_of_line[~blank])
                 bar.update(len(lines))
         if pending[1]:
-            _append(documents_out, np.asarray([pending[1]], np.int32))
+            append_array(documents_out, np.asarray([pending[1]], np.int32))
             store.documents += 1
     return store
-
-
-@dataclass
-class TokenizedCorpus:
-    """A whole tokenized corpus in memory, flat, with sentence and document boundaries.
-
-    Sentence ``s`` is ``tokens[sentence_offsets[s]:sentence_offsets[s + 1]]``;
-    document ``d`` is sentences ``document_offsets[d]:document_offsets[d + 1]``.
-    """
-
-    tokens: np.ndarray  # int32
-    sentence_offsets: np.ndarray  # int64, sentences + 1
-    document_offsets: np.ndarray  # int64, documents + 1
-
-    @property
-    def documents(self) -> int:
-        return len(self.document_offsets) - 1
-
-    @property
-    def sentences(self) -> int:
-        return len(self.sentence_offsets) - 1
-
-    @classmethod
-    def from_files(cls, tokens: Path, sentence_lengths: Path,
-                   document_sentences: Path) -> "TokenizedCorpus":
-        return cls(np.fromfile(tokens, dtype=np.int32),
-                   _offsets(np.fromfile(sentence_lengths, dtype=np.int32)),
-                   _offsets(np.fromfile(document_sentences, dtype=np.int32)))
 
 
 def tokenize_corpus(path: str | os.PathLike, tokenizer) -> TokenizedCorpus:
@@ -319,234 +255,20 @@ def scatter_groups(store: CorpusStore, groups: int, directory: Path,
             lengths = np.fromfile(sentences_in, dtype=np.int32, count=int(counts.sum()))
             tokens = np.fromfile(tokens_in, dtype=np.int32,
                                  count=int(lengths.sum(dtype=np.int64)))
-            sentence_of_doc = _offsets(counts)
-            token_of_sentence = _offsets(lengths)
+            sentence_of_doc = offsets_of(counts)
+            token_of_sentence = offsets_of(lengths)
             token_of_doc = token_of_sentence[sentence_of_doc]
-            order, bounds = _group_by(rng.integers(groups, size=len(counts)), groups)
+            order, bounds = group_by(rng.integers(groups, size=len(counts)), groups)
             for group in np.flatnonzero(np.diff(bounds)):
                 docs = order[bounds[group]:bounds[group + 1]]
-                sent_idx = _range_indices(sentence_of_doc[docs], counts[docs])
-                tok_idx = _range_indices(token_of_doc[docs],
+                sent_idx = range_indices(sentence_of_doc[docs], counts[docs])
+                tok_idx = range_indices(token_of_doc[docs],
                                          token_of_doc[docs + 1] - token_of_doc[docs])
                 for out, array in zip(outputs[group], (tokens[tok_idx], lengths[sent_idx],
                                                        counts[docs])):
-                    _append(out, array)
+                    append_array(out, array)
             bar.update(len(counts))
     return paths
-
-
-# ---------------------------------------------------------------------- instances
-
-
-@dataclass
-class Instances:
-    """Sentence pairs as token ranges of a corpus: A = tokens[a0:a1], B = tokens[b0:b1]."""
-
-    a0: np.ndarray
-    a1: np.ndarray
-    b0: np.ndarray
-    b1: np.ndarray
-    is_random_next: np.ndarray  # int8
-
-    def __len__(self) -> int:
-        return len(self.a0)
-
-    def take(self, index) -> "Instances":
-        return Instances(self.a0[index], self.a1[index], self.b0[index], self.b1[index],
-                         self.is_random_next[index])
-
-    @classmethod
-    def concatenate(cls, parts: list["Instances"]) -> "Instances":
-        if not parts:
-            empty = np.empty(0, np.int64)
-            return cls(empty, empty, empty, empty, np.empty(0, np.int8))
-        return cls(*(np.concatenate([getattr(p, f) for p in parts])
-                     for f in ("a0", "a1", "b0", "b1", "is_random_next")))
-
-
-def truncation_counts(la: np.ndarray, lb: np.ndarray,
-                      max_num_tokens: int) -> tuple[np.ndarray, np.ndarray]:
-    """How many tokens BERT's ``truncate_seq_pair`` removes from A and from B.
-
-    It removes one token at a time from the longer side (B on a tie) until the pair
-    fits, so the counts depend on the lengths only: first the difference from the
-    longer side, then alternately B, A, B, ...
-    """
-    la = np.asarray(la, dtype=np.int64)
-    lb = np.asarray(lb, dtype=np.int64)
-    excess = np.maximum(la + lb - max_num_tokens, 0)
-    first = np.minimum(excess, np.abs(la - lb))
-    rest = excess - first
-    from_a = np.where(la > lb, first, 0) + rest // 2
-    return from_a, excess - from_a
-
-
-def truncate_pairs(instances: Instances, max_num_tokens: int,
-                   rng: np.random.Generator) -> Instances:
-    """BERT's ``truncate_seq_pair`` for all pairs at once.
-
-    Each removed token comes from the front or the back of its side with
-    probability 1/2, so the number taken from the front of a side that loses k
-    tokens is Binomial(k, 1/2): the same distribution as BERT's token-by-token
-    coin flips, drawn in one vectorised call per side.
-    """
-    from_a, from_b = truncation_counts(instances.a1 - instances.a0,
-                                       instances.b1 - instances.b0, max_num_tokens)
-    a_front = rng.binomial(from_a, 0.5)
-    b_front = rng.binomial(from_b, 0.5)
-    return Instances(instances.a0 + a_front, instances.a1 - (from_a - a_front),
-                     instances.b0 + b_front, instances.b1 - (from_b - b_front),
-                     instances.is_random_next)
-
-
-def create_instances(corpus: TokenizedCorpus, seq_length: int, short_seq_prob: float,
-                     nsp_random_prob: float, rng: np.random.Generator) -> Instances:
-    """One BERT pass (``create_instances_from_document`` for every document).
-
-    Vectorised over documents: every round cuts the next chunk of every document that
-    still has sentences left, so the Python loop runs (longest document's number of
-    chunks) times, whatever the corpus size. Token ranges index ``corpus.tokens``;
-    pairs are already truncated to ``seq_length - 3``.
-    """
-    max_num_tokens = seq_length - 3
-    off = corpus.sentence_offsets
-    doc_off = corpus.document_offsets
-    n_docs = corpus.documents
-    if n_docs == 0:
-        return Instances.concatenate([])
-    doc_sentences = np.diff(doc_off)
-    target = np.full(n_docs, max_num_tokens, dtype=np.int64)
-    short = rng.random(n_docs) < short_seq_prob
-    target[short] = rng.integers(2, max_num_tokens + 1, size=int(short.sum()))
-    position = doc_off[:-1].copy()  # next sentence of each document
-    active = np.arange(n_docs)
-    parts: list[Instances] = []
-    while len(active):
-        p, end, t = position[active], doc_off[active + 1], target[active]
-        # The chunk grows sentence by sentence until it reaches the target or the
-        # document ends: its last sentence is the first whose end reaches start + t.
-        last = np.minimum(np.searchsorted(off, off[p] + t, side="left") - 1, end - 1)
-        n_chunk = last + 1 - p
-        a_end = rng.integers(1, np.maximum(n_chunk, 2))  # sentences in A: 1 .. n-1
-        is_random = (n_chunk == 1) | (rng.random(len(active)) < nsp_random_prob)
-        a0, a1 = off[p], off[p + a_end]
-        b0, b1 = a1.copy(), off[last + 1]
-        r = np.flatnonzero(is_random)
-        if len(r):
-            docs = active[r]
-            if n_docs > 1:  # a uniformly random *other* document
-                other = rng.integers(0, n_docs - 1, size=len(r))
-                other += other >= docs
-            else:
-                other = docs
-            start = doc_off[other] + rng.integers(0, doc_sentences[other])
-            target_b = t[r] - (a1[r] - a0[r])
-            # B takes sentences from `start` until it holds target_b tokens (at least
-            # one sentence, at most to the end of that document).
-            stop = np.searchsorted(off, off[start] + target_b, side="left")
-            stop = np.minimum(np.maximum(stop, start + 1), doc_off[other + 1])
-            b0[r], b1[r] = off[start], off[stop]
-        # Random next: the unused sentences of the chunk go back to the document.
-        position[active] = np.where(is_random, p + a_end, last + 1)
-        parts.append(Instances(a0, a1, b0, b1, is_random.astype(np.int8)))
-        active = active[position[active] < end]
-    return truncate_pairs(Instances.concatenate(parts), max_num_tokens, rng)
-
-
-@dataclass
-class Examples:
-    """Materialised rows: ``ids`` of all rows back to back, each ``[CLS] A [SEP] B [SEP]``."""
-
-    ids: np.ndarray  # int32
-    lengths: np.ndarray  # int32, per row
-    first_segment: np.ndarray  # int32, per row: len([CLS] A [SEP]) = tokens of type 0
-    labels: np.ndarray  # int8
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def split(self, bounds: np.ndarray) -> Iterator[tuple[int, "Examples"]]:
-        """``(i, rows bounds[i]:bounds[i + 1])`` for each non-empty range, as views."""
-        offsets = _offsets(self.lengths)
-        for i in np.flatnonzero(np.diff(bounds)):
-            start, stop = bounds[i], bounds[i + 1]
-            yield int(i), Examples(self.ids[offsets[start]:offsets[stop]], self.lengths[start:stop],
-                                   self.first_segment[start:stop], self.labels[start:stop])
-
-    def take(self, rows: np.ndarray) -> "Examples":
-        offsets = _offsets(self.lengths)
-        index = _range_indices(offsets[rows], self.lengths[rows])
-        return Examples(self.ids[index], self.lengths[rows], self.first_segment[rows],
-                        self.labels[rows])
-
-    @classmethod
-    def concatenate(cls, parts: list["Examples"]) -> "Examples":
-        if not parts:
-            return cls(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.int32),
-                       np.empty(0, np.int8))
-        return cls(*(np.concatenate([getattr(p, f) for p in parts])
-                     for f in ("ids", "lengths", "first_segment", "labels")))
-
-    def token_type_ids(self) -> np.ndarray:
-        """0 for ``[CLS] A [SEP]``, 1 for ``B [SEP]`` of every row."""
-        offsets = _offsets(self.lengths)
-        steps = np.zeros(len(self.ids) + 1, dtype=np.int8)
-        steps[offsets[:-1] + self.first_segment] = 1
-        steps[offsets[1:]] -= 1
-        return np.cumsum(steps[:-1], dtype=np.int8)
-
-    def to_table(self, language: str):
-        import pyarrow as pa
-
-        offsets = pa.array(_offsets(self.lengths).astype(np.int32))
-        return pa.Table.from_arrays([
-            pa.ListArray.from_arrays(offsets, pa.array(self.ids, pa.int32())),
-            pa.ListArray.from_arrays(offsets, pa.array(self.token_type_ids(), pa.int8())),
-            pa.array(self.labels, pa.int8()),
-            pa.repeat(pa.scalar(language, pa.string()), len(self)),
-        ], schema=parquet_schema())
-
-    # Bucket records: int64 (rows, values), then lengths, first_segment, labels, ids.
-    def append_to(self, path: Path) -> None:
-        with open(path, "ab") as out:
-            _append(out, np.asarray([len(self), len(self.ids)], np.int64))
-            for array in (self.lengths, self.first_segment, self.labels, self.ids):
-                _append(out, array)
-
-    @classmethod
-    def read_records(cls, path: Path) -> "Examples":
-        parts = []
-        with open(path, "rb") as handle:
-            while True:
-                header = np.fromfile(handle, dtype=np.int64, count=2)
-                if not len(header):
-                    break
-                rows, values = int(header[0]), int(header[1])
-                parts.append(cls(
-                    lengths=np.fromfile(handle, np.int32, rows),
-                    first_segment=np.fromfile(handle, np.int32, rows),
-                    labels=np.fromfile(handle, np.int8, rows),
-                    ids=np.fromfile(handle, np.int32, values),
-                ))
-        return cls.concatenate(parts)
-
-
-def materialise(instances: Instances, tokens: np.ndarray, cls_id: int,
-                sep_id: int) -> Examples:
-    """``[CLS] A [SEP] B [SEP]`` rows of ``instances`` (token ranges of ``tokens``)."""
-    la = instances.a1 - instances.a0
-    lb = instances.b1 - instances.b0
-    lengths = la + lb + 3
-    offsets = _offsets(lengths)
-    start = offsets[:-1]
-    ids = np.empty(int(offsets[-1]), dtype=np.int32)
-    ids[start] = cls_id
-    ids[start + 1 + la] = sep_id
-    ids[offsets[1:] - 1] = sep_id
-    ids[_range_indices(start + 1, la)] = tokens[_range_indices(instances.a0, la)]
-    ids[_range_indices(start + 2 + la, lb)] = tokens[_range_indices(instances.b0, lb)]
-    return Examples(ids, lengths.astype(np.int32), (la + 2).astype(np.int32),
-                    instances.is_random_next.astype(np.int8))
 
 
 # -------------------------------------------------------------------------- output
@@ -643,17 +365,9 @@ def plan_layout(tokens: int, dupe_factor: int, group_tokens: int = GROUP_TOKENS,
     return _Plan(groups, buckets)
 
 
-def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike, lang: str,
-                 out: str | os.PathLike, seq_length: int = 128, short_seq_prob: float = 0.1,
-                 nsp_random_prob: float = 0.5, dupe_factor: int = 1,
-                 examples_per_shard: int = 100_000, seed: int = 0,
-                 min_examples: int = 1, min_tokens: int = 0, heldout: int = 0,
-                 threads: int | None = None,
-                 group_tokens: int = GROUP_TOKENS,
-                 bucket_tokens: int = BUCKET_TOKENS) -> dict:
-    """Build the shards of one language; returns the manifest."""
-    from tqdm import tqdm
-
+def check_options(seq_length: int, short_seq_prob: float, nsp_random_prob: float, dupe_factor: int,
+                  examples_per_shard: int, heldout: int, group_tokens: int, bucket_tokens: int) -> None:
+    """Each option in its range, or an error naming the flag."""
     if seq_length < MIN_SEQ_LENGTH:
         raise MticketsError(f"--seq-length {seq_length} is too short; [CLS] A [SEP] B [SEP] "
                             f"needs at least {MIN_SEQ_LENGTH}")
@@ -667,6 +381,90 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
         raise MticketsError("--dupe-factor and --examples-per-shard must be at least 1")
     if group_tokens < 1 or bucket_tokens < 1:
         raise MticketsError("--group-tokens and the bucket size must be at least 1")
+
+
+def deal_pairs(groups: list[tuple[Path, Path, Path]], plan: _Plan, buckets: Buckets, specials: SpecialTokens,
+               lang: str, seq_length: int, short_seq_prob: float, nsp_random_prob: float, dupe_factor: int,
+               seed: int) -> tuple[int, int, int]:
+    """Step 3 of the module's docstring: ``dupe_factor`` passes of pairs over each group, every example
+    dealt at random into ``buckets``; a group's files are removed once read (when there are several).
+    Returns the examples, how many of them are random next, and their wordpieces."""
+    from tqdm import tqdm
+
+    examples = random_next = example_tokens = 0
+    bar = tqdm(total=len(groups) * dupe_factor, desc=f"pairs {lang} seq{seq_length}",
+               unit=" passes", disable=None)
+    for group, paths in enumerate(groups):
+        corpus = TokenizedCorpus.from_files(*paths)
+        pair_rng = _rng(seed, _RNG_PAIRS, group)
+        bucket_rng = _rng(seed, _RNG_BUCKETS, group)
+        for _ in range(dupe_factor):
+            instances = create_instances(corpus, seq_length, short_seq_prob,
+                                         nsp_random_prob, pair_rng)
+            assignment = bucket_rng.integers(plan.buckets, size=len(instances))
+            for lo in range(0, len(instances), MATERIALISE_INSTANCES):
+                rows = slice(lo, lo + MATERIALISE_INSTANCES)
+                built = materialise(instances.take(rows), corpus.tokens, specials.cls,
+                                    specials.sep)
+                where = assignment[rows]
+                if plan.buckets == 1:
+                    buckets.add(0, built)
+                else:
+                    order, bounds = group_by(where, plan.buckets)
+                    for bucket, part in built.take(order).split(bounds):
+                        buckets.add(bucket, part)
+                example_tokens += len(built.ids)
+            examples += len(instances)
+            random_next += int(instances.is_random_next.sum())
+            bar.update()
+        del corpus
+        if plan.groups > 1:
+            for path in paths:
+                path.unlink()
+    bar.close()
+    return examples, random_next, example_tokens
+
+
+def write_parts(buckets: Buckets, plan: _Plan, directory: Path, lang: str, seed: int,
+                examples_per_shard: int, heldout: int) -> tuple[tuple, tuple]:
+    """Step 4: each bucket shuffled and appended to the Parquet parts and the memory-mapped rows. The
+    first ``heldout`` rows of the shuffled stream (a uniform sample) go to the held-out writers, the
+    rest to training. Returns the (held-out, training) writers: ``(PartWriter, MappedWriter)``, the
+    held-out ones ``()`` when nothing is held out."""
+    from tqdm import tqdm
+
+    held = (PartWriter(directory, examples_per_shard, HELDOUT), MappedWriter(directory, HELDOUT)) if heldout else ()
+    train = (PartWriter(directory, examples_per_shard), MappedWriter(directory))
+    to_hold = heldout
+    for bucket in tqdm(range(plan.buckets), desc="shuffle and write", unit=" buckets",
+                       disable=None):
+        table = buckets.pop(bucket).to_table(lang)
+        if table.num_rows:
+            order = _rng(seed, _RNG_SHUFFLE, bucket).permutation(table.num_rows)
+            shuffled = table.take(order)
+            take = min(to_hold, shuffled.num_rows)
+            for rows, writers in ((shuffled.slice(0, take), held), (shuffled.slice(take), train)):
+                if rows.num_rows:
+                    for writer in writers:
+                        writer.write(rows)
+            to_hold -= take
+        del table
+    for writer in (*held[:1], train[0]):
+        writer.close()
+    return held, train
+
+
+def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike, lang: str,
+                 out: str | os.PathLike, seq_length: int = 128, short_seq_prob: float = 0.1,
+                 nsp_random_prob: float = 0.5, dupe_factor: int = 1,
+                 examples_per_shard: int = 100_000, seed: int = 0,
+                 min_examples: int = 1, min_tokens: int = 0, heldout: int = 0,
+                 threads: int | None = None,
+                 group_tokens: int = GROUP_TOKENS,
+                 bucket_tokens: int = BUCKET_TOKENS) -> dict:
+    """Build the shards of one language; returns the manifest."""
+    check_options(seq_length, short_seq_prob, nsp_random_prob, dupe_factor, examples_per_shard, heldout,
+                  group_tokens, bucket_tokens)
     set_threads(threads)
     tokenizer = load_tokenizer(tokenizer_dir)
     specials = SpecialTokens.from_vocab(tokenizer.get_vocab(with_added_tokens=True),
@@ -694,37 +492,8 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
             groups = scatter_groups(store, plan.groups, work / "groups", seed)
             shutil.rmtree(store.directory)
         buckets = Buckets(work / "buckets", plan.buckets)
-        examples = random_next = example_tokens = 0
-        bar = tqdm(total=len(groups) * dupe_factor, desc=f"pairs {lang} seq{seq_length}",
-                   unit=" passes", disable=None)
-        for group, paths in enumerate(groups):
-            corpus = TokenizedCorpus.from_files(*paths)
-            pair_rng = _rng(seed, _RNG_PAIRS, group)
-            bucket_rng = _rng(seed, _RNG_BUCKETS, group)
-            for _ in range(dupe_factor):
-                instances = create_instances(corpus, seq_length, short_seq_prob,
-                                             nsp_random_prob, pair_rng)
-                assignment = bucket_rng.integers(plan.buckets, size=len(instances))
-                for lo in range(0, len(instances), MATERIALISE_INSTANCES):
-                    rows = slice(lo, lo + MATERIALISE_INSTANCES)
-                    built = materialise(instances.take(rows), corpus.tokens, specials.cls,
-                                        specials.sep)
-                    where = assignment[rows]
-                    if plan.buckets == 1:
-                        buckets.add(0, built)
-                    else:
-                        order, bounds = _group_by(where, plan.buckets)
-                        for bucket, part in built.take(order).split(bounds):
-                            buckets.add(bucket, part)
-                    example_tokens += len(built.ids)
-                examples += len(instances)
-                random_next += int(instances.is_random_next.sum())
-                bar.update()
-            del corpus
-            if plan.groups > 1:
-                for path in paths:
-                    path.unlink()
-        bar.close()
+        examples, random_next, example_tokens = deal_pairs(
+            groups, plan, buckets, specials, lang, seq_length, short_seq_prob, nsp_random_prob, dupe_factor, seed)
         if examples < max(min_examples, 1):
             raise MticketsError(
                 f"language '{lang}': {sentences} yields {examples} examples from "
@@ -738,25 +507,7 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
                 f"{seq_length}, not more than the --heldout {heldout} to set aside; add text for "
                 f"'{lang}' or lower shards.heldout"
             )
-        # The first rows of the shuffled stream (a uniform sample) are held out.
-        held = (PartWriter(tmp, examples_per_shard, HELDOUT), MappedWriter(tmp, HELDOUT)) if heldout else ()
-        train = (PartWriter(tmp, examples_per_shard), MappedWriter(tmp))
-        to_hold = heldout
-        for bucket in tqdm(range(plan.buckets), desc="shuffle and write", unit=" buckets",
-                           disable=None):
-            table = buckets.pop(bucket).to_table(lang)
-            if table.num_rows:
-                order = _rng(seed, _RNG_SHUFFLE, bucket).permutation(table.num_rows)
-                shuffled = table.take(order)
-                take = min(to_hold, shuffled.num_rows)
-                for rows, writers in ((shuffled.slice(0, take), held), (shuffled.slice(take), train)):
-                    if rows.num_rows:
-                        for writer in writers:
-                            writer.write(rows)
-                to_hold -= take
-            del table
-        for writer in (*held[:1], train[0]):
-            writer.close()
+        held, train = write_parts(buckets, plan, tmp, lang, seed, examples_per_shard, heldout)
         shutil.rmtree(work)
         manifest = {
             "language": lang, "seq_length": seq_length, "documents": store.documents,
@@ -776,7 +527,7 @@ def write_shards(sentences: str | os.PathLike, tokenizer_dir: str | os.PathLike,
     elapsed = time.perf_counter() - started
     log.info("%s: wrote %d examples (%.1f%% random next, %d wordpieces) in %d shard(s) to %s "
              "in %.1fs (%.0f corpus wordpieces/s; %d group(s), %d bucket(s))", lang, examples,
-             100 * random_next / examples, example_tokens, len(writer.shards), out, elapsed,
+             100 * random_next / examples, example_tokens, len(train[0].shards), out, elapsed,
              store.tokens / max(elapsed, 1e-9), plan.groups, plan.buckets)
     return manifest
 
