@@ -112,7 +112,8 @@ def ticket_config(vocab: int, hidden: int, layers: int, heads: int, ffn: int, ma
 
 def optimizer_state(model: torch.nn.Module):
     """pretrain's AdamW (decay groups, betas, eps) and its warmup/decay schedule, for any model."""
-    from mtickets.training.pretrain import PretrainConfig, TrainingState
+    from mtickets.training.checkpoints import TrainingState
+    from mtickets.training.run import PretrainConfig
 
     settings = PretrainConfig(model=Path("."), shards=[], out=Path("."), checkpoint_dir=Path("."), steps=10**6)
     return TrainingState.fresh(model, settings)
@@ -177,7 +178,7 @@ def bench_step(args, device, tmp: Path) -> None:
 
     from mtickets.formats.shards import open_shards
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.training.pretrain import PretrainingObjective
+    from mtickets.training.run import PretrainingObjective
 
     header(f"1. training step vs transformers.BertForPreTraining: MLM + NSP, backward, clip 1.0, AdamW; "
            f"seq {args.seq}, batch {args.batch}, train mode (dropout 0.1), fp32, {device}")
@@ -226,6 +227,7 @@ import torch
 torch.set_num_threads(threads)
 from mtickets import modeling
 from mtickets.training import pretrain as pt
+from mtickets.training.run import PretrainConfig
 modeling.TicketBertForPreTraining  # imports transformers now, not inside the timed start-up
 
 def status(key):
@@ -241,7 +243,7 @@ def accumulate(*args, **kwargs):  # train_steps calls it once per step: its firs
     return real_accumulate(*args, **kwargs)
 pt.accumulate_gradients = accumulate
 paths = {name: Path(settings.pop(name)) for name in ("model", "out", "checkpoint_dir")}
-cfg = pt.PretrainConfig(shards=[Path(p) for p in settings.pop("shards")], **paths, **settings)
+cfg = PretrainConfig(shards=[Path(p) for p in settings.pop("shards")], **paths, **settings)
 called = time.perf_counter()
 pt.pretrain(cfg)
 done = time.perf_counter()
@@ -313,7 +315,7 @@ def bench_memory(args, device, tmp: Path) -> None:
 def bench_loader(args, device, tmp: Path) -> None:
     from mtickets.formats.shards import open_shards
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.training.pretrain import PretrainingObjective
+    from mtickets.training.run import PretrainingObjective
 
     hidden, layers, heads, ffn, vocab = args.loader_model
     seq, batch, steps = args.loader_seq, args.loader_batch, args.loader_steps
@@ -395,7 +397,7 @@ def track_one(size: dict, device: torch.device, tmp: Path) -> None:
     from mtickets.formats.shards import open_shards
     from mtickets.training.interference import InterferenceSettings, InterferenceTracker
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.training.pretrain import PretrainingObjective
+    from mtickets.training.run import PretrainingObjective
 
     started = time.perf_counter()
     tag, seq, batch, per_call = size["tag"], size["seq"], size["batch"], size["per_call"]
