@@ -42,7 +42,6 @@ import json
 import logging
 import re
 import statistics
-import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ import numpy as np
 
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import atomic_path
+from mtickets.evaluation.statistics import bootstrap_ci, paired_differences, sign_flip_test, variant_generators
 from mtickets.formats.metrics import read_metric
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,6 @@ FORMATS = {
     "help_ui": "UI markup of the LibreOffice help: test entity-level F1 (seqeval, IOB2 spans), in percent",
 }
 BLOCK = 15  # language columns per block of the Markdown table (the paper's Tables 1–2)
-EXACT_MAX_LANGUAGES = 20  # the sign-flip test enumerates all 2^L sign vectors up to here
-FLIP_CHUNK = 1 << 16
-TIE_TOLERANCE = 1e-9  # |mean| within this (relative, at least absolute) of the observed one counts as ≥
 
 
 @dataclass(frozen=True)
@@ -315,86 +312,7 @@ def build_table(
     return list(languages), table_rows(score_grid(records, variants, languages), languages)
 
 
-# --- uncertainty ----------------------------------------------------------------------------------
-
-
-def variant_generators(seed: int, variant: str) -> tuple[np.random.Generator, np.random.Generator]:
-    """(bootstrap, sign-flip) generators of one row: from ``seed`` and the variant's name only,
-    so adding or reordering variants does not change another row's numbers."""
-    sequence = np.random.SeedSequence([int(seed), zlib.crc32(variant.encode("utf-8"))])
-    bootstrap, flips = sequence.spawn(2)
-    return np.random.default_rng(bootstrap), np.random.default_rng(flips)
-
-
-def bootstrap_means(scores: np.ndarray, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """The average of ``replicates`` two-stage (nested) bootstrap resamples of ``scores`` [L, S].
-
-    One replicate: draw L language indices uniformly with replacement; for each of the L
-    drawn slots, draw S seed indices uniformly with replacement from that language's S
-    seeds (independently per slot); the statistic is the mean of the L × S drawn scores —
-    the table's ``avg`` (mean over languages of seed means) of the resampled grid.
-    Languages are drawn first (array ``[replicates, L]``), then seeds (``[replicates, L, S]``).
-    """
-    scores = np.asarray(scores, dtype=np.float64)
-    n_languages, n_seeds = scores.shape
-    languages = rng.integers(0, n_languages, size=(replicates, n_languages))
-    seeds = rng.integers(0, n_seeds, size=(replicates, n_languages, n_seeds))
-    return scores[languages[:, :, None], seeds].mean(axis=(1, 2))
-
-
-def bootstrap_ci(
-    scores: np.ndarray, replicates: int, rng: np.random.Generator, level: float = 0.95
-) -> tuple[float, float]:
-    """Percentile interval: the (1 − level)/2 and (1 + level)/2 quantiles (numpy's linear
-    interpolation) of ``bootstrap_means``."""
-    low, high = np.quantile(bootstrap_means(scores, replicates, rng), [(1 - level) / 2, (1 + level) / 2])
-    return float(low), float(high)
-
-
-def paired_differences(
-    seeds: Sequence[int], scores: np.ndarray, dense_seeds: Sequence[int], dense_scores: np.ndarray
-) -> tuple[np.ndarray, list[int]]:
-    """Per-language differences d_l to the dense row, paired by language and seed where both exist.
-
-    With the seeds S both rows have, d_l = mean over s in S of (x[l, s] − y[l, s]) (= the
-    difference of the seed means over S); with none in common, d_l = mean_s x[l] − mean_s y[l].
-    Returns (d, S).
-    """
-    common = sorted(set(seeds) & set(dense_seeds))
-    if common:
-        x = scores[:, [list(seeds).index(s) for s in common]]
-        y = dense_scores[:, [list(dense_seeds).index(s) for s in common]]
-        return (x - y).mean(axis=1), common
-    return scores.mean(axis=1) - dense_scores.mean(axis=1), []
-
-
-def sign_flip_test(differences: np.ndarray, permutations: int, rng: np.random.Generator) -> tuple[float, bool, int]:
-    """Two-sided sign-flip (paired permutation) test of mean(d) = 0: (p, exact, sign vectors).
-
-    Under the null each d_l is as likely to be −d_l. The statistic is |mean(ε ⊙ d)|; p is the
-    share of sign vectors ε ∈ {−1, 1}^L whose statistic is at least the observed one
-    (within a 1e-9 relative tolerance, so ties count). Exact — all 2^L vectors, the
-    identity among them — for L ≤ 20; otherwise ``permutations`` uniform random vectors and
-    p = (1 + count) / (1 + permutations).
-    """
-    d = np.asarray(differences, dtype=np.float64)
-    n = d.size
-    if n == 0:
-        raise MticketsError("sign-flip test: no differences")
-    observed = abs(d.sum()) / n
-    threshold = observed - TIE_TOLERANCE * max(1.0, observed)
-    if n <= EXACT_MAX_LANGUAGES:
-        total = 1 << n
-        bits = np.arange(n)
-        count = 0
-        for start in range(0, total, FLIP_CHUNK):
-            codes = np.arange(start, min(total, start + FLIP_CHUNK))
-            signs = 1.0 - 2.0 * ((codes[:, None] >> bits) & 1)
-            count += int(np.count_nonzero(np.abs(signs @ d) / n >= threshold))
-        return count / total, True, total
-    signs = rng.choice(np.array([-1.0, 1.0]), size=(permutations, n))
-    count = int(np.count_nonzero(np.abs(signs @ d) / n >= threshold))
-    return (1 + count) / (1 + permutations), False, permutations
+# --- against the dense row ------------------------------------------------------------------------
 
 
 def resolve_dense(models: dict[str, Path], dense: str | None) -> str | None:
@@ -527,30 +445,9 @@ def _markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> lis
     return lines
 
 
-def markdown_table(
-    task: str,
-    fmt: str | None,
-    languages: Sequence[str],
-    rows: Sequence[dict],
-    dense: str | None,
-    dropped: Sequence[Dropped],
-    *,
-    min_sentences: int,
-    seq_length: int,
-    bootstrap: int,
-    permutations: int,
-    seed: int,
-    protocol: str = "",
-) -> str:
-    """The table as Markdown: language blocks of 15 (mean ± std over seeds), then the summary block, then notes."""
-    what = FORMATS[fmt] if fmt else "test F1 (metrics.json `f1`), in percent"
-    seeds = sorted({row["seeds"] for row in rows})
-    seeds_text = " or ".join(map(str, seeds))
-    per_language = (
-        "Per language: the one fine-tuning seed's score (no std)." if seeds == [1]
-        else f"Per language: mean ± sample std (ddof 1) over {seeds_text} fine-tuning seeds."
-    )
-    lines = [f"# {task}: {what}", "", per_language, ""]
+def _language_blocks(languages: Sequence[str], rows: Sequence[dict]) -> list[str]:
+    """Blocks of ``BLOCK`` language columns, each cell the mean ± std over seeds (the mean alone with one seed)."""
+    lines = []
     for start in range(0, len(languages), BLOCK):
         block = languages[start:start + BLOCK]
         body = []
@@ -563,6 +460,11 @@ def markdown_table(
                 cells.append(cell)
             body.append(cells)
         lines += [*_markdown_table(["variant", *block], body), ""]
+    return lines
+
+
+def _summary_block(rows: Sequence[dict], dense: str | None) -> list[str]:
+    """avg [95% CI], Δ and p vs the dense row, params and FLOPs per row."""
     flops_scale, flops_unit = _unit([row["flops_per_sequence"] for row in rows])
     params_scale, params_unit = _unit([row["params"] for row in rows])
     ref = dense or "dense"
@@ -583,8 +485,25 @@ def markdown_table(
             f"{row['flops_per_sequence'] / flops_scale:.2f}",
             "—" if ratio is None else f"{ratio:.3f}",
         ])
-    lines += [*_markdown_table(header, body), ""]
+    return [*_markdown_table(header, body), ""]
 
+
+def _notes(
+    languages: Sequence[str],
+    rows: Sequence[dict],
+    seeds: Sequence[int],
+    dense: str | None,
+    dropped: Sequence[Dropped],
+    *,
+    min_sentences: int,
+    seq_length: int,
+    bootstrap: int,
+    permutations: int,
+    seed: int,
+    protocol: str,
+) -> list[str]:
+    """What the table's numbers are: the languages, how the interval and the test were computed, the costs and
+    the languages left out."""
     n_languages = len(languages)
     exact = [row.get("p_exact") for row in rows if row.get("p_exact") is not None]
     if not exact:
@@ -625,7 +544,36 @@ def markdown_table(
             f"A language with at most {min_sentences} train or test sentences would be dropped (paper footnote 6: "
             "100); none is."
         )
-    lines += ["Notes:", "", *(f"- {note}" for note in notes), ""]
+    return notes
+
+
+def markdown_table(
+    task: str,
+    fmt: str | None,
+    languages: Sequence[str],
+    rows: Sequence[dict],
+    dense: str | None,
+    dropped: Sequence[Dropped],
+    *,
+    min_sentences: int,
+    seq_length: int,
+    bootstrap: int,
+    permutations: int,
+    seed: int,
+    protocol: str = "",
+) -> str:
+    """The table as Markdown: language blocks of 15 (mean ± std over seeds), then the summary block, then notes."""
+    what = FORMATS[fmt] if fmt else "test F1 (metrics.json `f1`), in percent"
+    seeds = sorted({row["seeds"] for row in rows})
+    seeds_text = " or ".join(map(str, seeds))
+    per_language = (
+        "Per language: the one fine-tuning seed's score (no std)." if seeds == [1]
+        else f"Per language: mean ± sample std (ddof 1) over {seeds_text} fine-tuning seeds."
+    )
+    notes = _notes(languages, rows, seeds, dense, dropped, min_sentences=min_sentences, seq_length=seq_length,
+                   bootstrap=bootstrap, permutations=permutations, seed=seed, protocol=protocol)
+    lines = [f"# {task}: {what}", "", per_language, "", *_language_blocks(languages, rows),
+             *_summary_block(rows, dense), "Notes:", "", *(f"- {note}" for note in notes), ""]
     return "\n".join(lines)
 
 
