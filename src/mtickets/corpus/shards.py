@@ -40,7 +40,9 @@ or bucket), so the same inputs, seed and ``--group-tokens`` give byte-identical
 shards. Peak memory is about 20 bytes per wordpiece of a group plus a bucket
 (~1 GB at the defaults); temporary disk about the output's size again.
 
-Output: ``part-00000.parquet, ...`` (schema below) and ``manifest.json``.
+Output: a shard directory, the contract that ``mtickets.formats.shards`` defines and reads:
+``part-00000.parquet, ...``, the same rows as flat arrays for memory mapping, and
+``manifest.json``.
 """
 
 from __future__ import annotations

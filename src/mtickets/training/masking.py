@@ -1,7 +1,8 @@
-"""Batching of shard examples and dynamic MLM masking (BERT's 80/10/10), shared by
-ticket scoring and pretraining.
+"""Dynamic MLM masking (BERT's 80/10/10) of a batch, and the padding that makes one of examples
+of different lengths; shared by ticket scoring and pretraining.
 
-Special token ids are the caller's (``mtickets.formats.special_tokens``): they come from the
+Which examples a pretraining step reads, and how they become its fixed-shape batch, is
+``training.batches``; this module only pads and masks tokens. Special token ids are the caller's (``mtickets.formats.special_tokens``): they come from the
 tokenizer through the shard manifest, never from constants.
 """
 
