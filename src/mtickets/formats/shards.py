@@ -2,7 +2,8 @@
 
 ``manifest.json`` plus ``part-00000.parquet, ...`` (schema: ``parquet_schema()``), as
 the shards stage (``mtickets.corpus.shards``) writes them (docs/contracts.md), and the same
-rows, in the same order, as flat arrays for memory mapping (``MappedWriter``; the manifest's ``memory_map``):
+rows, in the same order, as flat arrays for memory mapping (``MappedWriter``; the
+manifest's ``memory_map``):
 
 - ``examples.tokens.i32``: every row's ``input_ids``, back to back;
 - ``examples.offsets.i64``: where each row starts (rows + 1 entries);
