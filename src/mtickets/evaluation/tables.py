@@ -488,10 +488,11 @@ def _summary_block(rows: Sequence[dict], dense: str | None) -> list[str]:
     return [*_markdown_table(header, body), ""]
 
 
-def _notes(
+def markdown_table(
+    task: str,
+    fmt: str | None,
     languages: Sequence[str],
     rows: Sequence[dict],
-    seeds: Sequence[int],
     dense: str | None,
     dropped: Sequence[Dropped],
     *,
@@ -500,10 +501,19 @@ def _notes(
     bootstrap: int,
     permutations: int,
     seed: int,
-    protocol: str,
-) -> list[str]:
-    """What the table's numbers are: the languages, how the interval and the test were computed, the costs and
-    the languages left out."""
+    protocol: str = "",
+) -> str:
+    """The table as Markdown: language blocks of 15 (mean ± std over seeds), then the summary block, then notes."""
+    what = FORMATS[fmt] if fmt else "test F1 (metrics.json `f1`), in percent"
+    seeds = sorted({row["seeds"] for row in rows})
+    seeds_text = " or ".join(map(str, seeds))
+    per_language = (
+        "Per language: the one fine-tuning seed's score (no std)." if seeds == [1]
+        else f"Per language: mean ± sample std (ddof 1) over {seeds_text} fine-tuning seeds."
+    )
+    lines = [f"# {task}: {what}", "", per_language, "", *_language_blocks(languages, rows),
+             *_summary_block(rows, dense)]
+
     n_languages = len(languages)
     exact = [row.get("p_exact") for row in rows if row.get("p_exact") is not None]
     if not exact:
@@ -544,36 +554,7 @@ def _notes(
             f"A language with at most {min_sentences} train or test sentences would be dropped (paper footnote 6: "
             "100); none is."
         )
-    return notes
-
-
-def markdown_table(
-    task: str,
-    fmt: str | None,
-    languages: Sequence[str],
-    rows: Sequence[dict],
-    dense: str | None,
-    dropped: Sequence[Dropped],
-    *,
-    min_sentences: int,
-    seq_length: int,
-    bootstrap: int,
-    permutations: int,
-    seed: int,
-    protocol: str = "",
-) -> str:
-    """The table as Markdown: language blocks of 15 (mean ± std over seeds), then the summary block, then notes."""
-    what = FORMATS[fmt] if fmt else "test F1 (metrics.json `f1`), in percent"
-    seeds = sorted({row["seeds"] for row in rows})
-    seeds_text = " or ".join(map(str, seeds))
-    per_language = (
-        "Per language: the one fine-tuning seed's score (no std)." if seeds == [1]
-        else f"Per language: mean ± sample std (ddof 1) over {seeds_text} fine-tuning seeds."
-    )
-    notes = _notes(languages, rows, seeds, dense, dropped, min_sentences=min_sentences, seq_length=seq_length,
-                   bootstrap=bootstrap, permutations=permutations, seed=seed, protocol=protocol)
-    lines = [f"# {task}: {what}", "", per_language, "", *_language_blocks(languages, rows),
-             *_summary_block(rows, dense), "Notes:", "", *(f"- {note}" for note in notes), ""]
+    lines += ["Notes:", "", *(f"- {note}" for note in notes), ""]
     return "\n".join(lines)
 
 

@@ -18,17 +18,8 @@ from mtickets.errors import MticketsError
 from mtickets.formats.wikipedia_dump import Page
 from mtickets.testdata.language_data import TEXT_FIXES
 from mtickets.testdata.templates import (
-    SLOT_RE,
-    Person,
-    capitalize,
-    entry_forms,
-    join_prefix,
-    make_person,
-    person_value,
-    resolve_gender,
-    rng_for,
-    select_form,
-    split_prefix,
+    SLOT_RE, Person, capitalize, entry_forms, join_prefix, make_person, person_value, resolve_gender, rng_for,
+    select_form, split_prefix,
 )
 
 # Articles per language and kind; together ~50 articles, a few hundred sentences each language.

@@ -13,15 +13,7 @@ import random
 
 from mtickets.errors import MticketsError
 from mtickets.testdata.templates import (
-    ALT_RE,
-    NER_SLOT_RE,
-    capitalize,
-    make_person,
-    person_value,
-    resolve_gender,
-    rng_for,
-    select_form,
-    split_prefix,
+    ALT_RE, NER_SLOT_RE, capitalize, make_person, person_value, resolve_gender, rng_for, select_form, split_prefix,
 )
 
 # Fixture split sizes (sentences) per language and task; above the 80/20/20 the demo needs.

@@ -56,16 +56,8 @@ from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.progress import progress
 from mtickets.training.batches import LANGUAGE_PER, BatchLoader, step_seed
 from mtickets.training.checkpoints import (
-    EVAL_LOG_NAME,
-    INTERFERENCE_DIR,
-    LOG_NAME,
-    TrainingState,
-    checkpoint_path,
-    list_checkpoints,
-    one_writer,
-    read_log,
-    resumable_checkpoint,
-    truncate_log,
+    EVAL_LOG_NAME, INTERFERENCE_DIR, LOG_NAME, TrainingState, checkpoint_path, list_checkpoints, one_writer, read_log,
+    resumable_checkpoint, truncate_log,
 )
 from mtickets.training.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.training.interference import InterferenceSettings, InterferenceTracker

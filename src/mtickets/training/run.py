@@ -26,11 +26,7 @@ from mtickets.training.batches import LANGUAGE_PER, StepPlan
 from mtickets.training.distributed import Ranks
 from mtickets.training.interference import InterferenceSettings
 from mtickets.training.schedule import (
-    parse_max_predictions,
-    parse_seq_schedule,
-    sample_languages,
-    sampling_probabilities,
-    seq_lengths_for_steps,
+    parse_max_predictions, parse_seq_schedule, sample_languages, sampling_probabilities, seq_lengths_for_steps,
     stable_id,
 )
 
