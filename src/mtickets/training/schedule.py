@@ -103,4 +103,6 @@ def linear_warmup_decay(warmup_steps: int, total_steps: int):
 
 
 def stable_id(*parts) -> int:
+    """A number for a name, the same in every process and run (crc32): the key of a seeded stream that
+    adding other names does not move."""
     return zlib.crc32("/".join(str(p) for p in parts).encode())
