@@ -51,6 +51,8 @@ def append_array(handle, array: np.ndarray) -> None:
 
 
 def offsets_of(lengths: np.ndarray) -> np.ndarray:
+    """Where each of rows of these ``lengths`` starts when they are laid back to back, and the end:
+    ``len(lengths) + 1`` int64 offsets from 0."""
     out = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=out[1:])
     return out
