@@ -19,8 +19,8 @@ if not workflow.overwrite_configfiles:
 include: "rules/common.smk"
 include: "rules/corpus.smk"
 include: "rules/tickets.smk"
-include: "rules/pretrain.smk"
-include: "rules/evaluate.smk"
+include: "rules/training.smk"
+include: "rules/evaluation.smk"
 include: "rules/analysis.smk"
 
 

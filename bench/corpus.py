@@ -5,7 +5,7 @@
     python bench/corpus.py --stanza-model-dir DIR   # Stanza's sentences/s with that model
                                                     # (default: one trained on the corpus)
 
-1. Synthetic English dumps (``mtickets.synthetic``) of N and 10·N articles, and the
+1. Synthetic English dumps (``mtickets.testdata.synthetic``) of N and 10·N articles, and the
    generator's own articles/s.
 2. Download over loopback HTTP (``download_dump``: streaming, md5 + sha1, fsync,
    rename) against a plain ``urllib`` copy of the same file, and against that copy
@@ -66,16 +66,16 @@ CHILD = r"""
 import json, sys, time
 stage, kwargs = sys.argv[1], json.loads(sys.argv[2])
 if stage == "extract":
-    from mtickets.extract import extract_articles as run
+    from mtickets.corpus.extract import extract_articles as run
     result = lambda stats: {"articles": stats.written}
 elif stage == "split":
-    from mtickets.split import split_articles as run
+    from mtickets.corpus.split import split_articles as run
     result = lambda stats: {"sentences": stats.sentences, "articles": stats.articles}
 elif stage == "tokenizer":
-    from mtickets.tokenizer import build_tokenizer as run
+    from mtickets.corpus.tokenizer import build_tokenizer as run
     result = lambda size: {"vocab_size": size}
 elif stage == "shards":
-    from mtickets.shards import write_shards as run
+    from mtickets.corpus.shards import write_shards as run
     result = lambda manifest: {"tokens": manifest["tokens"], "examples": manifest["examples"]}
 elif stage == "encode":  # the baseline: raw tokenizers on sentences already in memory
     import gzip
@@ -195,7 +195,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def bench_download(work: Path, megabytes: int) -> None:
-    from mtickets.download import download_dump
+    from mtickets.corpus.download import download_dump
 
     folder = work / "blob-mirror" / "xxwiki" / DATE
     folder.mkdir(parents=True)
@@ -284,8 +284,8 @@ def main() -> None:
     download_mb = args.download_mb or (32 if args.quick else 512)
     threads = args.threads
 
-    from mtickets.extract import _WikiExtractorRun
-    from mtickets.synthetic import generate_dump
+    from mtickets.corpus.extract import _WikiExtractorRun
+    from mtickets.testdata.synthetic import generate_dump
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-corpus-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -302,7 +302,7 @@ def main() -> None:
             start = time.perf_counter()
             generated[n] = generate_dump(work / f"{LANG}-{n}.xml.bz2", LANG, n, seed=n)
             generated[n] = (generated[n], time.perf_counter() - start)
-        header("Synthetic dumps (mtickets.synthetic)", ["", "pages", "bz2 size", "articles/s"])
+        header("Synthetic dumps (mtickets.testdata.synthetic)", ["", "pages", "bz2 size", "articles/s"])
         for n, (info, seconds) in generated.items():
             row(f"{n:,} articles", f"{info.pages:,}", f"{info.size / 2**20:.1f} MB",
                 rate(n, seconds, "/s"))
@@ -379,7 +379,7 @@ def main() -> None:
                 f"{split.result['sentences']:,}", f"{split.result['articles']:,}")
         if not args.stanza_model_dir:
             # A model of Stanza's released tokenizers' size, trained on the small corpus.
-            from mtickets.stanza_train import read_documents, train_stanza_tokenizer
+            from mtickets.testdata.stanza_train import read_documents, train_stanza_tokenizer
 
             args.stanza_model_dir = str(work / "stanza-model")
             train_stanza_tokenizer(read_documents(work / f"{LANG}-{sizes[0]}.sentences.txt.gz"),

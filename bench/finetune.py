@@ -1,4 +1,4 @@
-"""Speed of fine-tuning (``mtickets.finetune``), against a baseline measured in the same run.
+"""Speed of fine-tuning (``mtickets.evaluation.finetune``), against a baseline measured in the same run.
 
     python bench/finetune.py                 # full run (BERT-base widths, 2 layers; a few minutes on 2 cores)
     python bench/finetune.py --quick         # small sizes, a smoke run (~20 s)
@@ -122,8 +122,8 @@ def train_optimizer(model, learning_rate: float = 2e-5, total_updates: int = 10*
 
 
 def our_step(model, optimizer, scheduler, encoded: list, device: torch.device, pad_id: int = 0) -> None:
-    """One update of ``mtickets.finetune.train`` (dense model: ``language=None``)."""
-    from mtickets.finetune import train_step
+    """One update of ``mtickets.evaluation.finetune.train`` (dense model: ``language=None``)."""
+    from mtickets.evaluation.finetune import train_step
 
     train_step(model, optimizer, scheduler, encoded, None, device, pad_id)
 
@@ -145,7 +145,7 @@ def bench_throughput(args, device: torch.device, tmp: Path) -> None:
     import transformers
     from transformers import BertConfig, BertForTokenClassification
 
-    from mtickets.finetune import encode_sentences, epoch_batches, pad, split_long_sentences
+    from mtickets.evaluation.finetune import encode_sentences, epoch_batches, pad, split_long_sentences
     from mtickets.formats.xtreme import NER_LABELS
     from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining, TicketBertForTokenClassification
 

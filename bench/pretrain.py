@@ -1,4 +1,4 @@
-"""Speed and memory of pretraining (``mtickets.pretrain``), each against a baseline measured in the same run.
+"""Speed and memory of pretraining (``mtickets.training.pretrain``), each against a baseline measured in the same run.
 
     python bench/pretrain.py                 # full run (BERT-base widths; ~10 minutes on 2 cores)
     python bench/pretrain.py --only interference   # one section (step, memory, loader, interference)
@@ -71,7 +71,7 @@ def write_corpus(directory: Path, language: str, examples: int, seq: int, vocab:
 
     from mtickets.formats.shards import MANIFEST, MEMORY_MAP, MappedWriter, parquet_schema
     from mtickets.formats.special_tokens import MANIFEST_KEY
-    from mtickets.shards import PartWriter
+    from mtickets.corpus.shards import PartWriter
 
     rng = np.random.default_rng([seed, examples, seq, sum(map(ord, language))])
     lengths = rng.integers(seq - 8, seq + 1, size=examples)
@@ -112,7 +112,8 @@ def ticket_config(vocab: int, hidden: int, layers: int, heads: int, ffn: int, ma
 
 def optimizer_state(model: torch.nn.Module):
     """pretrain's AdamW (decay groups, betas, eps) and its warmup/decay schedule, for any model."""
-    from mtickets.pretrain import PretrainConfig, TrainingState
+    from mtickets.training.checkpoints import TrainingState
+    from mtickets.training.run import PretrainConfig
 
     settings = PretrainConfig(model=Path("."), shards=[], out=Path("."), checkpoint_dir=Path("."), steps=10**6)
     return TrainingState.fresh(model, settings)
@@ -120,7 +121,7 @@ def optimizer_state(model: torch.nn.Module):
 
 def stream_loader(data, steps: int, batch: int, first: int = 1, max_predictions: int = MAX_PREDICTIONS):
     """A ``BatchLoader`` over steps ``first .. first + steps - 1``, every step reading ``data``."""
-    from mtickets.batches import BatchLoader, StepPlan
+    from mtickets.training.batches import BatchLoader, StepPlan
 
     key = (data.language, data.seq_length)
     last = first + steps - 1
@@ -139,7 +140,7 @@ def prebuilt_batches(data, steps: int, batch: int, first: int = 1,
 
 
 def our_step(objective, state, parameters, batch: dict[str, torch.Tensor], device: torch.device) -> None:
-    """One step of ``mtickets.pretrain.train_steps`` on a dense model (one process, one micro-batch, fp32)."""
+    """One step of ``mtickets.training.pretrain.train_steps`` on a dense model (one process, one micro-batch, fp32)."""
     batch = {name: tensor.to(device, non_blocking=True) for name, tensor in batch.items()}
     state.optimizer.zero_grad(set_to_none=True)
     mlm_sum, nsp_sum = objective(batch, None)
@@ -177,7 +178,7 @@ def bench_step(args, device, tmp: Path) -> None:
 
     from mtickets.formats.shards import open_shards
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.pretrain import PretrainingObjective
+    from mtickets.training.run import PretrainingObjective
 
     header(f"1. training step vs transformers.BertForPreTraining: MLM + NSP, backward, clip 1.0, AdamW; "
            f"seq {args.seq}, batch {args.batch}, train mode (dropout 0.1), fp32, {device}")
@@ -224,7 +225,9 @@ from pathlib import Path
 settings, threads = json.loads(sys.argv[1]), int(sys.argv[2])
 import torch
 torch.set_num_threads(threads)
-from mtickets import modeling, pretrain as pt
+from mtickets import modeling
+from mtickets.training import pretrain as pt
+from mtickets.training.run import PretrainConfig
 modeling.TicketBertForPreTraining  # imports transformers now, not inside the timed start-up
 
 def status(key):
@@ -240,7 +243,7 @@ def accumulate(*args, **kwargs):  # train_steps calls it once per step: its firs
     return real_accumulate(*args, **kwargs)
 pt.accumulate_gradients = accumulate
 paths = {name: Path(settings.pop(name)) for name in ("model", "out", "checkpoint_dir")}
-cfg = pt.PretrainConfig(shards=[Path(p) for p in settings.pop("shards")], **paths, **settings)
+cfg = PretrainConfig(shards=[Path(p) for p in settings.pop("shards")], **paths, **settings)
 called = time.perf_counter()
 pt.pretrain(cfg)
 done = time.perf_counter()
@@ -312,7 +315,7 @@ def bench_memory(args, device, tmp: Path) -> None:
 def bench_loader(args, device, tmp: Path) -> None:
     from mtickets.formats.shards import open_shards
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.pretrain import PretrainingObjective
+    from mtickets.training.run import PretrainingObjective
 
     hidden, layers, heads, ffn, vocab = args.loader_model
     seq, batch, steps = args.loader_seq, args.loader_batch, args.loader_steps
@@ -392,9 +395,9 @@ def bench_interference(args, device, tmp: Path) -> None:
 
 def track_one(size: dict, device: torch.device, tmp: Path) -> None:
     from mtickets.formats.shards import open_shards
-    from mtickets.interference import InterferenceSettings, InterferenceTracker
+    from mtickets.training.interference import InterferenceSettings, InterferenceTracker
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.pretrain import PretrainingObjective
+    from mtickets.training.run import PretrainingObjective
 
     started = time.perf_counter()
     tag, seq, batch, per_call = size["tag"], size["seq"], size["batch"], size["per_call"]

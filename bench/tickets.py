@@ -97,7 +97,7 @@ import json, os, resource, sys, time
 import numpy as np, torch
 torch.set_num_threads(int(sys.argv[4]))
 method, languages, layers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-from mtickets.merge import keep_count, merge_scores, ordered_keys, pooled_scores
+from mtickets.tickets.merge import keep_count, merge_scores, ordered_keys, pooled_scores
 def rss_mb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -116,7 +116,7 @@ start = time.perf_counter()
 if method in ("merge", "merge+summary"):
     bank = merge_scores(scores, langs, 0.75)
     if method == "merge+summary":
-        from mtickets.merge import ticket_summary
+        from mtickets.tickets.merge import ticket_summary
         ticket_summary(bank, langs, 0.75, "joint")
     kept = int(sum(int(v.sum()) for v in bank.values()))
 elif method == "argsort":
@@ -211,7 +211,7 @@ def snip_like_bank(config, languages: list[str], ratio: float, seed: int = 0) ->
     normalisation divides out any plain scale, the spread ``a`` is what makes some layers
     keep more units than others under the joint budget.
     """
-    from mtickets.merge import merge_scores
+    from mtickets.tickets.merge import merge_scores
     from mtickets.modeling import ticket_dims
 
     generator = torch.Generator().manual_seed(seed)
@@ -230,7 +230,7 @@ def snip_like_bank(config, languages: list[str], ratio: float, seed: int = 0) ->
 
 
 def make_batch(args, device, seed=0):
-    from mtickets.masking import mask_tokens, special_tokens_mask
+    from mtickets.training.masking import mask_tokens, special_tokens_mask
 
     generator = torch.Generator().manual_seed(seed)
     ids = torch.randint(5, args.vocab, (args.batch, args.seq), generator=generator)
@@ -248,7 +248,7 @@ def make_batch(args, device, seed=0):
 
 
 def pretraining_step(model, batch, language=None):
-    from mtickets.score import pretraining_loss
+    from mtickets.tickets.score import pretraining_loss
 
     model.zero_grad(set_to_none=True)
     loss = pretraining_loss(model, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
@@ -294,8 +294,8 @@ def write_shards(directory: Path, args, examples: int) -> None:
 
 def bench_snip(args, device) -> None:
     from mtickets.formats.shards import open_shards
-    from mtickets.score import ScoreRequest, pretraining_loss, score_units
-    from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
+    from mtickets.tickets.score import ScoreRequest, pretraining_loss, score_units
+    from mtickets.training.masking import mask_tokens, pad_batch, special_tokens_mask
     from mtickets.modeling import TicketBertForPreTraining
 
     batches = args.snip_batches

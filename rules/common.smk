@@ -3,7 +3,7 @@ import shlex
 from pathlib import Path
 
 from mtickets import configuration
-from mtickets.score import PROXIES
+from mtickets.tickets.score import PROXIES
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 

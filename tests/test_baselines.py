@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from mtickets import baselines, cli
+from mtickets import cli
+from mtickets.analysis import baselines
 from mtickets.errors import MticketsError
 from mtickets.formats.shards import open_shards
 from test_pretrain import VOCAB, write_shards

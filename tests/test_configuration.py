@@ -123,7 +123,7 @@ def test_zero_shot_from_a_language_every_task_has_is_no_problem_and_in_language_
 
 
 def test_the_schemas_proxies_are_the_registrys():
-    from mtickets.score import PROXIES
+    from mtickets.tickets.score import PROXIES
 
     schema = yaml.safe_load(SCHEMA_PATH.read_text())
     ticket = schema["properties"]["variants"]["additionalProperties"]["properties"]["ticket"]
@@ -159,7 +159,7 @@ def test_fine_tuning_batches_default_to_xtremes_random_draws_everywhere():
     import argparse
     import dataclasses
 
-    from mtickets import finetune
+    from mtickets.evaluation import finetune
 
     schema = yaml.safe_load(SCHEMA_PATH.read_text())
     assert schema["properties"]["evaluation"]["properties"]["batching"]["default"] == "random"

@@ -162,7 +162,7 @@ def test_a_batch_the_processes_cannot_share_is_one_error(world, tmp_path):
 def test_a_second_launch_on_a_running_run_s_checkpoints_stops_and_the_first_ends_unharmed(world, two_process_run,
                                                                                           tmp_path):
     """Rank 0 holds the checkpoint directory's lock; every rank of a second launch stops naming it."""
-    from mtickets.pretrain import LOCK_NAME
+    from mtickets.training.checkpoints import LOCK_NAME
 
     out = tmp_path / "run"
     lock = out / "checkpoints" / LOCK_NAME

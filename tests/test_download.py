@@ -16,7 +16,7 @@ import pytest
 
 from mtickets import cli
 from mtickets.formats.atomic import partial_path
-from mtickets.download import download_dump, latest_record_path
+from mtickets.corpus.download import download_dump, latest_record_path
 from mtickets.errors import MticketsError
 
 DATE = "20240101"
@@ -157,7 +157,7 @@ def test_dropped_connection_resumes_with_range(tmp_path, http_mirror, caplog):
     make_mirror(root)
     server.script[dump_path()] = ["drop", "drop"]
     out = tmp_path / "out" / "dump.xml.bz2"
-    with caplog.at_level(logging.INFO, logger="mtickets.download"):
+    with caplog.at_level(logging.INFO, logger="mtickets.corpus.download"):
         download_dump(url, "xx", DATE, out, **FAST)
     assert out.read_bytes() == PAYLOAD
     gets = [(r, i) for p, r, i in server.requests if p == dump_path()]
@@ -226,7 +226,7 @@ def test_retries_exhausted_is_a_clear_error(tmp_path, http_mirror, monkeypatch):
     make_mirror(root)
     server.script[dump_path()] = ["503"] * 10
     delays = []
-    monkeypatch.setattr("mtickets.download.time.sleep", delays.append)
+    monkeypatch.setattr("mtickets.corpus.download.time.sleep", delays.append)
     out = tmp_path / "out" / "dump.xml.bz2"
     with pytest.raises(MticketsError) as error:
         download_dump(url, "xx", DATE, out, retries=3, retry_delay=0.5)
@@ -255,9 +255,9 @@ def test_no_further_each_time_gives_up(tmp_path, http_mirror, monkeypatch, caplo
     make_mirror(root)
     server.script[dump_path()] = script  # ten answers: then it would serve the file
     slept = []
-    monkeypatch.setattr("mtickets.download.time.sleep", slept.append)
+    monkeypatch.setattr("mtickets.corpus.download.time.sleep", slept.append)
     out = tmp_path / "out" / "dump.xml.bz2"
-    with caplog.at_level(logging.WARNING, logger="mtickets.download"), \
+    with caplog.at_level(logging.WARNING, logger="mtickets.corpus.download"), \
             pytest.raises(MticketsError) as error:
         download_dump(url, "xx", DATE, out, retries=3, retry_delay=0.5)
     assert "failed 4 times in a row" in str(error.value)
@@ -273,9 +273,9 @@ def test_getting_further_each_time_never_gives_up(tmp_path, http_mirror, monkeyp
     make_mirror(root)
     server.script[dump_path()] = ["drop"] * 8  # each resume gets half of what is left
     slept = []
-    monkeypatch.setattr("mtickets.download.time.sleep", slept.append)
+    monkeypatch.setattr("mtickets.corpus.download.time.sleep", slept.append)
     out = tmp_path / "out" / "dump.xml.bz2"
-    with caplog.at_level(logging.WARNING, logger="mtickets.download"):
+    with caplog.at_level(logging.WARNING, logger="mtickets.corpus.download"):
         download_dump(url, "xx", DATE, out, retries=1, retry_delay=0.5)
     assert out.read_bytes() == PAYLOAD
     # Every break is the first failure of a new run: the first retry's delay and number.
@@ -313,7 +313,7 @@ def test_sha1_from_dumpstatus_is_checked(tmp_path, http_mirror):
 def test_dumpstatus_alone_is_enough_and_verified(tmp_path, caplog):
     mirror = make_mirror(tmp_path / "mirror", status="done", md5sums=False)
     out = tmp_path / "out" / "dump.xml.bz2"
-    with caplog.at_level(logging.INFO, logger="mtickets.download"):
+    with caplog.at_level(logging.INFO, logger="mtickets.corpus.download"):
         download_dump(str(mirror), "xx", DATE, out)
     assert out.read_bytes() == PAYLOAD
     assert f"sha1 {hashlib.sha1(PAYLOAD).hexdigest()}" in caplog.text

@@ -19,8 +19,8 @@ import pytest
 
 from mtickets import cli
 from mtickets.errors import MticketsError
-from mtickets.extract import DisambiguationRules, extract_articles
-from mtickets.synthetic import generate_dump
+from mtickets.corpus.extract import DisambiguationRules, extract_articles
+from mtickets.testdata.synthetic import generate_dump
 
 SITEINFO = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/"
     version="0.10" xml:lang="{lang}">
@@ -99,7 +99,7 @@ def read_articles(path: Path) -> list[dict]:
 def test_extract_keeps_only_real_articles(tmp_path, caplog):
     dump = write_dump(tmp_path / "enwiki-20240101-pages-articles.xml.bz2", PAGES)
     out = tmp_path / "corpus" / "en" / "articles.jsonl.gz"
-    with caplog.at_level("INFO", logger="mtickets.extract"):
+    with caplog.at_level("INFO", logger="mtickets.corpus.extract"):
         stats = extract_articles(dump, "en", out, threads=2)
     articles = read_articles(out)
     assert [a["title"] for a in articles] == ["Alpha", "Kill Bill: Volume 1", "Eta"]
@@ -220,7 +220,7 @@ def test_scan_stays_aligned_when_wikiextractor_skips_pages(tmp_path, monkeypatch
     # namespace's name; the scan keeps them, and every later record must still meet its
     # own scan entry (here: the disambiguation page after it is still recognised). A
     # tiny look-ahead makes the scan wait for the writer again and again.
-    monkeypatch.setattr("mtickets.extract.SCAN_AHEAD", 2)
+    monkeypatch.setattr("mtickets.corpus.extract.SCAN_AHEAD", 2)
     pages = [page_xml(i, f"Page {i}", f"Page {i} is an article. It has text.")
              for i in range(1, 40)]
     pages.insert(10, page_xml(100, "Template matching", "Template matching is a technique."))
@@ -240,9 +240,9 @@ def test_a_wikiextractor_that_crashes_and_hangs_is_stopped(tmp_path, monkeypatch
     # forever. The run is killed after a grace period and the traceback reported.
     hang = ("import sys, time; sys.stderr.write('Traceback (most recent call last):\\n"
             "ValueError: boom\\n'); sys.stderr.flush(); time.sleep(60)")
-    monkeypatch.setattr("mtickets.extract._WikiExtractorRun.command",
+    monkeypatch.setattr("mtickets.corpus.extract._WikiExtractorRun.command",
                         staticmethod(lambda dump, threads: [sys.executable, "-c", hang]))
-    monkeypatch.setattr("mtickets.extract.CRASH_GRACE_S", 0.1)
+    monkeypatch.setattr("mtickets.corpus.extract.CRASH_GRACE_S", 0.1)
     dump = write_dump(tmp_path / "dump.xml.bz2", PAGES)
     out = tmp_path / "out" / "articles.jsonl.gz"
     out.parent.mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mtickets import finetune as ft
+from mtickets.evaluation import finetune as ft
 from mtickets.errors import MticketsError
 from mtickets.formats.xtreme import NER_LABELS
 
@@ -429,7 +429,7 @@ def test_test_and_test_set_together_is_an_error(zero_shot_setup, tmp_path):
 
 def test_the_tables_of_zero_shot_runs_note_the_protocol_and_drop_small_test_languages(zero_shot_setup, tmp_path):
     """A test language is screened on its own test split, the source on its train split (footnote 6)."""
-    from mtickets.tables import make_table
+    from mtickets.evaluation.tables import make_table
 
     root, _, _ = zero_shot_setup
     models = {"dense": root / "dense", "two-tickets": root / "two-tickets"}

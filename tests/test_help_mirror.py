@@ -1,4 +1,4 @@
-"""mtickets.help_mirror: LibreOffice help pages as a dumps mirror that download + extract read."""
+"""mtickets.corpus.help_mirror: LibreOffice help pages as a dumps mirror that download + extract read."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from mtickets import cli, help_mirror
-from mtickets.download import download_dump
+from mtickets import cli
+from mtickets.corpus import help_mirror
+from mtickets.corpus.download import download_dump
 from mtickets.errors import MticketsError
-from mtickets.extract import extract_articles
+from mtickets.corpus.extract import extract_articles
 
 # The structure of a real page (text/shared/optionen/01060100.html and others), shortened.
 PAGE = """<!DOCTYPE html>

@@ -1,4 +1,4 @@
-"""mtickets.help_task: the LibreOffice help's UI markup as an IOB2 token classification task."""
+"""mtickets.corpus.help_task: the LibreOffice help's UI markup as an IOB2 token classification task."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from mtickets import cli, finetune, help_mirror, help_task
+from mtickets import cli
+from mtickets.corpus import help_mirror, help_task
+from mtickets.evaluation import finetune
 from mtickets.errors import MticketsError
 from mtickets.formats.xtreme import FORMAT_LABELS, FORMAT_READERS, HELP_LABELS, read_panx
-from mtickets.help_task import Example
-from mtickets.tables import FORMATS
-from mtickets.task_data import stage_task_data
+from mtickets.corpus.help_task import Example
+from mtickets.evaluation.tables import FORMATS
+from mtickets.evaluation.task_data import stage_task_data
 from test_help_mirror import write_help
 
 HEAD = """<!DOCTYPE html><html lang="de"><head><title>{title}</title></head><body>

@@ -21,7 +21,7 @@ import torch
 from mtickets.cli import main
 from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.modeling import TicketBertForPreTraining, TicketBertModel, ticket_dims
-from mtickets.tokenizer import SPECIAL_TOKENS
+from mtickets.corpus.tokenizer import SPECIAL_TOKENS
 
 LANGS = ["en", "de"]
 SENTENCES = ["the river runs over the stones .", "Über den Fluss ."]

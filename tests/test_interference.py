@@ -1,4 +1,4 @@
-"""uc and gc (mtickets.interference) against brute force: saved updates, separately computed gradients."""
+"""uc and gc (mtickets.training.interference) against brute force: saved updates, separately computed gradients."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 import torch
 
-from mtickets import pretrain as pt
-from mtickets.interference import InterferenceSettings, layer_of
+from mtickets.training import pretrain as pt
+from mtickets.training.monitoring import probe_batches
+from mtickets.training.run import PretrainConfig, PretrainingObjective, build_run
+from mtickets.training.interference import InterferenceSettings, layer_of
 from test_pretrain import tiny_model, write_shards, write_tickets
 
 STEPS = 12
@@ -28,7 +30,7 @@ def run(tmp_path_factory):
     settings = InterferenceSettings(languages=[], sketch_dim=SKETCH_DIM, exact_layers=["embeddings", "layer.1"],
                                     exact_languages=["de", "en", "fr"], uc_every=4, gc_every=6, probe_examples=8,
                                     seed=5)
-    cfg = pt.PretrainConfig(model=tiny_model(root / "init"), tickets=tickets, shards=shards, out=root / "final",
+    cfg = PretrainConfig(model=tiny_model(root / "init"), tickets=tickets, shards=shards, out=root / "final",
                             checkpoint_dir=root / "checkpoints", steps=STEPS, batch_size=8, learning_rate=3e-3,
                             seq_schedule="32:1.0", max_predictions="6", seed=2, checkpoint_every=1,
                             keep_checkpoints=STEPS, device="cpu", interference=settings,
@@ -98,12 +100,12 @@ def test_gc_equals_cosines_of_gradients_computed_separately(run):
     gc = pd.read_parquet(root / "interference/gc.parquet")
     assert sorted(gc["step"].unique()) == [6, 12]
     model = TicketBertForPreTraining.from_pretrained(str(cfg.out)).eval()
-    built = pt.build_run(cfg, device=torch.device("cpu"))
-    probes = pt.probe_batches(built, InterferenceSettings(languages=["de", "en", "fr"], probe_examples=8))
+    built = build_run(cfg, device=torch.device("cpu"))
+    probes = probe_batches(built, InterferenceSettings(languages=["de", "en", "fr"], probe_examples=8))
     gradients = {}
     for lang, batch in probes.items():
         model.zero_grad()
-        mlm, nsp = pt.PretrainingObjective(model)(batch, lang)
+        mlm, nsp = PretrainingObjective(model)(batch, lang)
         (mlm / batch["masked_count"] + nsp / batch["input_ids"].shape[0]).backward()
         gradients[lang] = layer_vectors({name: p.grad for name, p in model.named_parameters() if p.grad is not None})
     errors = []
@@ -122,7 +124,7 @@ def test_a_killed_and_resumed_run_writes_the_uninterrupted_runs_interference(run
     root, cfg, _ = run
     resumed = dataclasses.replace(cfg, out=tmp_path / "final", checkpoint_dir=tmp_path / "ck", checkpoint_every=5,
                                   interference_out=tmp_path / "interference")
-    real, calls = pt.PretrainingObjective.forward, {"n": 0}
+    real, calls = PretrainingObjective.forward, {"n": 0}
 
     def dies_in_step_10(*args, **kwargs):  # 9 training steps and 3 gc probes (step 6) before it
         calls["n"] += 1
@@ -130,12 +132,12 @@ def test_a_killed_and_resumed_run_writes_the_uninterrupted_runs_interference(run
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pt.PretrainingObjective, "forward", dies_in_step_10)
+    monkeypatch.setattr(PretrainingObjective, "forward", dies_in_step_10)
     with pytest.raises(KeyboardInterrupt):
         pt.pretrain(resumed)
     parts = sorted(p.name for p in (tmp_path / "ck/interference").iterdir())
     assert parts == ["gc-000000006.parquet", "uc-000000004.parquet", "uc-000000008.parquet"]
-    monkeypatch.setattr(pt.PretrainingObjective, "forward", real)
+    monkeypatch.setattr(PretrainingObjective, "forward", real)
     pt.pretrain(resumed)  # from the checkpoint of step 5: the parts after it are written again
     for kind in ("uc", "gc"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"interference/{kind}.parquet"),

@@ -12,7 +12,7 @@ import torch
 from test_finetune import finetune_argv, make_tokenizer, write_panx
 from test_pretrain import pretrain_argv, run_cli, write_shards
 
-from mtickets import finetune as ft
+from mtickets.evaluation import finetune as ft
 from mtickets.configuration import init_model_fields
 from mtickets.errors import MticketsError
 from mtickets.modeling import (

@@ -12,7 +12,7 @@ from safetensors import safe_open
 
 from mtickets.errors import MticketsError
 from mtickets.formats.tensors import load_scores, save_safetensors
-from mtickets.merge import keep_count, merge_scores, ticket_summary
+from mtickets.tickets.merge import keep_count, merge_scores, ticket_summary
 
 LANGS = ["en", "de", "fr"]
 DIMS = {"layer.0.qk": 8, "layer.0.v": 8, "layer.0.ffn": 16, "layer.1.qk": 8, "layer.1.v": 8, "layer.1.ffn": 16}
@@ -161,7 +161,7 @@ def test_merge_errors_name_file_and_key(tmp_path):
 def test_top_mask_equals_stable_argsort_with_many_ties(seed):
     import numpy as np
 
-    from mtickets.merge import top_mask
+    from mtickets.tickets.merge import top_mask
 
     generator = torch.Generator().manual_seed(seed)
     values = torch.randint(0, 50, (20_000,), generator=generator).double() / 7  # heavy ties

@@ -24,7 +24,12 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
-from mtickets import pretrain as pt
+from mtickets.training import pretrain as pt
+from mtickets.training.checkpoints import (EVAL_LOG_NAME, LOCK_NAME, LOG_NAME, TrainingState, checkpoint_path,
+                                          list_checkpoints)
+from mtickets.training.run import PretrainConfig, PretrainingObjective
+from mtickets.training.schedule import (linear_warmup_decay, parse_max_predictions, parse_seq_schedule,
+                                       sample_languages, sampling_probabilities, seq_lengths_for_steps)
 from mtickets.errors import MticketsError
 from mtickets.formats.shards import open_shards
 
@@ -105,34 +110,34 @@ def test_open_shards_errors(tmp_path):
 
 def test_sampling_follows_smoothed_token_counts():
     tokens = {"en": 1_000_000, "de": 100_000, "sw": 1_000}
-    probs = pt.sampling_probabilities(tokens, 0.7)
+    probs = sampling_probabilities(tokens, 0.7)
     weights = {lang: n**0.7 for lang, n in tokens.items()}
     for lang in tokens:
         assert probs[lang] == pytest.approx(weights[lang] / sum(weights.values()))
     steps = 20_000
-    draws = pt.sample_languages(probs, steps, seed=3)
+    draws = sample_languages(probs, steps, seed=3)
     counts = Counter(draws)
     # chi-square goodness of fit, 2 degrees of freedom: 99.9% quantile 13.8
     chi2 = sum((counts[l] - steps * p) ** 2 / (steps * p) for l, p in probs.items())
     assert chi2 < 13.8
-    assert draws == pt.sample_languages(probs, steps, seed=3)
-    assert draws != pt.sample_languages(probs, steps, seed=4)
+    assert draws == sample_languages(probs, steps, seed=3)
+    assert draws != sample_languages(probs, steps, seed=4)
     # smoothing < 1 up-samples the small language relative to its corpus share
     assert probs["sw"] > tokens["sw"] / sum(tokens.values())
 
 
 def test_seq_schedule():
-    phases = pt.parse_seq_schedule("128:0.9,512:0.1")
+    phases = parse_seq_schedule("128:0.9,512:0.1")
     assert phases == [(128, 0.9), (512, 0.1)]
-    lengths = pt.seq_lengths_for_steps(100, phases)
+    lengths = seq_lengths_for_steps(100, phases)
     assert (lengths[:90] == 128).all() and (lengths[90:] == 512).all()
-    assert pt.parse_max_predictions("20,80", phases) == {128: 20, 512: 80}
-    assert pt.seq_lengths_for_steps(7, pt.parse_seq_schedule("64")).tolist() == [64] * 7
+    assert parse_max_predictions("20,80", phases) == {128: 20, 512: 80}
+    assert seq_lengths_for_steps(7, parse_seq_schedule("64")).tolist() == [64] * 7
     for bad in ("128:0.5,512:0.4", "128:x", "128:0.5,128:0.5"):
         with pytest.raises(MticketsError, match="--seq-schedule"):
-            pt.parse_seq_schedule(bad)
+            parse_seq_schedule(bad)
     with pytest.raises(MticketsError, match="--max-predictions"):
-        pt.parse_max_predictions("20,80,5", phases)
+        parse_max_predictions("20,80,5", phases)
 
 
 def dense_labels(batch: dict) -> torch.Tensor:
@@ -146,7 +151,7 @@ def dense_labels(batch: dict) -> torch.Tensor:
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 16, 17, 100, 1000, 4097])
 def test_the_computed_permutation_is_a_bijection_for_every_key(size):
-    from mtickets.batches import permuted
+    from mtickets.training.batches import permuted
 
     for key in (0, 1, 2**63 + 5):
         values = permuted(np.arange(size), size, np.full(size, key, dtype=np.uint64))
@@ -156,7 +161,7 @@ def test_the_computed_permutation_is_a_bijection_for_every_key(size):
 
 
 def test_a_stream_visits_every_example_once_per_epoch(tmp_path):
-    from mtickets.batches import StepPlan, stream_indices
+    from mtickets.training.batches import StepPlan, stream_indices
 
     data = open_shards(write_shards(tmp_path, "en", 32, examples=10, tokens=100))
     seen = stream_indices(data, 0, 20, seed=1, stream=7).tolist()  # two epochs
@@ -172,7 +177,7 @@ def test_a_stream_visits_every_example_once_per_epoch(tmp_path):
 
 
 def test_batches_have_fixed_shapes_and_capped_predictions(tmp_path):
-    from mtickets.batches import masked_batch
+    from mtickets.training.batches import masked_batch
 
     data = open_shards(write_shards(tmp_path, "en", 64, examples=16, tokens=100))
     batch = masked_batch(data, list(range(16)), mlm_probability=0.5, max_predictions=4,
@@ -197,7 +202,7 @@ def test_batches_have_fixed_shapes_and_capped_predictions(tmp_path):
 
 
 def test_the_loader_thread_yields_the_batches_of_the_plan_in_order_and_hands_over_its_errors(tmp_path):
-    from mtickets.batches import BatchLoader, StepPlan
+    from mtickets.training.batches import BatchLoader, StepPlan
 
     datasets = {("en", 32): open_shards(write_shards(tmp_path, "en", 32, examples=24, tokens=100))}
     plan = StepPlan(["en"], np.zeros((10, 1), dtype=np.int64), np.full(10, 32), batch_size=8)
@@ -229,7 +234,7 @@ def test_the_loader_thread_yields_the_batches_of_the_plan_in_order_and_hands_ove
 
 
 def test_linear_warmup_decay():
-    factor = pt.linear_warmup_decay(4, 10)
+    factor = linear_warmup_decay(4, 10)
     values = [factor(s) for s in range(10)]
     assert values[:4] == pytest.approx([0.2, 0.4, 0.6, 0.8])
     assert values[4] == 1.0 and values[-1] == pytest.approx(1 / 6)
@@ -319,7 +324,7 @@ def test_resume_matches_uninterrupted_run(corpus, tmp_path, monkeypatch):
     assert run_cli(pretrain_argv(model, shards, tmp_path / "A", tmp_path / "ckA", steps, extra)) == 0
 
     calls = {"n": 0}
-    real = pt.PretrainingObjective.forward
+    real = PretrainingObjective.forward
 
     def dies_at_step_17(*args, **kwargs):
         calls["n"] += 1
@@ -327,12 +332,12 @@ def test_resume_matches_uninterrupted_run(corpus, tmp_path, monkeypatch):
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pt.PretrainingObjective, "forward", dies_at_step_17)
+    monkeypatch.setattr(PretrainingObjective, "forward", dies_at_step_17)
     with pytest.raises(KeyboardInterrupt):
         run_cli(pretrain_argv(model, shards, tmp_path / "B", tmp_path / "ckB", steps, extra))
     assert not (tmp_path / "B").exists()
     assert [p.name for p in sorted((tmp_path / "ckB").glob("checkpoint-*.pt"))][-1] == "checkpoint-000000010.pt"
-    monkeypatch.setattr(pt.PretrainingObjective, "forward", real)
+    monkeypatch.setattr(PretrainingObjective, "forward", real)
     assert run_cli(pretrain_argv(model, shards, tmp_path / "B", tmp_path / "ckB", steps, extra)) == 0
 
     a, b = load_file(str(tmp_path / "A/model.safetensors")), load_file(str(tmp_path / "B/model.safetensors"))
@@ -364,7 +369,7 @@ def _namespace(argv):
 
 
 def test_gathered_losses_equal_full_forward(corpus):
-    from mtickets.batches import masked_batch
+    from mtickets.training.batches import masked_batch
     from mtickets.modeling import TicketBertForPreTraining
 
     _, shards, model_dir = corpus
@@ -374,7 +379,7 @@ def test_gathered_losses_equal_full_forward(corpus):
                          generator=torch.Generator().manual_seed(1))
     labels = dense_labels(batch)
     with torch.no_grad():
-        mlm_sum, nsp_sum = pt.PretrainingObjective(model)(batch, None)
+        mlm_sum, nsp_sum = PretrainingObjective(model)(batch, None)
         output = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
         selected = labels != -100
         full_mlm = torch.nn.functional.cross_entropy(output.prediction_logits[selected], labels[selected])
@@ -392,13 +397,13 @@ def test_gathered_losses_equal_full_forward(corpus):
 RESUME_STEPS = 30
 
 
-def resume_config(model, shards, tmp_path, tickets, name, **overrides) -> pt.PretrainConfig:
+def resume_config(model, shards, tmp_path, tickets, name, **overrides) -> PretrainConfig:
     settings = dict(
         model=model, shards=list(shards), out=tmp_path / name, checkpoint_dir=tmp_path / "ck", tickets=tickets,
         steps=RESUME_STEPS, batch_size=8, learning_rate=2e-3, warmup_steps=5, seq_schedule="32:0.8,64:0.2",
         max_predictions="6,12", seed=7, checkpoint_every=10, keep_checkpoints=3, device="cpu",
     )
-    return pt.PretrainConfig(**{**settings, **overrides})
+    return PretrainConfig(**{**settings, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -408,7 +413,7 @@ def reference(corpus, tmp_path_factory):
     root = tmp_path_factory.mktemp("reference")
     tickets = write_tickets(root / "tickets.safetensors", ["de", "en"], seed=1)
     pt.pretrain(resume_config(model, shards, root, tickets, "final"))
-    return tickets, (root / "final/model.safetensors").read_bytes(), (root / "final" / pt.LOG_NAME).read_text()
+    return tickets, (root / "final/model.safetensors").read_bytes(), (root / "final" / LOG_NAME).read_text()
 
 
 def interrupted_at_20(corpus, tmp_path, tickets) -> Path:
@@ -451,13 +456,13 @@ def test_a_changed_input_never_resumes(corpus, tmp_path, reference, caplog, chan
         pq.write_table(pa.Table.from_pydict(table, schema=pq.read_schema(copies[0] / "part-00000.parquet")),
                        copies[0] / "part-00000.parquet")
         shards = copies
-    caplog.set_level("WARNING", logger="mtickets.pretrain")
+    caplog.set_level("WARNING", logger="mtickets.training")
     summary = pt.pretrain(resume_config(model, shards, tmp_path, tickets, "final"))
     assert summary["resumed_from_step"] == 0
     message = {"tickets": "tickets", "model": "model", "shard content": "shards en/seq32"}[change]
     assert re.search(rf"starting over: checkpoint .*checkpoint-000000020.pt was made from other inputs or "
                      rf"settings \({re.escape(message)} differ\)", caplog.text), caplog.text
-    rows = [json.loads(line) for line in (tmp_path / "final" / pt.LOG_NAME).read_text().splitlines()]
+    rows = [json.loads(line) for line in (tmp_path / "final" / LOG_NAME).read_text().splitlines()]
     assert [r["step"] for r in rows] == list(range(1, RESUME_STEPS + 1))
     expected = load_file(str(tickets))
     assert {k: v.tolist() for k, v in bank_of(tmp_path / "final").items()} == \
@@ -467,11 +472,11 @@ def test_a_changed_input_never_resumes(corpus, tmp_path, reference, caplog, chan
 def test_unchanged_inputs_resume_to_the_uninterrupted_result(corpus, tmp_path, reference, caplog):
     tickets, weights, log_text = reference
     interrupted_at_20(corpus, tmp_path, tickets)
-    caplog.set_level("INFO", logger="mtickets.pretrain")
+    caplog.set_level("INFO", logger="mtickets.training")
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 20
     assert "resuming from" in caplog.text and "starting over" not in caplog.text
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
-    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+    assert (tmp_path / "final" / LOG_NAME).read_text() == log_text
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -500,11 +505,11 @@ def test_a_full_disk_at_a_checkpoint_is_one_error_and_the_rerun_resumes_to_the_s
                         rf"needs \d+\.\d KiB\); free space there or write the results elsewhere, then rerun",
                         str(raised.value)), str(raised.value)
     assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == sorted(
-        ["checkpoint-000000010.pt", pt.LOG_NAME, pt.EVAL_LOG_NAME])  # no temporaries
+        ["checkpoint-000000010.pt", LOG_NAME, EVAL_LOG_NAME])  # no temporaries
     monkeypatch.undo()
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 10
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
-    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+    assert (tmp_path / "final" / LOG_NAME).read_text() == log_text
 
 
 def test_a_second_run_on_a_running_run_s_checkpoints_stops_naming_the_lock_and_the_first_ends_unharmed(
@@ -515,7 +520,7 @@ def test_a_second_run_on_a_running_run_s_checkpoints_stops_naming_the_lock_and_t
     checkpoints = tmp_path / "ck"
     command = [sys.executable, "-m", "mtickets.cli", *pretrain_argv(
         model, shards, tmp_path / "final", checkpoints, RESUME_STEPS, ["--tickets", str(tickets)])]
-    lock = checkpoints / pt.LOCK_NAME
+    lock = checkpoints / LOCK_NAME
     first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 300
@@ -540,7 +545,7 @@ def test_a_second_run_on_a_running_run_s_checkpoints_stops_naming_the_lock_and_t
         first.kill()  # a failed assertion leaves no run behind
         first.wait()
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
-    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+    assert (tmp_path / "final" / LOG_NAME).read_text() == log_text
     assert not lock.exists()
 
 
@@ -549,50 +554,50 @@ def test_a_corrupt_latest_checkpoint_falls_back_to_the_one_before(corpus, tmp_pa
     tickets, weights, log_text = reference
     ck = interrupted_at_20(corpus, tmp_path, tickets)
     if damage == "truncated":
-        bad = pt.checkpoint_path(ck, 20)
+        bad = checkpoint_path(ck, 20)
         bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])
         resumed_from = 10
     else:
-        bad = pt.checkpoint_path(ck, 25)
+        bad = checkpoint_path(ck, 25)
         bad.write_bytes(b"")
         resumed_from = 20
-    caplog.set_level("INFO", logger="mtickets.pretrain")
+    caplog.set_level("INFO", logger="mtickets.training")
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == resumed_from
     assert re.search(rf"skipping checkpoint .*{bad.name}: it cannot be loaded \(\w+", caplog.text), caplog.text
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
-    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+    assert (tmp_path / "final" / LOG_NAME).read_text() == log_text
 
 
 def test_no_loadable_checkpoint_is_one_clear_error(corpus, tmp_path, reference):
     tickets, _, _ = reference
     ck = interrupted_at_20(corpus, tmp_path, tickets)
-    for _, path in pt.list_checkpoints(ck):
+    for _, path in list_checkpoints(ck):
         path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(MticketsError, match=rf"no checkpoint in {re.escape(str(ck))} can be loaded "
                                             r"\(checkpoint-000000020.pt: \w+.*checkpoint-000000010.pt: .*\); "
                                             rf"delete {re.escape(str(ck))} to start pretraining over"):
         finish(corpus, tmp_path, tickets)
-    assert len(pt.list_checkpoints(ck)) == 2 and not (tmp_path / "final").exists()
+    assert len(list_checkpoints(ck)) == 2 and not (tmp_path / "final").exists()
 
 
 def test_a_torn_last_log_row_is_ignored_with_a_warning(corpus, tmp_path, reference, caplog):
     tickets, weights, log_text = reference
     ck = interrupted_at_20(corpus, tmp_path, tickets)
-    with open(ck / pt.LOG_NAME, "a", encoding="utf-8") as handle:
+    with open(ck / LOG_NAME, "a", encoding="utf-8") as handle:
         handle.write('{"step": 21, "language": "en", "seq_le')  # a full disk cut the row
-    caplog.set_level("WARNING", logger="mtickets.pretrain")
+    caplog.set_level("WARNING", logger="mtickets.training")
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 20
     assert "ignoring its torn last line 21" in caplog.text
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
-    assert (tmp_path / "final" / pt.LOG_NAME).read_text() == log_text
+    assert (tmp_path / "final" / LOG_NAME).read_text() == log_text
 
 
 def test_a_torn_row_before_the_last_is_an_error_naming_the_line(corpus, tmp_path, reference):
     tickets, _, _ = reference
     ck = interrupted_at_20(corpus, tmp_path, tickets)
-    lines = (ck / pt.LOG_NAME).read_text().splitlines()
+    lines = (ck / LOG_NAME).read_text().splitlines()
     lines[4] = lines[4][:10]
-    (ck / pt.LOG_NAME).write_text("\n".join(lines) + "\n")
+    (ck / LOG_NAME).write_text("\n".join(lines) + "\n")
     with pytest.raises(MticketsError, match=r"training_log.jsonl, line 5: not a JSON log row"):
         finish(corpus, tmp_path, tickets)
 
@@ -620,16 +625,16 @@ def test_fewer_examples_than_a_batch_stops_before_the_first_step(corpus, tmp_pat
     with pytest.raises(MticketsError, match=r"language 'en': \S+seq32 holds 48 examples, fewer than one batch "
                                             r"\(--batch-size 49\); add text for 'en'"):
         pt.main(_namespace(argv))
-    assert not (tmp_path / "o").exists() and not pt.list_checkpoints(tmp_path / "c")
+    assert not (tmp_path / "o").exists() and not list_checkpoints(tmp_path / "c")
 
 
 # ----------------------------------------------------------------------------- precision, ticket update
 
 
 def test_ticket_update_leaves_every_out_of_ticket_weight_bit_identical(corpus):
-    from mtickets.batches import masked_batch
+    from mtickets.training.batches import masked_batch
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.ticket_update import confined_to, owned_slices
+    from mtickets.training.ticket_update import confined_to, owned_slices
 
     root, shards, model_dir = corpus
     model = TicketBertForPreTraining.from_pretrained(str(model_dir))
@@ -637,14 +642,14 @@ def test_ticket_update_leaves_every_out_of_ticket_weight_bit_identical(corpus):
              for i, (k, dim) in enumerate(sorted({f"layer.{k}.{c}": d for k in range(2)
                                                   for c, d in (("qk", 32), ("v", 32), ("ffn", 64))}.items()))}
     model.set_tickets(masks, ["de", "en"])
-    state = pt.TrainingState.fresh(model, pt.PretrainConfig(model=model_dir, shards=[], out=Path("."),
+    state = TrainingState.fresh(model, PretrainConfig(model=model_dir, shards=[], out=Path("."),
                                                             checkpoint_dir=Path("."), learning_rate=1e-2))
     data = open_shards(shards[0])
 
     def step(language: str, confine: bool) -> None:
         batch = masked_batch(data, list(range(8)), mlm_probability=0.3, max_predictions=6,
                              generator=torch.Generator().manual_seed(len(language)))
-        mlm, nsp = pt.PretrainingObjective(model)(batch, language)
+        mlm, nsp = PretrainingObjective(model)(batch, language)
         state.optimizer.zero_grad(set_to_none=True)
         (mlm / batch["masked_count"] + nsp / 8).backward()
         with confined_to(state.optimizer, owned_slices(model, [language])) if confine else contextlib.nullcontext():
@@ -680,7 +685,7 @@ def test_bf16_and_ticket_update_runs_are_recorded(corpus, tmp_path, precision, t
     assert run_cli(argv) == 0
     summary = json.loads((tmp_path / "final/pretrain.json").read_text())
     assert (summary["precision"], summary["ticket_update"]) == (precision, ticket_update)
-    rows = [json.loads(line) for line in (tmp_path / "final" / pt.LOG_NAME).read_text().splitlines()]
+    rows = [json.loads(line) for line in (tmp_path / "final" / LOG_NAME).read_text().splitlines()]
     assert len(rows) == 12 and all(np.isfinite(r["loss"]) for r in rows)
 
 
@@ -712,7 +717,7 @@ def test_heldout_loss_is_logged_for_every_language_without_changing_training(tmp
     model = tiny_model(tmp_path / "init")
     assert run_cli(pretrain_argv(model, shards, tmp_path / "plain", tmp_path / "ck1", 20)) == 0
     assert run_cli(pretrain_argv(model, shards, tmp_path / "eval", tmp_path / "ck2", 20, ["--eval-every", "8"])) == 0
-    rows = [json.loads(line) for line in (tmp_path / "eval" / pt.EVAL_LOG_NAME).read_text().splitlines()]
+    rows = [json.loads(line) for line in (tmp_path / "eval" / EVAL_LOG_NAME).read_text().splitlines()]
     # Every scheduled length at every evaluation: the curves do not jump where the schedule switches.
     assert [(r["step"], r["seq_length"], r["language"]) for r in rows] == [
         (s, length, lang) for s in (8, 16, 20) for length in (32, 64) for lang in ("de", "en")]
@@ -720,5 +725,5 @@ def test_heldout_loss_is_logged_for_every_language_without_changing_training(tmp
     summary = json.loads((tmp_path / "eval/pretrain.json").read_text())
     assert summary["heldout"] == {lang: {str(r["seq_length"]): r for r in rows[-4:] if r["language"] == lang}
                                   for lang in ("de", "en")}
-    for name in ("model.safetensors", pt.LOG_NAME):  # evaluating draws no training randomness
+    for name in ("model.safetensors", LOG_NAME):  # evaluating draws no training randomness
         assert (tmp_path / "eval" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()

@@ -12,8 +12,8 @@ import torch
 
 from mtickets.cli import main
 from mtickets.errors import MticketsError
-from mtickets.relatedness import jaccard_distances, mantel, overlap_figure, ticket_matrix
-from mtickets.typology import classify
+from mtickets.analysis.relatedness import jaccard_distances, mantel, overlap_figure, ticket_matrix
+from mtickets.analysis.typology import classify
 
 
 def distance_matrix(rng, n: int, noise_of=None, noise: float = 0.0) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mtickets import replication
+from mtickets.analysis import replication
 from mtickets.errors import MticketsError
 
 LANGUAGES = ["en", "de", "fi", "ru"]

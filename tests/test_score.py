@@ -14,8 +14,8 @@ from safetensors import safe_open
 
 from mtickets.errors import MticketsError
 from mtickets.formats.shards import open_shards
-from mtickets.score import PROXIES, ScoreRequest, score_units, token_batches
-from mtickets.masking import mask_tokens, pad_batch, special_tokens_mask
+from mtickets.tickets.score import PROXIES, ScoreRequest, score_units, token_batches
+from mtickets.training.masking import mask_tokens, pad_batch, special_tokens_mask
 from mtickets.modeling import TicketBertConfig, TicketBertForPreTraining, ticket_dims
 from mtickets.formats.special_tokens import SpecialTokens
 
@@ -257,7 +257,7 @@ class Interrupt(Exception):
 
 def interrupt_after(monkeypatch, batches):
     """Make SNIP's loss raise on batch ``batches + 1``, as if the job were killed there."""
-    from mtickets import score as score_stage
+    from mtickets.tickets import score as score_stage
 
     real = score_stage.pretraining_loss
     calls = {"n": 0}
@@ -373,7 +373,7 @@ def test_score_cli_resumes_and_removes_the_partial(tmp_path, monkeypatch, caplog
 
 def test_random_and_magnitude_tickets(tmp_path):
     """Random tickets are reproducible from the seed; magnitude tickets are the same for every language."""
-    from mtickets.merge import merge_scores
+    from mtickets.tickets.merge import merge_scores
 
     model = tiny_model(layers=3)
     languages = ["en", "de", "fr", "sw", "yo", "zh", "ja"]
@@ -397,7 +397,7 @@ def test_random_and_magnitude_tickets(tmp_path):
 
 def test_a_corpus_below_min_tokens_stops_before_scoring(tmp_path):
     from mtickets.cli import build_parser, main
-    from mtickets.score import main as score_main
+    from mtickets.tickets.score import main as score_main
 
     tiny_model().save_pretrained(tmp_path / "model")
     rows = write_shards(tmp_path / "shards", examples=20)

@@ -18,10 +18,9 @@ import pytest
 from killed_writer import leave_temporary
 from mtickets import cli
 from mtickets.errors import MticketsError
-from mtickets.shards import (Instances, TokenizedCorpus, create_instances, load_tokenizer,
-                             plan_layout, tokenize_corpus, truncate_pairs, truncation_counts,
-                             write_shards)
-from mtickets.tokenizer import SPECIAL_TOKENS, build_tokenizer
+from mtickets.corpus.pairs import Instances, TokenizedCorpus, create_instances, truncate_pairs, truncation_counts
+from mtickets.corpus.shards import load_tokenizer, plan_layout, tokenize_corpus, write_shards
+from mtickets.corpus.tokenizer import SPECIAL_TOKENS, build_tokenizer
 
 CLS, SEP = 2, 3
 
@@ -360,7 +359,7 @@ def test_a_rerun_removes_the_temporary_directory_of_a_killed_run(corpus, tmp_pat
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("module, name", [("mtickets.formats.shards", "examples.tokens.i32"),
-                                          ("mtickets.shards", "tokens.i32")],
+                                          ("mtickets.corpus.shards", "tokens.i32")],
                          ids=["mapped examples", "tokenized corpus"])
 def test_a_full_disk_is_one_error_naming_the_output_and_a_rerun_is_byte_identical(corpus, tmp_path, monkeypatch,
                                                                                    caplog, module, name):

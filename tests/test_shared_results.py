@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from mtickets import cli
-from mtickets.tokenizer import SPECIAL_TOKENS, build_tokenizer
+from mtickets.corpus.tokenizer import SPECIAL_TOKENS, build_tokenizer
 from test_pretrain import VOCAB, write_shards
 
 LANGUAGES = ("de", "en")

@@ -12,12 +12,13 @@ import torch
 
 from demo_text import as_documents, demo_sentences
 from test_pretrain import dense_labels
-from mtickets import pretrain as pt
-from mtickets.batches import masked_batch
+from mtickets.training import pretrain as pt
+from mtickets.training.run import PretrainConfig
+from mtickets.training.batches import masked_batch
 from mtickets.cli import main
 from mtickets.errors import MticketsError
 from mtickets.formats.shards import open_shards
-from mtickets.tokenizer import SPECIAL_TOKENS, build_tokenizer
+from mtickets.corpus.tokenizer import SPECIAL_TOKENS, build_tokenizer
 
 # mBERT's vocab.txt: [PAD]=0, [unused1..99], then [UNK]=100 [CLS]=101 [SEP]=102 [MASK]=103.
 MBERT = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
@@ -102,10 +103,10 @@ def test_shards_and_model_of_other_ids_are_one_error_naming_both(mbert_world, tm
     message = (rf"shards {shards} and model {model} disagree on special token ids \(\[UNK\] 100 vs 1, \[CLS\] 101 "
                r"vs 2, \[SEP\] 102 vs 3, \[MASK\] 103 vs 4\): they were built with different tokenizers")
     with pytest.raises(MticketsError, match=message):
-        pt.pretrain(pt.PretrainConfig(model=model, shards=[shards], out=tmp_path / "final",
+        pt.pretrain(PretrainConfig(model=model, shards=[shards], out=tmp_path / "final",
                                       checkpoint_dir=tmp_path / "ck", seq_schedule="64:1.0", max_predictions="10"))
     assert not (tmp_path / "final").exists()
-    from mtickets.score import ScoreRequest, load_model, score_units
+    from mtickets.tickets.score import ScoreRequest, load_model, score_units
 
     with pytest.raises(MticketsError, match=rf"--shards {shards} and the model disagree on special token ids"):
         score_units(load_model(model), "snip", ScoreRequest(language="en", shards=shards, tokens=500, batch_size=8))
@@ -114,6 +115,6 @@ def test_shards_and_model_of_other_ids_are_one_error_naming_both(mbert_world, tm
 def test_init_rejects_a_model_config_id_that_disagrees_with_the_tokenizer(mbert_world, tmp_path):
     root, _, _ = mbert_world
     with pytest.raises(MticketsError, match=r"mask_token_id 4 \(the tokenizer's: 103\) disagree with the tokenizer"):
-        from mtickets.init import build_config, read_tokenizer
+        from mtickets.tickets.init import build_config, read_tokenizer
 
         build_config({"mask_token_id": 4}, *read_tokenizer(root / "tokenizer"))

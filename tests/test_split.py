@@ -18,9 +18,10 @@ import pytest
 import yaml
 from demo_text import as_documents, demo_sentences
 
-from mtickets import cli, split
+from mtickets import cli
+from mtickets.corpus import split
 from mtickets.errors import MticketsError
-from mtickets.split import MosesBackend, split_articles
+from mtickets.corpus.split import MosesBackend, split_articles
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -101,7 +102,7 @@ def test_sacremoses_prefixes_for_language_sentence_splitter_lacks(tmp_path, capl
     # Estonian: not in sentence_splitter, in sacremoses (its list has "dipl").
     articles = write_articles(tmp_path / "a.jsonl.gz", ["Ta on dipl. Insener. Teine lause."])
     out = tmp_path / "et.txt.gz"
-    with caplog.at_level(logging.INFO, logger="mtickets.split"):
+    with caplog.at_level(logging.INFO, logger="mtickets.corpus.split"):
         split_articles(articles, "et", out)
     assert "sacremoses nonbreaking_prefix.et" in caplog.text
     assert read_lines(out)[:2] == ["Ta on dipl. Insener.", "Teine lause."]
@@ -110,7 +111,7 @@ def test_sacremoses_prefixes_for_language_sentence_splitter_lacks(tmp_path, capl
 def test_unknown_language_falls_back_to_english_with_warning(tmp_path, caplog):
     articles = write_articles(tmp_path / "a.jsonl.gz", ["Si Dr. Cruz ang maestro. Tuod kini."])
     out = tmp_path / "ceb.txt.gz"
-    with caplog.at_level(logging.WARNING, logger="mtickets.split"):
+    with caplog.at_level(logging.WARNING, logger="mtickets.corpus.split"):
         split_articles(articles, "ceb", out)  # three letters: sentence_splitter rejects those
     assert "no Moses non-breaking prefix list for language 'ceb'" in caplog.text
     assert "English" in caplog.text
@@ -203,7 +204,7 @@ def test_missing_articles(tmp_path):
 @pytest.fixture(scope="module")
 def stanza_model_dir(tmp_path_factory) -> Path:
     """A real Stanza tokenize model for "xx", trained offline on the demo's English UD sentences."""
-    from mtickets.stanza_train import train_stanza_tokenizer
+    from mtickets.testdata.stanza_train import train_stanza_tokenizer
 
     root = tmp_path_factory.mktemp("stanza") / "model"
     train_stanza_tokenizer(as_documents(demo_sentences("train")), "xx", root)

@@ -11,8 +11,8 @@ from demo_text import as_documents, demo_sentences
 
 from mtickets import cli
 from mtickets.errors import MticketsError
-from mtickets.split import split_articles
-from mtickets.stanza_train import train_stanza_tokenizer, training_files
+from mtickets.corpus.split import split_articles
+from mtickets.testdata.stanza_train import train_stanza_tokenizer, training_files
 
 # Measured at the default 100 steps: recall and precision 1.0 with seeds 0-9 (from 20
 # steps on); a model trained 10 steps or fewer finds no boundary at all.

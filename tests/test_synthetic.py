@@ -1,4 +1,4 @@
-"""mtickets.synthetic: valid, deterministic dumps of any size and a mirror around them."""
+"""mtickets.testdata.synthetic: valid, deterministic dumps of any size and a mirror around them."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mtickets import cli, synthetic
-from mtickets.download import download_dump
+from mtickets import cli
+from mtickets.testdata import synthetic
+from mtickets.corpus.download import download_dump
 from mtickets.errors import MticketsError
-from mtickets.extract import extract_articles
+from mtickets.corpus.extract import extract_articles
 
 NS = "{http://www.mediawiki.org/xml/export-0.11/}"
 

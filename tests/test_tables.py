@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mtickets import tables
+from mtickets.evaluation import tables
+from mtickets.evaluation.statistics import (bootstrap_ci, bootstrap_means, paired_differences, sign_flip_test,
+                                           variant_generators)
 from mtickets.errors import MticketsError
 
 
@@ -207,7 +209,7 @@ def test_the_rules_dense_is_the_base_architecture():
 
     from mtickets.configuration import variant_model_config
 
-    rule = (Path(__file__).resolve().parents[1] / "rules/analysis.smk").read_text()
+    rule = (Path(__file__).resolve().parents[1] / "rules/evaluation.smk").read_text()
     assert "dense=next(" in rule
     config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config/paper.yaml").read_text())
     variants = {"mbert_scaled": config["variants"]["mbert_scaled"], **config["variants"]}
@@ -254,10 +256,10 @@ def test_bootstrap_equals_the_explicit_loop():
     import numpy as np
 
     scores = [[80.0, 82.5, 79.0], [70.0, 71.0, 69.5], [90.25, 88.0, 91.0], [60.0, 64.0, 62.0]]
-    vectorised = tables.bootstrap_means(np.array(scores), 500, np.random.default_rng(7))
+    vectorised = bootstrap_means(np.array(scores), 500, np.random.default_rng(7))
     looped = loop_bootstrap_means(scores, 500, np.random.default_rng(7))
     assert np.allclose(vectorised, looped, rtol=0, atol=1e-12)
-    low, high = tables.bootstrap_ci(np.array(scores), 500, np.random.default_rng(7))
+    low, high = bootstrap_ci(np.array(scores), 500, np.random.default_rng(7))
     assert (low, high) == pytest.approx(tuple(np.quantile(looped, [0.025, 0.975])), abs=1e-12)
 
 
@@ -274,7 +276,7 @@ def test_bootstrap_distribution_is_the_nested_resampling():
         for seeds in itertools.product(range(2), repeat=4):
             mean = sum(scores[langs[slot]][seeds[2 * slot + k]] for slot in range(2) for k in range(2)) / 4
             exact[mean] = exact.get(mean, 0) + 1 / 64
-    means = tables.bootstrap_means(np.array(scores), 60000, np.random.default_rng(3))
+    means = bootstrap_means(np.array(scores), 60000, np.random.default_rng(3))
     support = sorted(exact)
     assert set(np.round(means, 9)) <= set(np.round(support, 9))
     exact_cdf = np.cumsum([exact[v] for v in support])
@@ -305,7 +307,7 @@ def brute_force_p(d):
 def test_sign_flip_test_equals_enumeration(d):
     import numpy as np
 
-    p, exact, flips = tables.sign_flip_test(np.array(d), 999, np.random.default_rng(0))
+    p, exact, flips = sign_flip_test(np.array(d), 999, np.random.default_rng(0))
     assert exact and flips == 2 ** len(d)
     assert p == pytest.approx(brute_force_p(d), abs=1e-15)
 
@@ -314,13 +316,13 @@ def test_sign_flip_monte_carlo_beyond_enumeration(monkeypatch):
     import numpy as np
 
     d = [0.5, 1.25, 2.0, 0.75, 3.0, -0.25, 1.5, -1.0, 0.2, 0.4]
-    monkeypatch.setattr(tables, "EXACT_MAX_LANGUAGES", 5)
-    p, exact, flips = tables.sign_flip_test(np.array(d), 20000, np.random.default_rng(1))
+    monkeypatch.setattr("mtickets.evaluation.statistics.EXACT_MAX_LANGUAGES", 5)
+    p, exact, flips = sign_flip_test(np.array(d), 20000, np.random.default_rng(1))
     assert not exact and flips == 20000
     true_p = brute_force_p(d)
     assert abs(p - true_p) < 4 * (true_p * (1 - true_p) / 20000) ** 0.5 + 1e-4
     # The Monte Carlo p is (1 + count) / (1 + draws): never 0.
-    p, _, _ = tables.sign_flip_test(np.full(30, 5.0), 99, np.random.default_rng(1))
+    p, _, _ = sign_flip_test(np.full(30, 5.0), 99, np.random.default_rng(1))
     assert p == pytest.approx(1 / 100)
 
 
@@ -329,10 +331,10 @@ def test_paired_differences_pair_by_language_and_common_seed():
 
     x = np.array([[80.0, 81.0, 82.0], [70.0, 75.0, 71.0]])  # seeds 1, 2, 3
     y = np.array([[79.0, 78.0, 90.0], [72.0, 73.0, 60.0]])  # seeds 2, 3, 4
-    d, common = tables.paired_differences([1, 2, 3], x, [2, 3, 4], y)
+    d, common = paired_differences([1, 2, 3], x, [2, 3, 4], y)
     assert common == [2, 3]
     assert d.tolist() == pytest.approx([((81 - 79) + (82 - 78)) / 2, ((75 - 72) + (71 - 73)) / 2])
-    d, common = tables.paired_differences([1, 2, 3], x, [7, 8, 9], y)
+    d, common = paired_differences([1, 2, 3], x, [7, 8, 9], y)
     assert common == [] and d.tolist() == pytest.approx([81 - 82.333333333, 72 - 68.333333333])
 
 
@@ -350,7 +352,7 @@ def test_table_ci_and_p_are_the_functions_results(tmp_path, monkeypatch):
                       bootstrap=2000, seed=11)
     mbert, snip = read_csv(out)
     for row, variant in ((mbert, "mbert"), (snip, "snip16")):
-        rng, _ = tables.variant_generators(11, variant)
+        rng, _ = variant_generators(11, variant)
         low, high = np.quantile(loop_bootstrap_means(scores[variant].tolist(), 2000, rng), [0.025, 0.975])
         assert (row["avg_ci95_low"], row["avg_ci95_high"]) == (f"{low:.2f}", f"{high:.2f}")
         assert float(row["avg_ci95_low"]) <= float(row["avg"]) <= float(row["avg_ci95_high"])

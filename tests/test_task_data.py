@@ -8,7 +8,7 @@ import pytest
 
 from mtickets import cli
 from mtickets.errors import MticketsError
-from mtickets.task_data import stage_task_data
+from mtickets.evaluation.task_data import stage_task_data
 from mtickets.formats.xtreme import NER_LABELS, UPOS_LABELS
 
 PANX = "en:Paris\tB-LOC\nen:is\tO\n\nen:John\tB-PER\nen:Smith\tI-PER\n"
@@ -394,7 +394,7 @@ def test_the_config_schema_takes_every_source_kind():
 import random
 from pathlib import Path
 
-from mtickets.formats import xtreme_sources
+from mtickets.evaluation import xtreme_sources
 
 
 def test_thirty_single_bit_flips_of_the_ud_release_stop_naming_it_or_stage_the_same_files(tmp_path):

@@ -10,7 +10,7 @@ import torch
 from mtickets.cli import main
 from mtickets.errors import MticketsError
 from mtickets.formats.tensors import save_ticket_bank
-from mtickets.ticket_noise import noise_floor
+from mtickets.analysis.ticket_noise import noise_floor
 
 LANGUAGES = ["en", "de", "fi"]
 

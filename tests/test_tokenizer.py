@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mtickets.errors import MticketsError
-from mtickets.tokenizer import (SPECIAL_TOKENS, build_tokenizer, plan_sample,
+from mtickets.corpus.tokenizer import (SPECIAL_TOKENS, build_tokenizer, plan_sample,
                                    sampled_sentences, sample_sizes)
 
 WORDS = {

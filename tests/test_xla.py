@@ -15,7 +15,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from mtickets import pretrain as pt
+from mtickets.training import pretrain as pt
+from mtickets.training.run import PretrainConfig
 from test_pretrain import write_shards
 
 XLA_PYTHON = os.environ.get("MTICKETS_XLA_PYTHON")
@@ -35,7 +36,8 @@ def test_xla_training_equals_cpu_training_and_resumes_exactly(tmp_path):
     settings = (f"model=Path({str(tmp_path / 'init')!r}), shards=[Path(p) for p in {[str(s) for s in shards]!r}], "
                 "steps=6, batch_size=8, learning_rate=1e-3, seq_schedule='32:1.0', max_predictions='6', "
                 "checkpoint_every=3, precision='fp32', device='xla'")
-    script = (f"from pathlib import Path\nfrom mtickets.pretrain import PretrainConfig, pretrain\n"
+    script = (f"from pathlib import Path\nfrom mtickets.training.pretrain import pretrain\n"
+              f"from mtickets.training.run import PretrainConfig\n"
               f"kw = dict({settings})\n"
               f"pretrain(PretrainConfig(**kw, out=Path({str(tmp_path / 'xla')!r}), checkpoint_dir=Path("
               f"{str(tmp_path / 'ck-xla')!r}), stop_after=4))\n"
@@ -46,7 +48,7 @@ def test_xla_training_equals_cpu_training_and_resumes_exactly(tmp_path):
     env = {**os.environ, "PJRT_DEVICE": "CPU", "PYTHONPATH": str(SRC)}
     run = subprocess.run([XLA_PYTHON, "-c", script], env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
-    pt.pretrain(pt.PretrainConfig(model=tmp_path / "init", shards=shards, out=tmp_path / "cpu",
+    pt.pretrain(PretrainConfig(model=tmp_path / "init", shards=shards, out=tmp_path / "cpu",
                                   checkpoint_dir=tmp_path / "ck-cpu", steps=6, batch_size=8, learning_rate=1e-3,
                                   seq_schedule="32:1.0", max_predictions="6", checkpoint_every=3,
                                   precision="fp32", device="cpu"))

@@ -19,7 +19,7 @@ import jsonschema
 import yaml
 from snakemake.utils import validate
 
-from mtickets.download import mirror_languages
+from mtickets.corpus.download import mirror_languages
 
 _YAML_BOOLEAN_HINT = (
     "YAML reads unquoted yes/no/on/off/true/false as a boolean; quote the value "

@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from mtickets.relatedness import write_table
+from mtickets.analysis.relatedness import write_table
 
 logging.basicConfig(
     filename=snakemake.log[0],  # noqa: F821 (injected by Snakemake)

@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from mtickets.tables import make_table
+from mtickets.evaluation.tables import make_table
 
 logging.basicConfig(
     filename=snakemake.log[0],  # noqa: F821 (injected by Snakemake)

@@ -1,8 +1,9 @@
 """Shard directories: the pretraining examples of one (language, sequence length).
 
 ``manifest.json`` plus ``part-00000.parquet, ...`` (schema: ``parquet_schema()``), as
-the shards stage writes them (docs/contracts.md), and the same rows, in the same order,
-as flat arrays for memory mapping (``MappedWriter``; the manifest's ``memory_map``):
+the shards stage (``mtickets.corpus.shards``) writes them (docs/contracts.md), and the same
+rows, in the same order, as flat arrays for memory mapping (``MappedWriter``; the
+manifest's ``memory_map``):
 
 - ``examples.tokens.i32``: every row's ``input_ids``, back to back;
 - ``examples.offsets.i64``: where each row starts (rows + 1 entries);

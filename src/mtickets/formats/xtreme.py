@@ -29,7 +29,7 @@ UPOS_LABELS = [
     "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
 ]  # fmt: skip
 
-# The LibreOffice help's UI markup as entities (`mtickets.help_task`, which says why these).
+# The LibreOffice help's UI markup as entities (`mtickets.corpus.help_task`, which says why these).
 HELP_ENTITY_TYPES = ("UI", "KEY", "LIT", "LINK")
 HELP_LABELS = ["O", *(f"{prefix}-{kind}" for kind in HELP_ENTITY_TYPES for prefix in "BI")]
 

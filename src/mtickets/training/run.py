@@ -1,0 +1,274 @@
+"""What a pretraining run is made of: its settings, checked, and the data, schedule and model they give.
+
+``PretrainConfig`` holds the settings (and their fingerprint, which a checkpoint must match
+to be resumed); ``build_run`` checks them against the shard manifests and the model and
+returns the ``PretrainRun`` that training steps through. ``PretrainingObjective`` is the loss
+the model trains on: MLM plus NSP.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mtickets.device import enable_tf32, resolve_device, resolve_precision
+from mtickets.errors import MticketsError
+from mtickets.formats.fingerprint import directory_sha256, file_sha256
+from mtickets.formats.shards import ShardDirectory, open_shards
+from mtickets.formats.special_tokens import SpecialTokens, check_agree
+from mtickets.formats.tensors import load_ticket_bank
+from mtickets.training.batches import LANGUAGE_PER, StepPlan
+from mtickets.training.distributed import Ranks
+from mtickets.training.interference import InterferenceSettings
+from mtickets.training.schedule import (
+    parse_max_predictions, parse_seq_schedule, sample_languages, sampling_probabilities, seq_lengths_for_steps,
+    stable_id,
+)
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = ("auto", "fp32", "bf16")
+TICKET_UPDATES = ("all", "ticket")
+
+
+class PretrainingObjective(torch.nn.Module):
+    """The MLM and NSP loss sums of a fixed-shape batch (``mtickets.training.batches``), as one module
+    so that DistributedDataParallel wraps exactly the computation it synchronises.
+
+    The MLM head is applied to the ``[rows, max_predictions]`` gathered positions only:
+    the same numbers as the full ``[rows, length, vocab]`` logits (the heads act
+    position-wise, without dropout) at a fraction of the memory; at mBERT's 119k
+    vocabulary and batch 256 the full logits alone would be ~16 GB. Returns the sums
+    ``(Σ w·CE_mlm, Σ CE_nsp)``; the caller scales them by the batch's denominators.
+    """
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def masked_logits(self, batch: Mapping[str, torch.Tensor], language: str | None):
+        """``([rows × max_predictions, vocab] fp32 logits at the masked positions, encoder output)``."""
+        encoded = self.model.bert(batch["input_ids"], attention_mask=batch["attention_mask"],
+                                  token_type_ids=batch["token_type_ids"], language=language)
+        hidden = encoded.last_hidden_state
+        positions = batch["masked_positions"].unsqueeze(-1).expand(-1, -1, hidden.shape[-1])
+        return self.model.cls.predictions(hidden.gather(1, positions)).float().flatten(0, 1), encoded
+
+    def forward(self, batch: Mapping[str, torch.Tensor], language: str | None) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, encoded = self.masked_logits(batch, language)
+        mlm = torch.nn.functional.cross_entropy(logits, batch["masked_labels"].flatten(), reduction="none")
+        nsp_logits = self.model.cls.seq_relationship(encoded.pooler_output).float()
+        nsp = torch.nn.functional.cross_entropy(nsp_logits, batch["next_sentence_label"], reduction="sum")
+        return (mlm * batch["masked_weights"].flatten()).sum(), nsp
+
+
+
+@dataclass
+class PretrainConfig:
+    model: Path
+    shards: list[Path]
+    out: Path
+    checkpoint_dir: Path
+    tickets: Path | None = None
+    steps: int = 100
+    batch_size: int = 8
+    micro_batch_size: int | None = None  # gradient accumulation; None: the whole batch at once
+    learning_rate: float = 1e-4
+    warmup_steps: int = 0
+    seq_schedule: str = "128:1.0"
+    smoothing: float = 0.7
+    mlm_probability: float = 0.15
+    max_predictions: str = "20"
+    seed: int = 0
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    device: str = "auto"
+    precision: str = "auto"  # auto | fp32 | bf16
+    ticket_update: str = "all"  # all | ticket (mtickets.training.ticket_update)
+    language_per: str = "step"  # step | rank: under data parallelism, one language per step or per rank
+    log_every: int = 1
+    eval_every: int = 0  # held-out MLM loss and accuracy every N steps (and at the end); 0: never
+    stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
+    interference: InterferenceSettings | None = None  # track uc (and gc) while training
+    interference_out: Path | None = None  # where uc.parquet and gc.parquet go at the end
+
+    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory], precision: str,
+                    groups: int) -> dict:
+        """Everything a checkpoint's weights depend on: the settings and the content of every input.
+
+        The number of processes is not part of it when every rank reads the same language
+        (a run may resume on another number of GPUs); with ``language_per: rank`` the
+        schedule has one draw per rank, so ``groups`` is.
+        """
+        return {
+            "precision": precision,
+            "ticket_update": self.ticket_update,
+            "language_per": self.language_per,
+            "groups": groups,
+            "micro_batch_size": self.micro_batch_size or self.batch_size,
+            "model": directory_sha256(self.model),
+            "tickets": file_sha256(self.tickets) if self.tickets is not None else None,
+            **{f"shards {lang}/seq{length}": d.digest for (lang, length), d in sorted(datasets.items())},
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "warmup_steps": self.warmup_steps,
+            "seq_schedule": self.seq_schedule,
+            "smoothing": self.smoothing,
+            "mlm_probability": self.mlm_probability,
+            "max_predictions": self.max_predictions,
+            "seed": self.seed,
+            "weight_decay": self.weight_decay,
+            "max_grad_norm": self.max_grad_norm,
+            **(self.interference.fingerprint() if self.interference else {}),
+        }
+
+
+def collect_datasets(shard_dirs: Sequence[Path], lengths: Sequence[int]) -> dict[tuple[str, int], ShardDirectory]:
+    datasets: dict[tuple[str, int], ShardDirectory] = {}
+    for directory in shard_dirs:
+        data = open_shards(directory)
+        key = (data.language, data.seq_length)
+        if key in datasets:
+            raise MticketsError(
+                f"--shards: {directory} and {datasets[key].path} both hold language "
+                f"'{data.language}' at seq_length {data.seq_length}; pass each once"
+            )
+        datasets[key] = data
+    languages = sorted({lang for lang, _ in datasets})
+    unused = sorted({length for _, length in datasets} - set(lengths))
+    if unused:
+        log.warning("shards of seq_length %s are not in --seq-schedule and are ignored", unused)
+    missing = [f"{lang}/seq{length}" for lang in languages for length in lengths if (lang, length) not in datasets]
+    if missing:
+        raise MticketsError(
+            f"--seq-schedule needs shards of every language at every length; missing: {', '.join(missing)}"
+        )
+    return {key: d for key, d in datasets.items() if key[1] in lengths}
+
+
+@dataclass
+class PretrainRun:
+    """What a run is made of, checked: the data, the per-step schedule and the model on its device."""
+
+    cfg: PretrainConfig
+    ranks: Ranks
+    datasets: dict[tuple[str, int], ShardDirectory]
+    streams: dict[tuple[str, int], int]  # the seed stream of each dataset's permutations
+    languages: list[str]
+    tokens: dict[str, int]  # corpus wordpieces per language
+    probabilities: dict[str, float]
+    plan: StepPlan  # every step's language(s) and length
+    seq_lengths: list[int]  # in schedule order
+    max_predictions: dict[int, int]  # per sequence length
+    model: torch.nn.Module
+    objective: torch.nn.Module  # PretrainingObjective, wrapped in DistributedDataParallel under torchrun
+    device: torch.device
+    precision: str  # fp32 | bf16, resolved
+    ticketed: bool  # a ticket bank: its language's ticket runs every batch
+    told: bool  # the model takes language= (a ticket bank or a language embedding)
+    heldout: dict[tuple[str, int], ShardDirectory]  # (language, length): held-out examples; with eval_every
+
+    def language_for(self, language: str) -> str | None:
+        """The model's ``language=`` for a batch of ``language`` (None: a dense model, told nothing)."""
+        return language if self.told else None
+
+
+def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device | None = None) -> PretrainRun:
+    """Check the settings, read the shard manifests, draw the schedule, load the model and its tickets."""
+    from mtickets.modeling import TicketBertForPreTraining, language_problem, needs_language
+
+    if cfg.steps <= 0 or cfg.batch_size <= 0 or (cfg.micro_batch_size is not None and cfg.micro_batch_size <= 0):
+        raise MticketsError("--steps, --batch-size and --micro-batch-size must be positive")
+    if cfg.checkpoint_every <= 0:
+        raise MticketsError("--checkpoint-every must be positive")
+    if cfg.seed < 0:
+        raise MticketsError(f"--seed {cfg.seed}: must be a non-negative integer")
+    if cfg.precision not in PRECISIONS or cfg.ticket_update not in TICKET_UPDATES or cfg.language_per not in LANGUAGE_PER:
+        raise MticketsError(f"--precision {cfg.precision!r} / --ticket-update {cfg.ticket_update!r} / --language-per "
+                            f"{cfg.language_per!r}: expected one of {', '.join(PRECISIONS)} / "
+                            f"{', '.join(TICKET_UPDATES)} / {', '.join(LANGUAGE_PER)}")
+    if cfg.batch_size % ranks.world_size:
+        raise MticketsError(f"--batch-size {cfg.batch_size} is the global batch and must be divisible by the "
+                            f"{ranks.world_size} processes (pretrain.batch_size, pretrain.devices × nodes)")
+    groups = ranks.world_size if cfg.language_per == "rank" else 1
+    phases = parse_seq_schedule(cfg.seq_schedule)
+    lengths = [length for length, _ in phases]
+    caps = parse_max_predictions(cfg.max_predictions, phases)
+    datasets = collect_datasets(cfg.shards, lengths)
+    per_draw = cfg.batch_size // groups
+    small = [d for d in datasets.values() if len(d) < per_draw]
+    if small:
+        data = small[0]
+        share = f" over {groups} ranks: {per_draw} rows each" if groups > 1 else ""
+        raise MticketsError(
+            f"language '{data.language}': {data.path} holds {len(data)} examples, fewer than one batch "
+            f"(--batch-size {cfg.batch_size}{share}); add text for '{data.language}', raise shards.dupe_factor, "
+            f"or lower pretrain.batch_size"
+        )
+    languages = sorted({lang for lang, _ in datasets})
+    tokens = {lang: max(d.tokens for (l2, _), d in datasets.items() if l2 == lang) for lang in languages}
+    probabilities = sampling_probabilities(tokens, cfg.smoothing)
+    drawn = sample_languages(probabilities, cfg.steps * groups, cfg.seed)
+    plan = StepPlan(languages, np.array([languages.index(lang) for lang in drawn]).reshape(cfg.steps, groups),
+                    seq_lengths_for_steps(cfg.steps, phases), cfg.batch_size)
+
+    device = device if device is not None else resolve_device(cfg.device)
+    enable_tf32(device)
+    torch.manual_seed(cfg.seed)
+    try:
+        model = TicketBertForPreTraining.from_pretrained(str(cfg.model))
+    except (OSError, ValueError) as error:
+        raise MticketsError(f"--model {cfg.model}: cannot load a ticket-bert model ({error})") from None
+    check_model_fits_data(model.config, cfg, datasets, max(lengths))
+    if cfg.tickets is not None:
+        masks, bank = load_ticket_bank(cfg.tickets)
+        model.set_tickets(masks, bank)
+    told = needs_language(model.config)
+    named = f"{cfg.model}" + (f" with tickets {cfg.tickets}" if cfg.tickets is not None else "")
+    problems = [problem for lang in languages if told and (problem := language_problem(model.config, lang, named))]
+    if problems:
+        raise MticketsError(f"{problems[0]}; every language with shards ({', '.join(languages)}) needs one")
+    model.to(device)
+    model.tie_weights()  # moving to an XLA device makes new parameters, which unties the MLM decoder
+    model.train()
+    objective = PretrainingObjective(model)
+    if ranks.active:
+        # The ticket bank is a constant buffer: nothing to broadcast at every forward.
+        objective = torch.nn.parallel.DistributedDataParallel(
+            objective, device_ids=[device] if device.type == "cuda" else None, broadcast_buffers=False,
+            gradient_as_bucket_view=device.type == "xla",  # torch_xla's advice for DDP
+        )
+    return PretrainRun(
+        cfg=cfg, ranks=ranks, datasets=datasets, streams={key: stable_id(*key) for key in datasets},
+        languages=languages, tokens=tokens, probabilities=probabilities, plan=plan,
+        seq_lengths=lengths, max_predictions=caps, model=model, objective=objective,
+        device=device, precision=resolve_precision(cfg.precision, device),
+        ticketed=model.bert.tickets is not None, told=told,
+        heldout={key: open_shards(data.path, heldout=True) for key, data in datasets.items()} if cfg.eval_every else {},
+    )
+
+
+def check_model_fits_data(config, cfg: PretrainConfig, datasets: Mapping[tuple[str, int], ShardDirectory],
+                          longest: int) -> None:
+    """The shards and the model must come from one tokenizer, and the model must reach the longest length."""
+    model_specials = SpecialTokens.from_config(config, f"--model {cfg.model}")
+    for data in datasets.values():
+        if data.vocab_size != config.vocab_size:
+            raise MticketsError(
+                f"{data.path}: shards were made with a {data.vocab_size}-token vocabulary, the model "
+                f"{cfg.model} has vocab_size {config.vocab_size}; rebuild one of them with the same tokenizer"
+            )
+        check_agree(data.special_tokens, f"shards {data.path}", model_specials, f"model {cfg.model}")
+    if longest > config.max_position_embeddings:
+        raise MticketsError(
+            f"--seq-schedule length {longest} exceeds the model's max_position_embeddings "
+            f"{config.max_position_embeddings} ({cfg.model})"
+        )
