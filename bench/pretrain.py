@@ -113,9 +113,10 @@ def ticket_config(vocab: int, hidden: int, layers: int, heads: int, ffn: int, ma
 def optimizer_state(model: torch.nn.Module):
     """pretrain's AdamW (decay groups, betas, eps) and its warmup/decay schedule, for any model."""
     from mtickets.training.checkpoints import TrainingState
-    from mtickets.training.run import PretrainConfig
+    from mtickets.training.settings import PretrainConfig
 
-    settings = PretrainConfig(model=Path("."), shards=[], out=Path("."), checkpoint_dir=Path("."), steps=10**6)
+    settings = PretrainConfig(model=Path("."), shards=[], out=Path("."), checkpoint_dir=Path("."), steps=10**6,
+                              batch_size=8, learning_rate=1e-4)
     return TrainingState.fresh(model, settings)
 
 
@@ -227,7 +228,7 @@ import torch
 torch.set_num_threads(threads)
 from mtickets import modeling
 from mtickets.training import pretrain as pt
-from mtickets.training.run import PretrainConfig
+from mtickets.training.settings import PretrainConfig
 modeling.TicketBertForPreTraining  # imports transformers now, not inside the timed start-up
 
 def status(key):

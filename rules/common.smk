@@ -3,7 +3,9 @@ import shlex
 from pathlib import Path
 
 from mtickets import configuration
+from mtickets.options import command_line
 from mtickets.tickets.score import PROXIES
+from mtickets.training.settings import PretrainConfig
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
@@ -205,10 +207,12 @@ def tickets_option(wildcards, input):
     return f"--tickets {input.tickets}" if "tickets" in input.keys() else ""
 
 
-def seq_schedule_option():
-    return ",".join(
-        f"{stage['length']}:{stage['fraction']}"
-        for stage in config["pretrain"]["seq_schedule"]
+def pretrain_command_line(wildcards):
+    """The variant's `mtickets pretrain` flags, made from its options dataclass."""
+    return command_line(
+        PretrainConfig,
+        configuration.pretrain_options(config, wildcards.variant),
+        "pretrain",
     )
 
 
@@ -263,12 +267,6 @@ def interference_options(wildcards):
         if values:
             options.append(f"{flag} {' '.join(values)}")
     return " ".join(options)
-
-
-def max_predictions_option():
-    return ",".join(
-        str(stage["max_predictions"]) for stage in config["pretrain"]["seq_schedule"]
-    )
 
 
 def task_file(task, lang, split):

@@ -30,35 +30,13 @@ rule pretrain:
         ),
         tickets=tickets_option,
         interference=interference_options,
-        steps=config["pretrain"]["steps"],
-        batch_size=config["pretrain"]["batch_size"],
-        micro_batch_size=config["pretrain"].get(
-            "micro_batch_size", config["pretrain"]["batch_size"]
-        ),
-        learning_rate=config["pretrain"]["learning_rate"],
-        warmup_steps=config["pretrain"]["warmup_steps"],
-        seq_schedule=seq_schedule_option(),
-        max_predictions=max_predictions_option(),
-        smoothing=config["pretrain"]["smoothing"],
-        mlm_probability=config["pretrain"]["mlm_probability"],
-        device=config["pretrain"]["device"],
-        precision=config["pretrain"]["precision"],
-        ticket_update=config["pretrain"]["ticket_update"],
-        language_per=config["pretrain"]["language_per"],
-        seed=lambda wildcards: replicate_seed(wildcards.variant, "pretrain"),
+        options=pretrain_command_line,
     shell:
         "OMP_NUM_THREADS={params.omp_threads} {params.launcher} --model {input.model} {params.tickets}"
-        " --shards {input.shards} --steps {params.steps} --batch-size {params.batch_size}"
-        " --micro-batch-size {params.micro_batch_size}"
-        " --learning-rate {params.learning_rate} --warmup-steps {params.warmup_steps}"
-        " --seq-schedule {params.seq_schedule} --max-predictions {params.max_predictions}"
-        " --smoothing {params.smoothing} --mlm-probability {params.mlm_probability}"
+        " --shards {input.shards} {params.options}"
         " --checkpoint-dir results/pretrain/{wildcards.variant}/checkpoints"
-        " --checkpoint-every {resources.checkpoint_every} --device {params.device}"
-        " --eval-every {resources.eval_every}"
-        " --precision {params.precision} --ticket-update {params.ticket_update}"
-        " --language-per {params.language_per}"
-        " --interference-out {output.interference} {params.interference} --seed {params.seed} --out {output.final} 2> {log}"
+        " --checkpoint-every {resources.checkpoint_every} --eval-every {resources.eval_every}"
+        " --interference-out {output.interference} {params.interference} --out {output.final} 2> {log}"
 
 
 # Not part of `all`: ask for results/export/{variant}/{lang} to get a physically

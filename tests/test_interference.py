@@ -12,7 +12,8 @@ import torch
 
 from mtickets.training import pretrain as pt
 from mtickets.training.monitoring import probe_batches
-from mtickets.training.run import PretrainConfig, PretrainingObjective, build_run
+from mtickets.training.run import PretrainingObjective, build_run
+from mtickets.training.settings import PretrainConfig
 from mtickets.training.interference import InterferenceSettings, layer_of
 from test_pretrain import tiny_model, write_shards, write_tickets
 

@@ -88,3 +88,42 @@ def test_a_field_type_that_is_no_flag_is_refused():
 
     with pytest.raises(TypeError, match="Bad.table"):
         add_options(argparse.ArgumentParser(), Bad)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_schemas_pretrain_defaults_are_the_options_dataclass_defaults():
+    import yaml
+
+    from mtickets.training.settings import PretrainConfig
+
+    properties = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())["properties"]["pretrain"][
+        "properties"]
+    ours = defaults(PretrainConfig)
+    schema_defaults = {name: spec["default"] for name, spec in properties.items() if name in ours and "default" in spec}
+    assert {"mlm_probability", "precision", "weight_decay", "max_grad_norm"} <= set(schema_defaults)
+    assert schema_defaults == {name: ours[name] for name in schema_defaults}
+
+
+def test_a_variants_pretrain_flags_parse_back_to_its_config_values():
+    """The demo config's pretrain section, through the rule's helper and the stage's parser."""
+    import yaml
+
+    from mtickets.configuration import PRETRAIN_RERUN_FREE, pretrain_options
+    from mtickets.training.pretrain import add_arguments
+    from mtickets.training.settings import PretrainConfig
+
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    config["pretrain"].setdefault("weight_decay", 0.03)
+    values = pretrain_options(config, "mbert")
+    stage = argparse.ArgumentParser()
+    add_arguments(stage)
+    words = ["--model", "m", "--shards", "s", "--out", "o", "--checkpoint-dir", "c",
+             *shlex.split(command_line(PretrainConfig, values, "pretrain"))]
+    parsed = from_arguments(PretrainConfig, stage.parse_args(words))
+    section = config["pretrain"]
+    for name in ("steps", "batch_size", "learning_rate", "warmup_steps", "smoothing", "weight_decay"):
+        assert getattr(parsed, name) == section[name]
+    assert parsed.seq_schedule == ",".join(f"{s['length']}:{s['fraction']}" for s in section["seq_schedule"])
+    assert not set(PRETRAIN_RERUN_FREE) & set(values)

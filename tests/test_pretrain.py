@@ -27,7 +27,8 @@ import torch
 from mtickets.training import pretrain as pt
 from mtickets.training.checkpoints import (EVAL_LOG_NAME, LOCK_NAME, LOG_NAME, TrainingState, checkpoint_path,
                                           list_checkpoints)
-from mtickets.training.run import PretrainConfig, PretrainingObjective
+from mtickets.training.run import PretrainingObjective
+from mtickets.training.settings import PretrainConfig
 from mtickets.training.schedule import (linear_warmup_decay, parse_max_predictions, parse_seq_schedule,
                                        sample_languages, sampling_probabilities, seq_lengths_for_steps)
 from mtickets.errors import MticketsError
@@ -643,7 +644,8 @@ def test_ticket_update_leaves_every_out_of_ticket_weight_bit_identical(corpus):
                                                   for c, d in (("qk", 32), ("v", 32), ("ffn", 64))}.items()))}
     model.set_tickets(masks, ["de", "en"])
     state = TrainingState.fresh(model, PretrainConfig(model=model_dir, shards=[], out=Path("."),
-                                                            checkpoint_dir=Path("."), learning_rate=1e-2))
+                                                            checkpoint_dir=Path("."), steps=100, batch_size=8,
+                                                            learning_rate=1e-2))
     data = open_shards(shards[0])
 
     def step(language: str, confine: bool) -> None:

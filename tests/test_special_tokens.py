@@ -13,7 +13,7 @@ import torch
 from demo_text import as_documents, demo_sentences
 from test_pretrain import dense_labels
 from mtickets.training import pretrain as pt
-from mtickets.training.run import PretrainConfig
+from mtickets.training.settings import PretrainConfig
 from mtickets.training.batches import masked_batch
 from mtickets.cli import main
 from mtickets.errors import MticketsError
@@ -104,7 +104,8 @@ def test_shards_and_model_of_other_ids_are_one_error_naming_both(mbert_world, tm
                r"vs 2, \[SEP\] 102 vs 3, \[MASK\] 103 vs 4\): they were built with different tokenizers")
     with pytest.raises(MticketsError, match=message):
         pt.pretrain(PretrainConfig(model=model, shards=[shards], out=tmp_path / "final",
-                                      checkpoint_dir=tmp_path / "ck", seq_schedule="64:1.0", max_predictions="10"))
+                                      checkpoint_dir=tmp_path / "ck", steps=100, batch_size=8, learning_rate=1e-4,
+                                      seq_schedule="64:1.0", max_predictions="10"))
     assert not (tmp_path / "final").exists()
     from mtickets.tickets.score import ScoreRequest, load_model, score_units
 

@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import load_file
 
 from mtickets.training import pretrain as pt
-from mtickets.training.run import PretrainConfig
+from mtickets.training.settings import PretrainConfig
 from test_pretrain import write_shards
 
 XLA_PYTHON = os.environ.get("MTICKETS_XLA_PYTHON")
@@ -37,7 +37,7 @@ def test_xla_training_equals_cpu_training_and_resumes_exactly(tmp_path):
                 "steps=6, batch_size=8, learning_rate=1e-3, seq_schedule='32:1.0', max_predictions='6', "
                 "checkpoint_every=3, precision='fp32', device='xla'")
     script = (f"from pathlib import Path\nfrom mtickets.training.pretrain import pretrain\n"
-              f"from mtickets.training.run import PretrainConfig\n"
+              f"from mtickets.training.settings import PretrainConfig\n"
               f"kw = dict({settings})\n"
               f"pretrain(PretrainConfig(**kw, out=Path({str(tmp_path / 'xla')!r}), checkpoint_dir=Path("
               f"{str(tmp_path / 'ck-xla')!r}), stop_after=4))\n"

@@ -5,7 +5,8 @@ needs it (the key path first, YAML's own traps explained); ``cross_key_problems`
 checks what a schema cannot express, ``mirror_problems`` the languages a local mirror
 holds. ``rules/common.smk`` runs ``config_problems`` (all three, with the schema's
 defaults filled in after the first) before any job, and takes
-``variant_model_config`` and ``split_backend`` from here.
+``variant_model_config``, ``split_backend`` and each stage's options (``pretrain_options``)
+from here.
 """
 
 from __future__ import annotations
@@ -154,6 +155,29 @@ def replicate_seed(config: dict, variant: str, stage: str) -> int:
     spec = config["variants"][variant]
     offset = spec.get("ticket", {}).get("scoring_seed_offset", 0) if stage == "scoring" else 0
     return config[stage]["seed"] + spec.get("replicate", 0) + offset
+
+
+# Passed to the rule as resources, not params: Snakemake reruns a job whose params changed,
+# and neither interval changes the weights (a resumed run ends with an uninterrupted run's).
+PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every")
+
+
+def pretrain_options(config: dict, variant: str) -> dict:
+    """The ``mtickets pretrain`` options (``PretrainConfig`` fields) of a variant: the ``pretrain``
+    keys named like an option, the sequence schedule as its flags spell it, the replicate's seed.
+    The rule's own paths (model, shards, outputs) and ``PRETRAIN_RERUN_FREE`` are not here."""
+    from mtickets.options import flags
+    from mtickets.training.settings import PretrainConfig
+
+    section = config["pretrain"]
+    names = {field.name for field in flags(PretrainConfig)} - set(PRETRAIN_RERUN_FREE)
+    schedule = section["seq_schedule"]
+    return {
+        **{name: value for name, value in section.items() if name in names},
+        "seq_schedule": ",".join(f"{stage['length']}:{stage['fraction']}" for stage in schedule),
+        "max_predictions": ",".join(str(stage["max_predictions"]) for stage in schedule),
+        "seed": replicate_seed(config, variant, "pretrain"),
+    }
 
 
 def expand_replicates(config: dict) -> dict[str, list[str]]:

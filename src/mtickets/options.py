@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import shlex
+import sys
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -32,13 +33,15 @@ def option(default=dataclasses.MISSING, *, help: str, choices: Iterable | None =
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def flag(name: str) -> str:
+def flag_name(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
 def _field_type(options_class: type, field: dataclasses.Field) -> tuple[type, bool, bool]:
     """``(scalar type, is a list, may be None)`` of a field's annotation."""
-    hint = typing.get_type_hints(options_class)[field.name]
+    # The field's own annotation only: other fields may name types imported for type checkers alone.
+    hint = field.type if not isinstance(field.type, str) else eval(  # noqa: S307 (our own annotations)
+        field.type, vars(sys.modules[options_class.__module__]), {"Path": Path})
     optional = False
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         members = [arg for arg in typing.get_args(hint) if arg is not type(None)]
@@ -62,14 +65,19 @@ def _default(field: dataclasses.Field):
     return field.default
 
 
+def flags(options_class: type) -> list[dataclasses.Field]:
+    """The fields made with ``option``; other fields are set by the stage itself (``from_arguments``)."""
+    return [f for f in dataclasses.fields(options_class) if "help" in f.metadata]
+
+
 def defaults(options_class: type) -> dict:
-    """Every field with a default, by name: what the schema's defaults must equal."""
-    return {f.name: _default(f) for f in dataclasses.fields(options_class) if _default(f) is not dataclasses.MISSING}
+    """Every option with a default, by name: what the schema's defaults must equal."""
+    return {f.name: _default(f) for f in flags(options_class) if _default(f) is not dataclasses.MISSING}
 
 
 def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, options_class: type) -> None:
-    """One flag per field, in field order."""
-    for field in dataclasses.fields(options_class):
+    """One flag per option, in field order."""
+    for field in flags(options_class):
         kind, is_list, _ = _field_type(options_class, field)
         default = _default(field)
         arguments: dict = {"dest": field.name, "help": field.metadata["help"]}
@@ -87,12 +95,13 @@ def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, optio
                 arguments["nargs"] = "+" if arguments.get("required") else "*"
         if field.metadata["choices"] is not None:
             arguments["choices"] = field.metadata["choices"]
-        parser.add_argument(flag(field.name), **arguments)
+        parser.add_argument(flag_name(field.name), **arguments)
 
 
 def from_arguments(options_class: type, args: argparse.Namespace, **overrides):
-    """The dataclass from parsed flags (``overrides`` replace fields the stage derives itself)."""
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(options_class)}
+    """The dataclass from parsed flags; ``overrides`` set the fields that are no flags, or replace
+    values the stage derives itself."""
+    values = {f.name: getattr(args, f.name) for f in flags(options_class)}
     return options_class(**{**values, **overrides})
 
 
@@ -102,7 +111,7 @@ def command_line(options_class: type, values: Mapping, where: str) -> str:
     ``None`` leaves a flag out (the stage's default); a name that is no field is an error
     naming ``where`` (the config section), so a typo cannot vanish on its way to the stage.
     """
-    known = {f.name: f for f in dataclasses.fields(options_class)}
+    known = {f.name: f for f in flags(options_class)}
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise MticketsError(f"{where}: {', '.join(unknown)} "
@@ -114,9 +123,9 @@ def command_line(options_class: type, values: Mapping, where: str) -> str:
             continue
         kind, is_list, _ = _field_type(options_class, known[name])
         if kind is bool:
-            words.append(flag(name) if value else "--no-" + flag(name)[2:])
+            words.append(flag_name(name) if value else "--no-" + flag_name(name)[2:])
         elif is_list:
-            words += [flag(name), *map(str, value)] if value else []
+            words += [flag_name(name), *map(str, value)] if value else []
         else:
-            words += [flag(name), str(value)]
+            words += [flag_name(name), str(value)]
     return shlex.join(words)

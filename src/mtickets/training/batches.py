@@ -29,7 +29,6 @@ import torch
 from mtickets.formats.shards import ShardDirectory
 from mtickets.training.masking import mask_tokens, special_tokens_mask
 
-LANGUAGE_PER = ("step", "rank")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 

@@ -22,7 +22,7 @@ from mtickets.errors import MticketsError
 from mtickets.formats.atomic import atomic_path, exclusive_lock
 from mtickets.training.distributed import Ranks
 from mtickets.training.interference import InterferenceTracker
-from mtickets.training.run import PretrainConfig
+from mtickets.training.settings import PretrainConfig
 from mtickets.training.schedule import linear_warmup_decay
 
 log = logging.getLogger(__name__)

@@ -49,12 +49,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtickets.device import add_device_argument, resolve_device, step_boundary
+from mtickets.device import resolve_device, step_boundary
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import append_text, atomic_dir, write_json
 from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.progress import progress
-from mtickets.training.batches import LANGUAGE_PER, BatchLoader, step_seed
+from mtickets.options import add_options, from_arguments
+from mtickets.training.batches import BatchLoader, step_seed
 from mtickets.training.checkpoints import (
     EVAL_LOG_NAME, INTERFERENCE_DIR, LOG_NAME, TrainingState, checkpoint_path, list_checkpoints, one_writer, read_log,
     resumable_checkpoint, truncate_log,
@@ -62,7 +63,8 @@ from mtickets.training.checkpoints import (
 from mtickets.training.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.training.interference import InterferenceSettings, InterferenceTracker
 from mtickets.training.monitoring import InterferenceRecorder, LogWriter, evaluate_heldout
-from mtickets.training.run import PRECISIONS, TICKET_UPDATES, PretrainConfig, PretrainRun, build_run
+from mtickets.training.run import PretrainRun, build_run
+from mtickets.training.settings import PretrainConfig
 from mtickets.training.ticket_update import confined_to, owned_slices
 
 log = logging.getLogger(__name__)
@@ -281,41 +283,7 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, type=Path, help="initial model (save_pretrained dir)")
-    parser.add_argument("--tickets", type=Path, help="merged ticket bank (tickets.safetensors); omit for dense")
-    parser.add_argument("--shards", required=True, nargs="+", type=Path, help="shard directories")
-    parser.add_argument("--steps", required=True, type=int)
-    parser.add_argument("--batch-size", required=True, type=int)
-    parser.add_argument("--micro-batch-size", type=int,
-                        help="rows per forward/backward pass, gradients accumulated over the batch "
-                             "(default: the whole batch at once)")
-    parser.add_argument("--learning-rate", required=True, type=float)
-    parser.add_argument("--warmup-steps", type=int, default=0)
-    parser.add_argument("--seq-schedule", default="128:1.0", help="LENGTH:FRACTION,... e.g. 128:0.9,512:0.1")
-    parser.add_argument("--smoothing", type=float, default=0.7, help="language sampling ∝ tokens^smoothing")
-    parser.add_argument("--mlm-probability", type=float, default=0.15)
-    parser.add_argument("--max-predictions", default="20", help="masked positions per sequence, one per length")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--checkpoint-dir", required=True, type=Path)
-    parser.add_argument("--checkpoint-every", type=int, default=1000)
-    parser.add_argument("--keep-checkpoints", type=int, default=2, help="how many recent checkpoints to keep")
-    parser.add_argument("--log-every", type=int, default=1, help="write a training_log.jsonl row every N steps")
-    parser.add_argument("--eval-every", type=int, default=0,
-                        help="every N steps and at the end, MLM loss and accuracy of each language's held-out "
-                             "examples (the shards' --heldout) in eval_log.jsonl (default 0: never)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    add_device_argument(parser)
-    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
-                        help="bf16 autocast with fp32 weights and optimizer state, or fp32; auto: bf16 on a GPU "
-                             "that supports it, else fp32")
-    parser.add_argument("--ticket-update", choices=TICKET_UPDATES, default="all",
-                        help="all: AdamW moves every weight every step (the authors' code); ticket: a step "
-                             "updates only its language's ticket")
-    parser.add_argument("--language-per", choices=LANGUAGE_PER, default="step",
-                        help="under torchrun: step: every rank reads its slice of one language's batch (the "
-                             "paper's text); rank: each rank its own language through its own ticket (the "
-                             "authors' TPU setup)")
-    parser.add_argument("--out", required=True, type=Path)
+    add_options(parser, PretrainConfig)
     group = parser.add_argument_group("interference (uc every step, gc on probe batches; mtickets.training.interference)")
     group.add_argument("--interference-out", type=Path,
                        help="track interference and write uc.parquet and gc.parquet into this directory")
@@ -341,16 +309,6 @@ def main(args: argparse.Namespace) -> None:
             exact_languages=list(args.exact_languages), uc_every=args.uc_every, gc_every=args.gc_every,
             probe_examples=args.probe_examples, until=max(0, args.track_until), seed=args.seed,
         )
-    pretrain(
-        PretrainConfig(
-            model=args.model, tickets=args.tickets, shards=list(args.shards), out=args.out,
-            checkpoint_dir=args.checkpoint_dir, steps=args.steps, batch_size=args.batch_size,
-            micro_batch_size=args.micro_batch_size,
-            learning_rate=args.learning_rate, warmup_steps=args.warmup_steps, seq_schedule=args.seq_schedule,
-            smoothing=args.smoothing, mlm_probability=args.mlm_probability,
-            max_predictions=args.max_predictions, seed=args.seed, checkpoint_every=args.checkpoint_every,
-            keep_checkpoints=args.keep_checkpoints, device=args.device, precision=args.precision,
-            ticket_update=args.ticket_update, language_per=args.language_per, log_every=max(1, args.log_every),
-            eval_every=max(0, args.eval_every), interference=interference, interference_out=args.interference_out,
-        )
-    )
+    pretrain(from_arguments(PretrainConfig, args, log_every=max(1, args.log_every),
+                            eval_every=max(0, args.eval_every), interference=interference,
+                            interference_out=args.interference_out))

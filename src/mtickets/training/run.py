@@ -18,13 +18,12 @@ import torch
 
 from mtickets.device import enable_tf32, resolve_device, resolve_precision
 from mtickets.errors import MticketsError
-from mtickets.formats.fingerprint import directory_sha256, file_sha256
 from mtickets.formats.shards import ShardDirectory, open_shards
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.formats.tensors import load_ticket_bank
-from mtickets.training.batches import LANGUAGE_PER, StepPlan
+from mtickets.training.batches import StepPlan
 from mtickets.training.distributed import Ranks
-from mtickets.training.interference import InterferenceSettings
+from mtickets.training.settings import LANGUAGE_PER, PRECISIONS, TICKET_UPDATES, PretrainConfig
 from mtickets.training.schedule import (
     parse_max_predictions, parse_seq_schedule, sample_languages, sampling_probabilities, seq_lengths_for_steps,
     stable_id,
@@ -32,8 +31,6 @@ from mtickets.training.schedule import (
 
 log = logging.getLogger(__name__)
 
-PRECISIONS = ("auto", "fp32", "bf16")
-TICKET_UPDATES = ("all", "ticket")
 
 
 class PretrainingObjective(torch.nn.Module):
@@ -66,69 +63,6 @@ class PretrainingObjective(torch.nn.Module):
         nsp = torch.nn.functional.cross_entropy(nsp_logits, batch["next_sentence_label"], reduction="sum")
         return (mlm * batch["masked_weights"].flatten()).sum(), nsp
 
-
-
-@dataclass
-class PretrainConfig:
-    model: Path
-    shards: list[Path]
-    out: Path
-    checkpoint_dir: Path
-    tickets: Path | None = None
-    steps: int = 100
-    batch_size: int = 8
-    micro_batch_size: int | None = None  # gradient accumulation; None: the whole batch at once
-    learning_rate: float = 1e-4
-    warmup_steps: int = 0
-    seq_schedule: str = "128:1.0"
-    smoothing: float = 0.7
-    mlm_probability: float = 0.15
-    max_predictions: str = "20"
-    seed: int = 0
-    checkpoint_every: int = 1000
-    keep_checkpoints: int = 2
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    device: str = "auto"
-    precision: str = "auto"  # auto | fp32 | bf16
-    ticket_update: str = "all"  # all | ticket (mtickets.training.ticket_update)
-    language_per: str = "step"  # step | rank: under data parallelism, one language per step or per rank
-    log_every: int = 1
-    eval_every: int = 0  # held-out MLM loss and accuracy every N steps (and at the end); 0: never
-    stop_after: int | None = None  # testing/preemption aid: stop (after checkpointing) at this step
-    interference: InterferenceSettings | None = None  # track uc (and gc) while training
-    interference_out: Path | None = None  # where uc.parquet and gc.parquet go at the end
-
-    def fingerprint(self, datasets: Mapping[tuple[str, int], ShardDirectory], precision: str,
-                    groups: int) -> dict:
-        """Everything a checkpoint's weights depend on: the settings and the content of every input.
-
-        The number of processes is not part of it when every rank reads the same language
-        (a run may resume on another number of GPUs); with ``language_per: rank`` the
-        schedule has one draw per rank, so ``groups`` is.
-        """
-        return {
-            "precision": precision,
-            "ticket_update": self.ticket_update,
-            "language_per": self.language_per,
-            "groups": groups,
-            "micro_batch_size": self.micro_batch_size or self.batch_size,
-            "model": directory_sha256(self.model),
-            "tickets": file_sha256(self.tickets) if self.tickets is not None else None,
-            **{f"shards {lang}/seq{length}": d.digest for (lang, length), d in sorted(datasets.items())},
-            "steps": self.steps,
-            "batch_size": self.batch_size,
-            "learning_rate": self.learning_rate,
-            "warmup_steps": self.warmup_steps,
-            "seq_schedule": self.seq_schedule,
-            "smoothing": self.smoothing,
-            "mlm_probability": self.mlm_probability,
-            "max_predictions": self.max_predictions,
-            "seed": self.seed,
-            "weight_decay": self.weight_decay,
-            "max_grad_norm": self.max_grad_norm,
-            **(self.interference.fingerprint() if self.interference else {}),
-        }
 
 
 def collect_datasets(shard_dirs: Sequence[Path], lengths: Sequence[int]) -> dict[tuple[str, int], ShardDirectory]:
