@@ -132,24 +132,7 @@ rule tables:
         languages=lambda wildcards: TASKS[wildcards.task]["languages"],
         format=lambda wildcards: TASKS[wildcards.task]["format"],
         min_sentences=lambda wildcards: TASKS[wildcards.task]["min_sentences"],
-        # The dense η0 baseline: the first evaluated variant without a ticket whose
-        # layers, hidden and FFN sizes are the base model's (not mbert_scaled).
-        dense=next(
-            (
-                name
-                for name in EVALUATED
-                if "ticket" not in VARIANTS[name]
-                and all(
-                    variant_model_config(name)[key] == config["model"][key]
-                    for key in (
-                        "num_hidden_layers",
-                        "hidden_size",
-                        "intermediate_size",
-                    )
-                )
-            ),
-            None,
-        ),
+        dense=configuration.dense_baseline(config, EVALUATED),
         seq_length=SEQ_LENGTHS[0],
         seed=ANALYSIS["seed"],
     script:

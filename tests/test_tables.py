@@ -207,21 +207,16 @@ def test_the_rules_dense_is_the_base_architecture():
     """The tables rule's dense: the first evaluated variant without a ticket and with the base model's size."""
     import yaml
 
-    from mtickets.configuration import variant_model_config
+    from mtickets.configuration import dense_baseline
 
     rule = (Path(__file__).resolve().parents[1] / "rules/evaluation.smk").read_text()
-    assert "dense=next(" in rule
+    assert "dense=configuration.dense_baseline(config, EVALUATED)" in rule
     config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config/paper.yaml").read_text())
     variants = {"mbert_scaled": config["variants"]["mbert_scaled"], **config["variants"]}
-    config["variants"] = variants  # mbert_scaled first: it must not be taken (hidden size 840)
+    config["variants"] = variants  # mbert_scaled first: it must not be taken (wider than the base model)
     evaluated = [name for name, spec in variants.items() if spec.get("evaluate", True)]
-    dense = next(
-        (name for name in evaluated if "ticket" not in variants[name] and all(
-            variant_model_config(config, name)[key] == config["model"][key]
-            for key in ("num_hidden_layers", "hidden_size", "intermediate_size"))),
-        None,
-    )
-    assert list(variants)[0] == "mbert_scaled" and dense == "mbert"
+    assert evaluated[0] == "mbert_scaled" and dense_baseline(config, evaluated) == "mbert"
+    assert dense_baseline(config, [name for name in evaluated if name != "mbert"]) is None
 
 
 # --- per-language std, bootstrap CI, paired sign-flip test ---------------------------------------------

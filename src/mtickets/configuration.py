@@ -157,6 +157,14 @@ def replicate_seed(config: dict, variant: str, stage: str) -> int:
     return config[stage]["seed"] + spec.get("replicate", 0) + offset
 
 
+def dense_baseline(config: dict, evaluated: list[str]) -> str | None:
+    """The tables' dense η0 baseline: the first evaluated variant without a ticket whose layers,
+    hidden and FFN sizes are the base model's (so never mbert_scaled); None if there is none."""
+    sizes = ("num_hidden_layers", "hidden_size", "intermediate_size")
+    return next((name for name in evaluated if "ticket" not in config["variants"][name]
+                 and all(variant_model_config(config, name)[key] == config["model"][key] for key in sizes)), None)
+
+
 # Passed to the rule as resources, not params: Snakemake reruns a job whose params changed,
 # and neither interval changes the weights (a resumed run ends with an uninterrupted run's).
 PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every")
