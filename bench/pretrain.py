@@ -290,7 +290,7 @@ def bench_memory(args, device, tmp: Path) -> None:
         for examples, shards in corpora.items():
             where = tmp / f"run-{examples}-{run}"
             settings = dict(model=str(model), shards=shards, out=str(where / "out"),
-                            checkpoint_dir=str(where / "checkpoints"), steps=steps, batch_size=batch,
+                            checkpoint_dir=str(where / "checkpoints"), steps=steps, batch_size=batch, learning_rate=1e-4,
                             checkpoint_every=10**6, device=str(device))
             results[examples].append(pretrain_child(settings, args.threads))
     best = {examples: {key: min(r[key] for r in runs) for key in runs[0]} for examples, runs in results.items()}
