@@ -127,3 +127,16 @@ def test_a_variants_pretrain_flags_parse_back_to_its_config_values():
         assert getattr(parsed, name) == section[name]
     assert parsed.seq_schedule == ",".join(f"{s['length']}:{s['fraction']}" for s in section["seq_schedule"])
     assert not set(PRETRAIN_RERUN_FREE) & set(values)
+
+
+def test_reordering_the_pretrain_section_keeps_the_rules_flags():
+    """Snakemake reruns a job whose params changed: the flags follow the dataclass, not the YAML's order."""
+    import yaml
+
+    from mtickets.configuration import pretrain_options
+    from mtickets.training.settings import PretrainConfig
+
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    before = command_line(PretrainConfig, pretrain_options(config, "mbert"), "pretrain")
+    config["pretrain"] = dict(reversed(config["pretrain"].items()))
+    assert command_line(PretrainConfig, pretrain_options(config, "mbert"), "pretrain") == before

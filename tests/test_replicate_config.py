@@ -55,7 +55,7 @@ def test_replicate_k_draws_from_the_seeds_plus_k_minus_1(tmp_path):
     for k in (1, 2, 3):
         init = re.search(rf"mtickets init .*--seed (\d+) --out results/init/mbert_r{k} ", commands)
         assert init and int(init.group(1)) == base + k - 1
-        pretrain = re.search(rf"--seed (\d+) --out results/pretrain/random_r{k}/final", commands)
+        pretrain = re.search(rf"mtickets pretrain --model results/init/random_r{k} .*?--seed (\d+)", commands)
         assert pretrain and int(pretrain.group(1)) == config["pretrain"]["seed"] + k - 1
         score = re.search(rf"mtickets score --proxy random --model results/init/random_r{k} .*--seed (\d+) "
                           rf"--out results/scores/random_r{k}/en\.safetensors", commands)

@@ -177,15 +177,16 @@ def pretrain_options(config: dict, variant: str) -> dict:
     from mtickets.options import flags
     from mtickets.training.settings import PretrainConfig
 
-    section = config["pretrain"]
-    names = {field.name for field in flags(PretrainConfig)} - set(PRETRAIN_RERUN_FREE)
-    schedule = section["seq_schedule"]
-    return {
-        **{name: value for name, value in section.items() if name in names},
+    section, schedule = config["pretrain"], config["pretrain"]["seq_schedule"]
+    derived = {
         "seq_schedule": ",".join(f"{stage['length']}:{stage['fraction']}" for stage in schedule),
         "max_predictions": ",".join(str(stage["max_predictions"]) for stage in schedule),
         "seed": replicate_seed(config, variant, "pretrain"),
     }
+    # In the dataclass's order, not the config's: reordering the YAML must not change the
+    # rule's params, which Snakemake would take for new settings and rerun.
+    return {field.name: derived.get(field.name, section.get(field.name)) for field in flags(PretrainConfig)
+            if field.name in derived or (field.name in section and field.name not in PRETRAIN_RERUN_FREE)}
 
 
 def expand_replicates(config: dict) -> dict[str, list[str]]:
