@@ -33,6 +33,10 @@
    layers × tokens, so fewer layers overstate the ratio). Also ``after_step`` alone, the
    tracker's memory, and ``uc_rows`` (every ``uc_every`` = 10 steps) amortised per step.
    Target tracked / untracked ≤ 1.05×.
+5. Attention under bf16 autocast on CPU, forward and backward: ``gather.attention``
+   (which attends in float32 when autograd is on) against the fused kernel on the bf16
+   projections, at the replication's sizes (batch 16, 2 heads of 32, seq 64) and at
+   BERT-base's (batch 8, 12 heads of 64, seq 128). Ratio: bf16 kernel time / ours.
 
 Timings interleave the compared variants and report the minimum over repeats (and the
 median), because a shared machine's noise only ever adds time; ratios are against the
@@ -216,6 +220,35 @@ def bench_step(args, device, tmp: Path) -> None:
         print(f"  {'':<54s} medians: ours {median_ms(times['ours'])} ms, BertForPreTraining "
               f"{median_ms(times['hf'])} ms; tokens/s ours {args.batch * args.seq / min(times['ours']):.0f}; "
               f"{time.perf_counter() - started:.0f} s for this configuration")
+
+
+# --------------------------------------------------------------------------- 5. attention precision
+
+def bench_attention(args, device, tmp: Path) -> None:
+    import torch.nn.functional as F
+
+    from mtickets.modeling.gather import HeadLayout, attention
+
+    header(f"5. attention forward + backward under bf16 autocast: gather.attention vs the fused kernel in bf16, "
+           f"{device}")
+    for tag, (batch, heads, seq, width) in args.attention_sizes.items():
+        generator = torch.Generator().manual_seed(0)
+        q, k, v = (torch.randn(batch, seq, heads * width, generator=generator, dtype=torch.bfloat16,
+                               device=device).requires_grad_() for _ in range(3))
+        layout = HeadLayout.dense(heads, width)
+
+        def ours():
+            with torch.autocast(device.type, dtype=torch.bfloat16):
+                attention((q, k, v), None, layout, width ** -0.5, 0.0).float().sum().backward()
+
+        def fused_bf16():
+            with torch.autocast(device.type, dtype=torch.bfloat16):
+                split = [x.view(batch, seq, heads, width).transpose(1, 2) for x in (q, k, v)]
+                F.scaled_dot_product_attention(*split).float().sum().backward()
+
+        times = interleaved({"ours": ours, "bf16": fused_bf16}, args.attention_repeats, device)
+        row(f"attention [{tag}: batch {batch}, {heads}x{width}, seq {seq}]", fmt_seconds(times["ours"]),
+            fmt_seconds(times["bf16"]), min(times["bf16"]) / min(times["ours"]), "bf16 kernel time / ours")
 
 
 # --------------------------------------------------------------------------- 2. memory and start-up
@@ -497,8 +530,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in seconds")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--only", default="step,memory,loader,interference",
-                        help="comma-separated sections to run (step, memory, loader, interference)")
+    parser.add_argument("--only", default="step,memory,loader,interference,attention",
+                        help="comma-separated sections to run (step, memory, loader, interference, attention)")
     parser.add_argument("--repeats", type=int, default=None, help="timed rounds per comparison")
     parser.add_argument("--interference-layers", type=int, default=None,
                         help=f"encoder layers of section 4's BERT-base-width model (default: 12 on a GPU, "
@@ -518,6 +551,7 @@ def main(argv: list[str] | None = None) -> None:
                      max_positions=512, seq=64, max_predictions=10, batch=8, languages=demo["languages"], per_call=1,
                      repeats=args.repeats or 2, budget_s=10)
         args.interference_sizes = [demo, small]
+        args.attention_sizes, args.attention_repeats = {"replication": (16, 2, 64, 32)}, args.repeats or 3
     else:
         args.seq, args.batch = 128, 8
         args.step_configs = {"BERT-base": (768, 12, 12, 3072, 119547, args.repeats or 3),
@@ -536,6 +570,8 @@ def main(argv: list[str] | None = None) -> None:
                     vocab=119547, max_positions=512, seq=128, max_predictions=MAX_PREDICTIONS, batch=32,
                     languages=demo["languages"], per_call=1, repeats=args.repeats or 3, budget_s=150, note=note)
         args.interference_sizes = [demo, base]
+        args.attention_sizes = {"replication": (16, 2, 64, 32), "BERT-base": (8, 12, 128, 64)}
+        args.attention_repeats = args.repeats or 20
     sections = set(args.only.split(","))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"bench/pretrain.py: torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, "
@@ -550,6 +586,8 @@ def main(argv: list[str] | None = None) -> None:
             bench_loader(args, device, Path(tmp))
         if "interference" in sections:
             bench_interference(args, device, Path(tmp))
+        if "attention" in sections:
+            bench_attention(args, device, Path(tmp))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\ntotal {time.perf_counter() - started:.0f} s; peak RSS of this process {usage.ru_maxrss / 1024:.0f} MB")
 

@@ -247,6 +247,28 @@ def test_gather_plans_are_cached(model):
         model(**batch(), language="en")
 
 
+def test_cpu_training_attention_under_bf16_autocast_runs_in_float32(monkeypatch):
+    """With autograd on CPU, bf16 projections attend in float32 (the bf16 kernel's backward is
+    slower, bench/pretrain.py section 5); inference keeps bf16. Either way the result is attention."""
+    kernel, seen = torch.nn.functional.scaled_dot_product_attention, []
+    monkeypatch.setattr(gather_module.F, "scaled_dot_product_attention",
+                        lambda q, *args, **kwargs: seen.append(q.dtype) or kernel(q, *args, **kwargs))
+    generator = torch.Generator().manual_seed(0)
+    projections = [torch.randn(2, 5, 8, generator=generator).to(torch.bfloat16).requires_grad_() for _ in range(3)]
+    layout = HeadLayout.dense(2, 4)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        trained = gather_module.attention(projections, None, layout, 0.5, 0.0)
+        with torch.no_grad():
+            inferred = gather_module.attention(projections, None, layout, 0.5, 0.0)
+    assert seen == [torch.float32, torch.bfloat16]
+    assert trained.dtype == inferred.dtype == torch.bfloat16
+    q, k, v = (x.detach().float().view(2, 5, 2, 4).transpose(1, 2) for x in projections)
+    expected = kernel(q, k, v, scale=0.5).transpose(1, 2).reshape(2, 5, 8)
+    assert torch.equal(trained, expected.to(torch.bfloat16))
+    trained.float().sum().backward()
+    assert all(x.grad is not None and torch.isfinite(x.grad).all() for x in projections)
+
+
 def test_gather_path_runs_under_autocast(model):
     model.set_tickets(random_bank(model.config, p_keep=0.5), LANGS)
     model.train()

@@ -235,9 +235,9 @@ def attention(projections, attention_bias, layout: HeadLayout, scale: float, dro
         (q,), (k,), (v,) = (to_heads(x, (counts,), width)
                             for x, counts in zip(projections, (layout.qk, layout.qk, layout.v)))
     if device_type == "cpu" and q.dtype in (torch.float16, torch.bfloat16) and _requires_grad(projections):
-        # The fused CPU kernel's half-precision backward is 3-4x slower than its float32 one
-        # (bench/pretrain.py), so training attends in float32 there (autocast off, or it would
-        # cast back); inference stays in half.
+        # The fused CPU kernel's half-precision backward is slower than its float32 one (4.1x at
+        # the replication's sizes, 1.4x at BERT-base's: bench/pretrain.py section 5), so training
+        # attends in float32 there (autocast off, or it would cast back); inference stays in half.
         with torch.autocast("cpu", enabled=False):
             context = F.scaled_dot_product_attention(
                 q.float(), k.float(), v.float(), attn_mask=None if attention_bias is None else attention_bias.float(),
