@@ -22,6 +22,7 @@ class Example:
     precision: str = option("auto", help="number format", choices=("auto", "fp32", "bf16"))
     micro_batch_size: int | None = option(None, help="rows per pass")
     languages: list[str] = option([], help="languages tracked")
+    seeds: list[int] = option([1], help="one run each")
     compile: bool = option(False, help="torch.compile the step")
 
 
@@ -69,6 +70,19 @@ def test_a_config_section_becomes_flags_that_parse_back_to_the_same_values():
         name: value for name, value in section.items() if value is not None}
 
 
+def test_the_flags_follow_the_dataclass_not_the_mapping():
+    section = {"seeds": [1, 2], "languages": ["en"], "batch_size": 16}
+    assert command_line(Example, dict(reversed(section.items())), "x") == command_line(Example, section, "x") == (
+        "--batch-size 16 --languages en --seeds 1 2")
+
+
+def test_a_list_may_be_empty_only_where_that_is_its_default(capsys):
+    assert parse(["--out", "o", "--shards", "a", "--languages"]).languages == []
+    with pytest.raises(SystemExit):
+        parse(["--out", "o", "--shards", "a", "--seeds"])
+    assert "--seeds: expected at least one argument" in capsys.readouterr().err
+
+
 def test_an_unknown_key_names_the_section_and_the_options():
     with pytest.raises(MticketsError) as error:
         command_line(Example, {"batch_sise": 16}, "pretrain")
@@ -78,7 +92,7 @@ def test_an_unknown_key_names_the_section_and_the_options():
 
 def test_defaults_lists_the_fields_that_have_one():
     assert defaults(Example) == {"batch_size": 8, "learning_rate": 1e-4, "precision": "auto",
-                                 "micro_batch_size": None, "languages": [], "compile": False}
+                                 "micro_batch_size": None, "languages": [], "seeds": [1], "compile": False}
 
 
 def test_a_field_type_that_is_no_flag_is_refused():
