@@ -5,7 +5,7 @@ from pathlib import Path
 from mtickets import configuration
 from mtickets.options import command_line
 from mtickets.tickets.score import PROXIES
-from mtickets.training.settings import PretrainConfig
+from mtickets.training.settings import InterferenceSettings, PretrainConfig
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
@@ -250,23 +250,13 @@ def pretrain_launcher():
     )
 
 
-def interference_options(wildcards):
-    """uc for every variant; gc only while pretraining the dense variant of Figure 2."""
-    spec = INTERFERENCE
-    options = [
-        f"--sketch-dim {spec['sketch_dim']} --uc-every {spec['uc_every']}",
-        f"--track-until {spec['until']} --probe-examples {spec['probe_examples']}",
-    ]
-    if wildcards.variant == first_replicate(spec["dense"]):
-        options.append(f"--gc-every {spec['gc_every']}")
-    for flag, values in (
-        ("--track-languages", spec["languages"]),
-        ("--exact-layers", configuration.exact_layers(config, wildcards.variant)),
-        ("--exact-languages", spec["exact_languages"]),
-    ):
-        if values:
-            options.append(f"{flag} {' '.join(values)}")
-    return " ".join(options)
+def interference_command_line(wildcards):
+    """The variant's interference flags (with --interference-out), from their dataclass."""
+    return command_line(
+        InterferenceSettings,
+        configuration.interference_options(config, wildcards.variant),
+        "interference",
+    )
 
 
 def task_file(task, lang, split):
