@@ -4,7 +4,7 @@ from pathlib import Path
 
 from mtickets import configuration
 from mtickets.options import command_line
-from mtickets.tickets.score import PROXIES
+from mtickets.tickets.score import PROXIES, ScoringOptions
 from mtickets.training.settings import InterferenceSettings, PretrainConfig
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
@@ -78,10 +78,6 @@ def figure_variants(names):
     """Of ``names``, the first replicates: one line or panel per declared variant."""
     firsts = {replicates[0] for replicates in REPLICATES.values()}
     return [name for name in names if name in firsts]
-
-
-def replicate_seed(variant, stage):
-    return configuration.replicate_seed(config, variant, stage)
 
 
 def architecture(variant):
@@ -170,18 +166,14 @@ def score_inputs(wildcards):
     return inputs
 
 
-def scoring_data_options(wildcards):
-    """The scoring settings of a proxy that reads data, none for the others, so that
-    changing them reruns only the scores they can change. The budget is also required
-    of the corpus (--min-tokens): a too-small language stops before any training."""
-    if not proxy_reads_shards(wildcards.variant):
-        return ""
-    scoring = config["scoring"]
-    shards = shard_dir(wildcards.lang, scoring["seq_length"])
-    return (
-        f"--shards {shards} --tokens {scoring['tokens']}"
-        f" --min-tokens {scoring['tokens']} --batch-size {scoring['batch_size']}"
-        f" --accumulate {scoring['accumulate']} --dropout {scoring['dropout']}"
+def scoring_command_line(wildcards):
+    """The variant's `mtickets score` flags, made from its options dataclass. Not a
+    function of `input`: Snakemake ignores changes of params derived from input."""
+    shards = score_inputs(wildcards).get("shards")
+    return command_line(
+        ScoringOptions,
+        configuration.scoring_options(config, wildcards.variant, shards),
+        "scoring",
     )
 
 

@@ -6,7 +6,7 @@ checks what a schema cannot express, ``mirror_problems`` the languages a local m
 holds. ``rules/common.smk`` runs ``config_problems`` (all three, with the schema's
 defaults filled in after the first) before any job, and takes
 ``variant_model_config``, ``split_backend`` and each stage's options (``pretrain_options``,
-``interference_options``) from here.
+``interference_options``, ``scoring_options``) from here.
 """
 
 from __future__ import annotations
@@ -165,9 +165,10 @@ def dense_baseline(config: dict, evaluated: list[str]) -> str | None:
                  and all(variant_model_config(config, name)[key] == config["model"][key] for key in sizes)), None)
 
 
-# Passed to the rule as resources, not params: Snakemake reruns a job whose params changed,
-# and neither interval changes the weights (a resumed run ends with an uninterrupted run's).
+# Passed to the rules as resources, not params: Snakemake reruns a job whose params changed,
+# and no interval changes the results (a resumed run ends with an uninterrupted run's).
 PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every")
+SCORING_RERUN_FREE = ("checkpoint_every",)
 
 
 def _named_options(options_class: type, section: dict, derived: dict, leave_out: Iterable[str] = ()) -> dict:
@@ -205,6 +206,22 @@ def interference_options(config: dict, variant: str) -> dict:
     measures_gc = variant == replicate_names(spec["dense"], config["replicates"])[0]
     derived = {"exact_layers": exact_layers(config, variant), "gc_every": spec["gc_every"] if measures_gc else 0}
     return _named_options(InterferenceSettings, spec, derived)
+
+
+def scoring_options(config: dict, variant: str, shards: str | Path | None) -> dict:
+    """The ``mtickets score`` options (``ScoringOptions`` fields) of a variant's ticket in the language
+    whose shard directory is ``shards``: the ``scoring`` keys named like an option, the replicate's
+    seed, and the budget required of the corpus too (a too-small language stops before any training).
+    A proxy that reads no data gets the seed alone, so that the data settings rerun only the scores
+    they can change. ``SCORING_RERUN_FREE`` is not here."""
+    from mtickets.tickets.score import PROXIES, ScoringOptions
+
+    seed = replicate_seed(config, variant, "scoring")
+    if not PROXIES[config["variants"][variant]["ticket"]["proxy"]].reads_shards:
+        return {"seed": seed}
+    section = config["scoring"]
+    derived = {"shards": shards, "min_tokens": section["tokens"], "seed": seed}
+    return _named_options(ScoringOptions, section, derived, SCORING_RERUN_FREE)
 
 
 def replicate_names(declared: str, count: int) -> list[str]:
