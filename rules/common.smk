@@ -3,6 +3,7 @@ import shlex
 from pathlib import Path
 
 from mtickets import configuration
+from mtickets.evaluation.settings import FinetuneConfig
 from mtickets.options import command_line
 from mtickets.tickets.score import PROXIES, ScoringOptions
 from mtickets.training.settings import InterferenceSettings, PretrainConfig
@@ -270,18 +271,12 @@ def task_data(wildcards):
     return {split: task_file(wildcards.task, wildcards.lang, split) for split in SPLITS}
 
 
-def finetune_options(wildcards):
-    """The options both protocols pass to `mtickets finetune`, beyond its files."""
-    evaluation = config["evaluation"]
-    task = TASKS[wildcards.task]
-    seeds = " ".join(str(seed) for seed in evaluation["seeds"])
-    return (
-        f"--variant {wildcards.variant} --task {wildcards.task} --format {task['format']}"
-        f" --seed {seeds} --epochs {evaluation['epochs']}"
-        f" --batch-size {evaluation['batch_size']} --learning-rate {evaluation['learning_rate']}"
-        f" --min-updates {task['min_updates']} --eval-every {task['eval_every']}"
-        f" --max-length {evaluation['max_length']} --batching {evaluation['batching']}"
-        f" --precision {evaluation['precision']} --device {evaluation['device']}"
+def finetune_command_line(wildcards):
+    """The `mtickets finetune` flags both protocols pass beyond the files, from its dataclass."""
+    return command_line(
+        FinetuneConfig,
+        configuration.finetune_options(config, wildcards.variant, wildcards.task),
+        "evaluation",
     )
 
 

@@ -6,7 +6,7 @@ checks what a schema cannot express, ``mirror_problems`` the languages a local m
 holds. ``rules/common.smk`` runs ``config_problems`` (all three, with the schema's
 defaults filled in after the first) before any job, and takes
 ``variant_model_config``, ``split_backend`` and each stage's options (``pretrain_options``,
-``interference_options``, ``scoring_options``) from here.
+``interference_options``, ``scoring_options``, ``finetune_options``) from here.
 """
 
 from __future__ import annotations
@@ -222,6 +222,16 @@ def scoring_options(config: dict, variant: str, shards: str | Path | None) -> di
     section = config["scoring"]
     derived = {"shards": shards, "min_tokens": section["tokens"], "seed": seed}
     return _named_options(ScoringOptions, section, derived, SCORING_RERUN_FREE)
+
+
+def finetune_options(config: dict, variant: str, task: str) -> dict:
+    """The ``mtickets finetune`` options (``FinetuneConfig`` fields) both protocols pass beyond the
+    files: the ``evaluation`` keys and the task's keys named like an option, the variant and task."""
+    from mtickets.evaluation.settings import FinetuneConfig
+
+    evaluation = config["evaluation"]
+    return _named_options(FinetuneConfig, {**evaluation, **evaluation["tasks"][task]},
+                          {"variant": variant, "task": task})
 
 
 def replicate_names(declared: str, count: int) -> list[str]:
