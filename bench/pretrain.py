@@ -429,7 +429,8 @@ def bench_interference(args, device, tmp: Path) -> None:
 
 def track_one(size: dict, device: torch.device, tmp: Path) -> None:
     from mtickets.formats.shards import open_shards
-    from mtickets.training.interference import InterferenceSettings, InterferenceTracker
+    from mtickets.training.interference import InterferenceTracker
+    from mtickets.training.settings import InterferenceSettings
     from mtickets.modeling import TicketBertForPreTraining
     from mtickets.training.run import PretrainingObjective
 

@@ -3,9 +3,10 @@ import shlex
 from pathlib import Path
 
 from mtickets import configuration
+from mtickets.evaluation.settings import FinetuneConfig
 from mtickets.options import command_line
-from mtickets.tickets.score import PROXIES
-from mtickets.training.settings import PretrainConfig
+from mtickets.tickets.score import PROXIES, ScoringOptions
+from mtickets.training.settings import InterferenceSettings, PretrainConfig
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
@@ -78,10 +79,6 @@ def figure_variants(names):
     """Of ``names``, the first replicates: one line or panel per declared variant."""
     firsts = {replicates[0] for replicates in REPLICATES.values()}
     return [name for name in names if name in firsts]
-
-
-def replicate_seed(variant, stage):
-    return configuration.replicate_seed(config, variant, stage)
 
 
 def architecture(variant):
@@ -170,18 +167,14 @@ def score_inputs(wildcards):
     return inputs
 
 
-def scoring_data_options(wildcards):
-    """The scoring settings of a proxy that reads data, none for the others, so that
-    changing them reruns only the scores they can change. The budget is also required
-    of the corpus (--min-tokens): a too-small language stops before any training."""
-    if not proxy_reads_shards(wildcards.variant):
-        return ""
-    scoring = config["scoring"]
-    shards = shard_dir(wildcards.lang, scoring["seq_length"])
-    return (
-        f"--shards {shards} --tokens {scoring['tokens']}"
-        f" --min-tokens {scoring['tokens']} --batch-size {scoring['batch_size']}"
-        f" --accumulate {scoring['accumulate']} --dropout {scoring['dropout']}"
+def scoring_command_line(wildcards):
+    """The variant's `mtickets score` flags, made from its options dataclass. Not a
+    function of `input`: Snakemake ignores changes of params derived from input."""
+    shards = score_inputs(wildcards).get("shards")
+    return command_line(
+        ScoringOptions,
+        configuration.scoring_options(config, wildcards.variant, shards),
+        "scoring",
     )
 
 
@@ -250,23 +243,13 @@ def pretrain_launcher():
     )
 
 
-def interference_options(wildcards):
-    """uc for every variant; gc only while pretraining the dense variant of Figure 2."""
-    spec = INTERFERENCE
-    options = [
-        f"--sketch-dim {spec['sketch_dim']} --uc-every {spec['uc_every']}",
-        f"--track-until {spec['until']} --probe-examples {spec['probe_examples']}",
-    ]
-    if wildcards.variant == first_replicate(spec["dense"]):
-        options.append(f"--gc-every {spec['gc_every']}")
-    for flag, values in (
-        ("--track-languages", spec["languages"]),
-        ("--exact-layers", configuration.exact_layers(config, wildcards.variant)),
-        ("--exact-languages", spec["exact_languages"]),
-    ):
-        if values:
-            options.append(f"{flag} {' '.join(values)}")
-    return " ".join(options)
+def interference_command_line(wildcards):
+    """The variant's interference flags (with --interference-out), from their dataclass."""
+    return command_line(
+        InterferenceSettings,
+        configuration.interference_options(config, wildcards.variant),
+        "interference",
+    )
 
 
 def task_file(task, lang, split):
@@ -288,18 +271,12 @@ def task_data(wildcards):
     return {split: task_file(wildcards.task, wildcards.lang, split) for split in SPLITS}
 
 
-def finetune_options(wildcards):
-    """The options both protocols pass to `mtickets finetune`, beyond its files."""
-    evaluation = config["evaluation"]
-    task = TASKS[wildcards.task]
-    seeds = " ".join(str(seed) for seed in evaluation["seeds"])
-    return (
-        f"--variant {wildcards.variant} --task {wildcards.task} --format {task['format']}"
-        f" --seed {seeds} --epochs {evaluation['epochs']}"
-        f" --batch-size {evaluation['batch_size']} --learning-rate {evaluation['learning_rate']}"
-        f" --min-updates {task['min_updates']} --eval-every {task['eval_every']}"
-        f" --max-length {evaluation['max_length']} --batching {evaluation['batching']}"
-        f" --precision {evaluation['precision']} --device {evaluation['device']}"
+def finetune_command_line(wildcards):
+    """The `mtickets finetune` flags both protocols pass beyond the files, from its dataclass."""
+    return command_line(
+        FinetuneConfig,
+        configuration.finetune_options(config, wildcards.variant, wildcards.task),
+        "evaluation",
     )
 
 

@@ -55,7 +55,7 @@ if config["evaluation"]["protocol"] == "in_language":
             runtime=240 * len(config["evaluation"]["seeds"]),
             gpu=1,
         params:
-            options=finetune_options,
+            options=finetune_command_line,
             out=finetune_out_template,
         shell:
             "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
@@ -94,7 +94,7 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 runtime=240 * len(config["evaluation"]["seeds"]),
                 gpu=1,
             params:
-                options=finetune_options,
+                options=finetune_command_line,
                 source=config["evaluation"]["source_language"],
                 test_sets=test_set_options,
                 out=zero_shot_out_template,

@@ -48,13 +48,12 @@ rule score:
         checkpoint_every=config["scoring"]["checkpoint_every"],
     params:
         proxy=lambda wildcards: ticket(wildcards.variant)["proxy"],
-        data_options=scoring_data_options,
-        seed=lambda wildcards: replicate_seed(wildcards.variant, "scoring"),
+        options=scoring_command_line,
     shell:
         "OMP_NUM_THREADS={threads} mtickets score --proxy {params.proxy}"
-        " --model {input.model} --lang {wildcards.lang} {params.data_options}"
-        " --checkpoint-every {resources.checkpoint_every}"
-        " --seed {params.seed} --out {output} 2> {log}"
+        " --model {input.model} --lang {wildcards.lang}"
+        " --checkpoint-every {resources.checkpoint_every} {params.options}"
+        " --out {output} 2> {log}"
 
 
 rule merge:

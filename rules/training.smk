@@ -29,7 +29,7 @@ rule pretrain:
             1, threads // config["pretrain"].get("devices", 1)
         ),
         tickets=tickets_option,
-        interference=interference_options,
+        interference=interference_command_line,
         options=pretrain_command_line,
     shell:
         "OMP_NUM_THREADS={params.omp_threads} {params.launcher} --model {input.model} {params.tickets}"

@@ -177,7 +177,7 @@ def finetune_argv(root, files, task, model, lang="en", out=None, extra=()):
         "finetune", "--model", str(root / model), "--tokenizer", str(root / "tokenizer"), "--task", task,
         "--format", FORMATS[task],
         "--lang", lang, "--variant", model, "--train", str(train), "--dev", str(dev), "--test", str(test),
-        "--seed", "3", "--epochs", "2", "--batch-size", "16", "--learning-rate", "3e-3", "--min-updates", "60",
+        "--seeds", "3", "--epochs", "2", "--batch-size", "16", "--learning-rate", "3e-3", "--min-updates", "60",
         "--max-length", "32", "--device", "cpu", "--out", str(out), *extra,
     ]
 
@@ -264,7 +264,7 @@ def test_several_seeds_in_one_process_equal_a_process_per_seed(setup, tmp_path):
     root, files = setup
     together = tmp_path / "together/seed{seed}/metrics.json"
     argv = finetune_argv(root, files, "pos", "ticket", out=together)
-    seed_at = argv.index("--seed") + 1
+    seed_at = argv.index("--seeds") + 1
     assert main(argv[:seed_at] + ["3", "4"] + argv[seed_at + 1 :]) == 0
     for seed in (3, 4):
         alone = tmp_path / f"alone/seed{seed}/metrics.json"
@@ -344,7 +344,7 @@ def zero_shot_argv(root, files, tests, out, seeds=("3", "4"), model="two-tickets
     argv = finetune_argv(root, files, "ner", model, out=out)
     at = argv.index("--test")
     del argv[at : at + 2]
-    at = argv.index("--seed")
+    at = argv.index("--seeds")
     argv[at + 1 : at + 2] = list(seeds)
     for lang, path in tests.items():
         argv += ["--test-set", lang, str(path)]

@@ -13,8 +13,8 @@ import torch
 from mtickets.training import pretrain as pt
 from mtickets.training.monitoring import probe_batches
 from mtickets.training.run import PretrainingObjective, build_run
-from mtickets.training.settings import PretrainConfig
-from mtickets.training.interference import InterferenceSettings, layer_of
+from mtickets.training.settings import InterferenceSettings, PretrainConfig
+from mtickets.training.interference import layer_of
 from test_pretrain import tiny_model, write_shards, write_tickets
 
 STEPS = 12

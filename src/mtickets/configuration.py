@@ -5,8 +5,8 @@ needs it (the key path first, YAML's own traps explained); ``cross_key_problems`
 checks what a schema cannot express, ``mirror_problems`` the languages a local mirror
 holds. ``rules/common.smk`` runs ``config_problems`` (all three, with the schema's
 defaults filled in after the first) before any job, and takes
-``variant_model_config``, ``split_backend`` and each stage's options (``pretrain_options``)
-from here.
+``variant_model_config``, ``split_backend`` and each stage's options (``pretrain_options``,
+``interference_options``, ``scoring_options``, ``finetune_options``) from here.
 """
 
 from __future__ import annotations
@@ -165,28 +165,78 @@ def dense_baseline(config: dict, evaluated: list[str]) -> str | None:
                  and all(variant_model_config(config, name)[key] == config["model"][key] for key in sizes)), None)
 
 
-# Passed to the rule as resources, not params: Snakemake reruns a job whose params changed,
-# and neither interval changes the weights (a resumed run ends with an uninterrupted run's).
+# Passed to the rules as resources, not params: Snakemake reruns a job whose params changed,
+# and no interval changes the results (a resumed run ends with an uninterrupted run's).
 PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every")
+SCORING_RERUN_FREE = ("checkpoint_every",)
+
+
+def _named_options(options_class: type, section: dict, derived: dict, leave_out: Iterable[str] = ()) -> dict:
+    """The options of ``options_class`` that ``derived`` sets or ``section`` names (its keys of the same
+    names, but ``leave_out``), in the dataclass's order."""
+    from mtickets.options import flags
+
+    return {field.name: derived[field.name] if field.name in derived else section[field.name]
+            for field in flags(options_class)
+            if field.name in derived or (field.name in section and field.name not in leave_out)}
 
 
 def pretrain_options(config: dict, variant: str) -> dict:
     """The ``mtickets pretrain`` options (``PretrainConfig`` fields) of a variant: the ``pretrain``
     keys named like an option, the sequence schedule as its flags spell it, the replicate's seed.
     The rule's own paths (model, shards, outputs) and ``PRETRAIN_RERUN_FREE`` are not here."""
-    from mtickets.options import flags
     from mtickets.training.settings import PretrainConfig
 
-    section, schedule = config["pretrain"], config["pretrain"]["seq_schedule"]
+    schedule = config["pretrain"]["seq_schedule"]
     derived = {
         "seq_schedule": ",".join(f"{stage['length']}:{stage['fraction']}" for stage in schedule),
         "max_predictions": ",".join(str(stage["max_predictions"]) for stage in schedule),
         "seed": replicate_seed(config, variant, "pretrain"),
     }
-    # In the dataclass's order, not the config's: reordering the YAML must not change the
-    # rule's params, which Snakemake would take for new settings and rerun.
-    return {field.name: derived.get(field.name, section.get(field.name)) for field in flags(PretrainConfig)
-            if field.name in derived or (field.name in section and field.name not in PRETRAIN_RERUN_FREE)}
+    return _named_options(PretrainConfig, config["pretrain"], derived, PRETRAIN_RERUN_FREE)
+
+
+def interference_options(config: dict, variant: str) -> dict:
+    """The interference options (``InterferenceSettings`` fields) of a variant's pretraining: the
+    ``interference`` keys named like an option, the exact layers the variant has, and gc (a backward
+    pass per language) only for the dense variant's first replicate, the run Figure 2 shows."""
+    from mtickets.training.settings import InterferenceSettings
+
+    spec = config["interference"]
+    measures_gc = variant == replicate_names(spec["dense"], config["replicates"])[0]
+    derived = {"exact_layers": exact_layers(config, variant), "gc_every": spec["gc_every"] if measures_gc else 0}
+    return _named_options(InterferenceSettings, spec, derived)
+
+
+def scoring_options(config: dict, variant: str, shards: str | Path | None) -> dict:
+    """The ``mtickets score`` options (``ScoringOptions`` fields) of a variant's ticket in the language
+    whose shard directory is ``shards``: the ``scoring`` keys named like an option, the replicate's
+    seed, and the budget required of the corpus too (a too-small language stops before any training).
+    A proxy that reads no data gets the seed alone, so that the data settings rerun only the scores
+    they can change. ``SCORING_RERUN_FREE`` is not here."""
+    from mtickets.tickets.score import PROXIES, ScoringOptions
+
+    seed = replicate_seed(config, variant, "scoring")
+    if not PROXIES[config["variants"][variant]["ticket"]["proxy"]].reads_shards:
+        return {"seed": seed}
+    section = config["scoring"]
+    derived = {"shards": shards, "min_tokens": section["tokens"], "seed": seed}
+    return _named_options(ScoringOptions, section, derived, SCORING_RERUN_FREE)
+
+
+def finetune_options(config: dict, variant: str, task: str) -> dict:
+    """The ``mtickets finetune`` options (``FinetuneConfig`` fields) both protocols pass beyond the
+    files: the ``evaluation`` keys and the task's keys named like an option, the variant and task."""
+    from mtickets.evaluation.settings import FinetuneConfig
+
+    evaluation = config["evaluation"]
+    return _named_options(FinetuneConfig, {**evaluation, **evaluation["tasks"][task]},
+                          {"variant": variant, "task": task})
+
+
+def replicate_names(declared: str, count: int) -> list[str]:
+    """The names of a declared variant's ``count`` replicates (itself alone when there is one)."""
+    return [declared] if count == 1 else [f"{declared}_r{k}" for k in range(1, count + 1)]
 
 
 def expand_replicates(config: dict) -> dict[str, list[str]]:
@@ -195,9 +245,9 @@ def expand_replicates(config: dict) -> dict[str, list[str]]:
     from model.seed, scoring.seed and pretrain.seed + k − 1, so replicate 1 is the unreplicated run.
     Returns each declared variant's replicate names (itself alone when N is 1)."""
     count, declared = config["replicates"], config["variants"]
+    groups = {name: replicate_names(name, count) for name in declared}
     if count == 1:
-        return {name: [name] for name in declared}
-    groups = {name: [f"{name}_r{k}" for k in range(1, count + 1)] for name in declared}
+        return groups
     config["variants"] = {replicate: {**spec, "replicate": index} for name, spec in declared.items()
                           for index, replicate in enumerate(groups[name])}
     return groups

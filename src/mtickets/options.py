@@ -91,8 +91,8 @@ def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, optio
             arguments["action"] = argparse.BooleanOptionalAction
         else:
             arguments["type"] = kind
-            if is_list:
-                arguments["nargs"] = "+" if arguments.get("required") else "*"
+            if is_list:  # an empty list only where it is the default
+                arguments["nargs"] = "*" if default == [] else "+"
         if field.metadata["choices"] is not None:
             arguments["choices"] = field.metadata["choices"]
         parser.add_argument(flag_name(field.name), **arguments)
@@ -106,7 +106,9 @@ def from_arguments(options_class: type, args: argparse.Namespace, **overrides):
 
 
 def command_line(options_class: type, values: Mapping, where: str) -> str:
-    """The flags for ``values`` (field name → value, e.g. a config section), shell-quoted.
+    """The flags for ``values`` (field name → value, e.g. a config section), shell-quoted, in the
+    dataclass's order: a reordered config section must not change a rule's params, which
+    Snakemake would take for new settings and rerun.
 
     ``None`` leaves a flag out (the stage's default); a name that is no field is an error
     naming ``where`` (the config section), so a typo cannot vanish on its way to the stage.
@@ -118,10 +120,11 @@ def command_line(options_class: type, values: Mapping, where: str) -> str:
                             f"{'is not an option' if len(unknown) == 1 else 'are not options'} of "
                             f"{options_class.__name__} (its options: {', '.join(known)})")
     words: list[str] = []
-    for name, value in values.items():
+    for name, field in known.items():
+        value = values.get(name)
         if value is None:
             continue
-        kind, is_list, _ = _field_type(options_class, known[name])
+        kind, is_list, _ = _field_type(options_class, field)
         if kind is bool:
             words.append(flag_name(name) if value else "--no-" + flag_name(name)[2:])
         elif is_list:

@@ -25,7 +25,7 @@ PAN-X (``--format panx``, or ``help_ui`` for `mtickets help-task`'s: IOB2 tags) 
   consecutive same-tag words form one chunk and the number differs from token
   accuracy, which metrics.json reports beside it.
 
-Several ``--seed`` values run one after another in one process (the data is read and
+Several ``--seeds`` run one after another in one process (the data is read and
 tokenized once; each seed starts from the pretrained weights, with the same random
 draws as a process of its own), each writing ``--out`` with ``{seed}`` filled in:
 ``metrics.json`` and, beside it, ``predictions.tsv`` (word, gold, predicted; a blank
@@ -55,13 +55,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtickets.device import add_device_argument, enable_tf32, resolve_device, resolve_precision
+from mtickets.device import enable_tf32, resolve_device, resolve_precision
 from mtickets.errors import MticketsError
+from mtickets.evaluation.settings import FinetuneConfig
 from mtickets.formats.metrics import write_metrics
 from mtickets.progress import progress
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.formats.atomic import atomic_path
 from mtickets.formats.xtreme import FORMAT_LABELS, FORMAT_READERS
+from mtickets.options import add_options, from_arguments
 
 log = logging.getLogger(__name__)
 
@@ -243,69 +245,6 @@ def epochs_needed(epochs: int, batches_per_epoch: int, min_updates: int) -> int:
     if batches_per_epoch <= 0:
         return epochs
     return max(epochs, math.ceil(min_updates / batches_per_epoch))
-
-
-@dataclass
-class FinetuneConfig:
-    """One fine-tuning run: the ``mtickets finetune`` options."""
-
-    model: Path
-    task: str  # the task's name (recorded); its file format decides reader, labels and metric
-    lang: str
-    train: Path
-    dev: Path
-    test: Path | None  # in-language; None with test_sets
-    out: Path  # metrics.json; with several seeds a template holding {seed}, with test_sets also {lang}
-    format: str = "panx"  # panx | conllu | help_ui
-    tokenizer: Path | None = None  # default: the model directory's
-    variant: str | None = None
-    seeds: Sequence[int] = (1,)
-    epochs: int = 2
-    batch_size: int = 32
-    learning_rate: float = 2e-5
-    min_updates: int = 0
-    max_length: int = 128
-    eval_every: int = 0  # dev F1 every N updates as well as after every epoch; 0: epochs only
-    batching: str = "random"  # random | bucketed (see epoch_batches)
-    precision: str = "auto"  # auto (bf16 autocast on a GPU that has it) | fp32 | bf16
-    device: str = "auto"
-    # Zero-shot: (language, test file) pairs, each tested with the model trained and selected on `lang`.
-    test_sets: Sequence[tuple[str, Path]] = ()
-
-    def check(self) -> None:
-        if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 3 or self.eval_every < 0:
-            raise MticketsError("--epochs and --batch-size must be positive, --max-length at least 3 and "
-                                "--eval-every not negative")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise MticketsError(f"--precision {self.precision!r}: expected auto, fp32 or bf16")
-        if self.batching not in ("bucketed", "random"):
-            raise MticketsError(f"--batching {self.batching!r}: expected bucketed or random")
-        if self.format not in FORMAT_READERS:
-            raise MticketsError(f"--format {self.format!r}: expected one of {', '.join(FORMAT_READERS)}")
-        if len(self.seeds) > 1 and "{seed}" not in str(self.out):
-            raise MticketsError(f"--out {self.out}: with several seeds it must hold {{seed}}, e.g. "
-                                f"results/finetune/.../seed{{seed}}/metrics.json")
-        if (self.test is None) == (not self.test_sets):
-            raise MticketsError("pass --test PATH (in-language) or one --test-set LANG PATH per tested language "
-                                "(zero-shot), not both or neither")
-        self.check_test_sets()
-
-    def check_test_sets(self) -> None:
-        languages = [lang for lang, _ in self.test_sets]
-        repeated = sorted({lang for lang in languages if languages.count(lang) > 1})
-        if repeated:
-            raise MticketsError(f"--test-set: {', '.join(repeated)} given more than once; name each language once")
-        if self.test_sets and "{lang}" not in str(self.out):
-            raise MticketsError(f"--out {self.out}: with --test-set it must hold {{lang}} (one metrics.json per "
-                                f"tested language), e.g. results/finetune/.../{{lang}}/seed{{seed}}/metrics.json")
-
-    @property
-    def protocol(self) -> str:
-        return "zero_shot" if self.test_sets else "in_language"
-
-    def out_path(self, seed: int, lang: str | None = None) -> Path:
-        path = str(self.out).replace("{seed}", str(seed))
-        return Path(path if lang is None else path.replace("{lang}", lang))
 
 
 @dataclass
@@ -600,48 +539,15 @@ def write_test_results(cfg: FinetuneConfig, seed: int, fitted: Fitted, splits: d
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, type=Path, help="pretrained model (save_pretrained dir)")
-    parser.add_argument("--tokenizer", type=Path,
-                        help="tokenizer directory (`mtickets tokenizer` output); default: --model")
-    parser.add_argument("--task", required=True, help="the task's name (recorded in metrics.json)")
-    parser.add_argument("--format", required=True, choices=sorted(FORMAT_READERS),
-                        help="the task files' format: panx or help_ui (IOB2 entity tags) or conllu (UPOS)")
-    parser.add_argument("--lang", required=True, help="language code (selects the ticket)")
-    parser.add_argument("--variant", help="model variant name, recorded in metrics.json")
-    parser.add_argument("--train", required=True, type=Path)
-    parser.add_argument("--dev", required=True, type=Path)
-    parser.add_argument("--test", type=Path, help="in-language: --lang's test split")
+    add_options(parser, FinetuneConfig)
     parser.add_argument("--test-set", nargs=2, action="append", default=[], metavar=("LANG", "PATH"),
                         dest="test_sets",
                         help="zero-shot (repeatable): test LANG's PATH, through LANG's ticket, with the model "
                              "trained on --lang's --train and selected on its --dev; instead of --test")
-    parser.add_argument("--seed", type=int, nargs="+", default=[1],
-                        help="one or more seeds, fine-tuned one after another in this process")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=2e-5)
-    parser.add_argument("--min-updates", type=int, default=0, help="raise epochs until this many updates")
-    parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--eval-every", type=int, default=0,
-                        help="dev F1 every N updates as well as after every epoch (default 0: epochs only)")
-    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
-                        help="bf16 autocast or fp32; auto (default): bf16 on a GPU that supports it")
-    parser.add_argument("--batching", choices=["random", "bucketed"], default="random",
-                        help="training batches: uniformly random (default, as XTREME) or length-bucketed (faster)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    add_device_argument(parser)
-    parser.add_argument("--out", required=True, type=Path,
-                        help="metrics.json path; with several seeds a template holding {seed}, with "
-                             "--test-set also {lang} (the tested language)")
 
 
 def main(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
-    finetune(FinetuneConfig(
-        model=args.model, tokenizer=args.tokenizer, task=args.task, format=args.format, lang=args.lang,
-        variant=args.variant, train=args.train, dev=args.dev, test=args.test, out=args.out, seeds=list(args.seed),
-        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        min_updates=args.min_updates, max_length=args.max_length, eval_every=args.eval_every, batching=args.batching,
-        precision=args.precision, device=args.device, test_sets=[(lang, Path(path)) for lang, path in args.test_sets],
-    ))
+    finetune(from_arguments(FinetuneConfig, args,
+                            test_sets=[(lang, Path(path)) for lang, path in args.test_sets]))

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mtickets.errors import MticketsError
+from mtickets.options import add_options, from_arguments, option
 from mtickets.progress import progress
 from mtickets.formats.atomic import exclusive_lock, lock_path, partial_path
 from mtickets.formats.fingerprint import state_dict_sha256
@@ -59,23 +60,43 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACCUMULATE = ("abs_of_sum", "sum_of_abs")
+DROPOUT = ("off", "on")
+
+
+@dataclass
+class ScoringOptions:
+    """``mtickets score``'s flags besides the proxy, model, language and output (``mtickets.options``),
+    and the ``scoring`` config keys of the same names (a test checks the schema's defaults against these)."""
+
+    shards: Path | None = option(None, help="the language's shard directory (snip only)")
+    tokens: int = option(2_500_000, help="non-pad tokens to score on (snip)")
+    min_tokens: int = option(0, help="a corpus of fewer wordpieces (the shard manifest's count) is an error, "
+                                     "before any scoring; the workflow passes the scoring budget")
+    batch_size: int = option(32, help="examples per batch (snip)")
+    accumulate: str = option("abs_of_sum", choices=ACCUMULATE,
+                             help="|sum of batch gradients| (authors' code) or sum of |batch gradients|")
+    dropout: str = option("off", choices=DROPOUT, help="dropout while scoring (snip)")
+    mlm_probability: float = option(0.15, help="MLM masking rate (snip)")
+    checkpoint_every: int = option(20, help="batches between checkpoints of the partial sums in {out}.partial (snip)")
+    device: str = option("auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:N or xla (TPU)")
+    seed: int = option(0, help="seed of MLM masking / dropout / random scores")
 
 
 @dataclass
 class ScoreRequest:
-    """What a proxy needs besides the model."""
+    """What a proxy needs besides the model; the defaults are the command line's."""
 
     language: str
     shards: Path | None = None
-    tokens: int = 2_500_000
-    batch_size: int = 32
-    seed: int = 0
-    accumulate: str = "abs_of_sum"
+    tokens: int = ScoringOptions.tokens
+    batch_size: int = ScoringOptions.batch_size
+    seed: int = ScoringOptions.seed
+    accumulate: str = ScoringOptions.accumulate
     dropout: bool = False
-    mlm_probability: float = 0.15
-    device: str = "cpu"
+    mlm_probability: float = ScoringOptions.mlm_probability
+    device: str = "cpu"  # resolved: not "auto"
     checkpoint: Path | None = None  # partial sums file (snip); None: no checkpoints
-    checkpoint_every: int = 20  # batches between checkpoints
+    checkpoint_every: int = ScoringOptions.checkpoint_every  # batches between checkpoints
 
 
 ScoreFunction = Callable[["torch.nn.Module", ScoreRequest], tuple[dict[str, "torch.Tensor"], dict]]
@@ -391,54 +412,40 @@ def check_corpus_size(shards: ShardDirectory, language: str, min_tokens: int) ->
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from mtickets.device import add_device_argument
-
     parser.add_argument("--proxy", required=True, choices=sorted(PROXIES), help="zero-cost proxy")
     parser.add_argument("--model", required=True, help="save_pretrained directory of the initialised model")
     parser.add_argument("--lang", required=True, help="language code")
-    parser.add_argument("--shards", default=None, help="the language's shard directory (snip only)")
-    parser.add_argument("--tokens", type=int, default=2_500_000, help="non-pad tokens to score on (snip)")
-    parser.add_argument("--min-tokens", type=int, default=0,
-                        help="a corpus of fewer wordpieces (the shard manifest's count) is an error, "
-                             "before any scoring; the workflow passes the scoring budget")
-    parser.add_argument("--batch-size", type=int, default=32, help="examples per batch (snip)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of MLM masking / dropout / random scores")
-    parser.add_argument("--accumulate", choices=ACCUMULATE, default="abs_of_sum",
-                        help="|sum of batch gradients| (authors' code) or sum of |batch gradients|")
-    parser.add_argument("--dropout", choices=("off", "on"), default="off", help="dropout while scoring (snip)")
-    parser.add_argument("--mlm-probability", type=float, default=0.15, help="MLM masking rate (snip)")
-    parser.add_argument("--checkpoint-every", type=int, default=20,
-                        help="batches between checkpoints of the partial sums in {out}.partial (snip)")
-    add_device_argument(parser)
+    add_options(parser, ScoringOptions)
     parser.add_argument("--out", required=True, help="output .safetensors path")
 
 
 def main(args: argparse.Namespace) -> None:
-    if args.tokens <= 0 or args.batch_size <= 0 or args.checkpoint_every <= 0:
+    options = from_arguments(ScoringOptions, args)
+    if options.tokens <= 0 or options.batch_size <= 0 or options.checkpoint_every <= 0:
         raise MticketsError("--tokens, --batch-size and --checkpoint-every must be positive")
-    if args.shards and args.min_tokens:
-        check_corpus_size(open_shards(args.shards), args.lang, args.min_tokens)
+    if options.shards and options.min_tokens:
+        check_corpus_size(open_shards(options.shards), args.lang, options.min_tokens)
     # One process resumes and writes {out}.partial at a time (two would overwrite each other's sums).
     with exclusive_lock(lock_path(args.out), args.out):
-        _score(args)
+        _score(args, options)
 
 
-def _score(args: argparse.Namespace) -> None:
+def _score(args: argparse.Namespace, options: ScoringOptions) -> None:
     from mtickets.device import resolve_device
 
     model = load_model(args.model)
     request = ScoreRequest(
         language=args.lang,
-        shards=Path(args.shards) if args.shards else None,
-        tokens=args.tokens,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        accumulate=args.accumulate,
-        dropout=args.dropout == "on",
-        mlm_probability=args.mlm_probability,
-        device=str(resolve_device(args.device)) if PROXIES[args.proxy].reads_shards else "cpu",
+        shards=options.shards,
+        tokens=options.tokens,
+        batch_size=options.batch_size,
+        seed=options.seed,
+        accumulate=options.accumulate,
+        dropout=options.dropout == "on",
+        mlm_probability=options.mlm_probability,
+        device=str(resolve_device(options.device)) if PROXIES[args.proxy].reads_shards else "cpu",
         checkpoint=partial_path(args.out),
-        checkpoint_every=args.checkpoint_every,
+        checkpoint_every=options.checkpoint_every,
     )
     scores, metadata = score_units(model, args.proxy, request)
     metadata["model"] = str(args.model)

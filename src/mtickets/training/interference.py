@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from mtickets.errors import MticketsError
+
+if TYPE_CHECKING:
+    from mtickets.training.settings import InterferenceSettings
 
 EMBEDDINGS = "embeddings"
 _LAYER = re.compile(r"(?:^|\.)encoder\.layer\.(\d+)\.")
@@ -42,22 +45,6 @@ def layer_of(name: str) -> str | None:
 
 def layer_order(layers) -> list[str]:
     return sorted(set(layers), key=lambda layer: -1 if layer == EMBEDDINGS else int(layer.split(".")[1]))
-
-
-@dataclass
-class InterferenceSettings:
-    languages: list[str]  # tracked
-    sketch_dim: int = 1024
-    exact_layers: list[str] = field(default_factory=list)
-    exact_languages: list[str] = field(default_factory=list)
-    uc_every: int = 10  # write uc rows every N steps
-    gc_every: int = 0  # 0: no gc
-    probe_examples: int = 32
-    until: int = 0  # track steps 1 .. until (0: every step)
-    seed: int = 0
-
-    def fingerprint(self) -> dict:
-        return {f"interference {key}": value for key, value in sorted(vars(self).items())}
 
 
 class FlatParameters:

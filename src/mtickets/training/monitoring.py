@@ -18,9 +18,10 @@ from mtickets.errors import MticketsError
 from mtickets.formats.atomic import append_text, atomic_dir, atomic_path
 from mtickets.formats.shards import open_shards
 from mtickets.training.batches import masked_batch, step_seed
-from mtickets.training.interference import InterferenceSettings, InterferenceTracker
+from mtickets.training.interference import InterferenceTracker
 from mtickets.training.run import PretrainingObjective, PretrainRun
 from mtickets.training.schedule import stable_id
+from mtickets.training.settings import InterferenceSettings
 
 
 def evaluate_heldout(run: PretrainRun, step: int, length: int) -> list[dict]:

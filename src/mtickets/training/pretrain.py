@@ -61,10 +61,10 @@ from mtickets.training.checkpoints import (
     resumable_checkpoint, truncate_log,
 )
 from mtickets.training.distributed import Ranks, launched_ranks, process_group, rank_device
-from mtickets.training.interference import InterferenceSettings, InterferenceTracker
+from mtickets.training.interference import InterferenceTracker
 from mtickets.training.monitoring import InterferenceRecorder, LogWriter, evaluate_heldout
 from mtickets.training.run import PretrainRun, build_run
-from mtickets.training.settings import PretrainConfig
+from mtickets.training.settings import InterferenceSettings, PretrainConfig
 from mtickets.training.ticket_update import confined_to, owned_slices
 
 log = logging.getLogger(__name__)
@@ -287,14 +287,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("interference (uc every step, gc on probe batches; mtickets.training.interference)")
     group.add_argument("--interference-out", type=Path,
                        help="track interference and write uc.parquet and gc.parquet into this directory")
-    group.add_argument("--track-languages", nargs="+", default=[], help="default: every pretraining language")
-    group.add_argument("--sketch-dim", type=int, default=1024, help="count-sketch buckets per layer")
-    group.add_argument("--exact-layers", nargs="*", default=[], help="layers also tracked exactly: embeddings, layer.K")
-    group.add_argument("--exact-languages", nargs="*", default=[], help="languages tracked exactly in those layers")
-    group.add_argument("--uc-every", type=int, default=10, help="write uc every N steps (it accumulates every step)")
-    group.add_argument("--gc-every", type=int, default=0, help="gc on each language's probe batch every N steps")
-    group.add_argument("--probe-examples", type=int, default=32, help="examples in a language's probe batch")
-    group.add_argument("--track-until", type=int, default=0, help="track steps 1..N only (default 0: all)")
+    add_options(group, InterferenceSettings)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -304,11 +297,7 @@ def main(args: argparse.Namespace) -> None:
     if args.interference_out is not None:
         if min(args.sketch_dim, args.uc_every, args.probe_examples) <= 0 or args.gc_every < 0:
             raise MticketsError("--sketch-dim, --uc-every and --probe-examples must be positive, --gc-every >= 0")
-        interference = InterferenceSettings(
-            languages=list(args.track_languages), sketch_dim=args.sketch_dim, exact_layers=list(args.exact_layers),
-            exact_languages=list(args.exact_languages), uc_every=args.uc_every, gc_every=args.gc_every,
-            probe_examples=args.probe_examples, until=max(0, args.track_until), seed=args.seed,
-        )
+        interference = from_arguments(InterferenceSettings, args, until=max(0, args.until), seed=args.seed)
     pretrain(from_arguments(PretrainConfig, args, log_every=max(1, args.log_every),
                             eval_every=max(0, args.eval_every), interference=interference,
                             interference_out=args.interference_out))

@@ -1,7 +1,7 @@
-"""The pretraining stage's options, one dataclass: ``mtickets pretrain``'s flags, the ``pretrain``
-config keys of the same names, and what a checkpoint's fingerprint records.
+"""The pretraining stage's options, two dataclasses: ``mtickets pretrain``'s flags, the ``pretrain``
+and ``interference`` config keys of the same names, and what a checkpoint's fingerprint records.
 
-Free of torch, so the workflow (``rules/common.smk``) builds the rule's flags from it
+Free of torch, so the workflow (``rules/common.smk``) builds the rule's flags from them
 without importing torch.
 """
 
@@ -17,11 +17,29 @@ from mtickets.options import option
 
 if TYPE_CHECKING:
     from mtickets.formats.shards import ShardDirectory
-    from mtickets.training.interference import InterferenceSettings
 
 PRECISIONS = ("auto", "fp32", "bf16")
 TICKET_UPDATES = ("all", "ticket")
 LANGUAGE_PER = ("step", "rank")  # under data parallelism, one language per step or per rank
+
+
+@dataclass
+class InterferenceSettings:
+    """What ``mtickets.training.interference`` tracks: the ``interference`` config keys of the same
+    names, and ``mtickets pretrain``'s flags with ``--interference-out``."""
+
+    languages: list[str] = option([], help="the tracked languages (default: every pretraining language)")
+    sketch_dim: int = option(1024, help="count-sketch buckets per layer")
+    exact_layers: list[str] = option([], help="layers also tracked exactly: embeddings, layer.K")
+    exact_languages: list[str] = option([], help="languages tracked exactly in those layers")
+    uc_every: int = option(10, help="write uc every N steps (it accumulates every step)")
+    gc_every: int = option(10, help="gc on each language's probe batch every N steps; 0: no gc")
+    probe_examples: int = option(32, help="examples in a language's probe batch")
+    until: int = option(0, help="track steps 1..N only; 0: all")
+    seed: int = 0  # not a flag: the count sketch's, pretraining's --seed
+
+    def fingerprint(self) -> dict:
+        return {f"interference {key}": value for key, value in sorted(vars(self).items())}
 
 
 @dataclass
