@@ -81,6 +81,18 @@ def test_export_equals_ticket_model(ticket_model, language):
     assert compact.cls.predictions.decoder.weight is compact.bert.embeddings.word_embeddings.weight
 
 
+def test_export_runs_without_a_language_whatever_the_ticket_models_default(ticket_model):
+    ticket_model.set_language("en")
+    compact = export_ticket(ticket_model, "de")
+    ids, attention, types = inputs()
+    assert compact.config.default_language is None
+    assert torch.allclose(compact(ids, attention, types).prediction_logits,
+                          ticket_model(ids, attention, types, language="de").prediction_logits, atol=1e-5)
+    compact.set_language("de")
+    with pytest.raises(MticketsError, match="compact export of the ticket of 'de'"):
+        compact.set_language("en")
+
+
 @pytest.mark.parametrize("language", LANGS)
 def test_inference_without_autograd_equals_the_masked_reference(ticket_model, language, monkeypatch):
     """CPU inference attends head by head on the kept dims (no padding); same outputs as the reference."""

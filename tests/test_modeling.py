@@ -80,6 +80,39 @@ def test_all_ones_ticket_equals_dense(model):
         assert torch.allclose(out.loss, dense.loss, atol=1e-6)
 
 
+@pytest.mark.parametrize("cls", [TicketBertModel, TicketBertForPreTraining, TicketBertForTokenClassification])
+def test_a_ticket_model_called_without_a_language_names_language_and_its_languages(cls):
+    torch.manual_seed(0)
+    model = cls(tiny_config()).eval()
+    model.set_tickets(random_bank(model.config), LANGS)
+    with pytest.raises(MticketsError) as raised:
+        model(batch()["input_ids"])
+    assert "language=" in str(raised.value) and all(f"'{lang}'" in str(raised.value) for lang in LANGS)
+    model(batch()["input_ids"], language="de")
+
+
+def test_default_language_runs_calls_without_one_and_survives_saving(tmp_path):
+    torch.manual_seed(0)
+    model = TicketBertForTokenClassification(tiny_config(num_labels=3)).eval()
+    model.set_tickets(random_bank(model.config), LANGS)
+    ids = batch()["input_ids"]
+    de, en = (model(ids, language=lang).logits for lang in ("de", "en"))
+    model.set_language("de")
+    assert torch.equal(model(ids).logits, de) and torch.equal(model(ids, language="en").logits, en)
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["default_language"] == "de"
+    loaded = TicketBertForTokenClassification.from_pretrained(tmp_path).eval()
+    assert loaded.config.default_language == "de" and torch.equal(loaded(ids).logits, de)
+    with pytest.raises(MticketsError, match=r"language 'xx' has no ticket .*en, de, fr"):
+        loaded.set_language("xx")
+    assert loaded.config.default_language == "de"  # a refused language leaves the default as it was
+    loaded.set_language(None)
+    with pytest.raises(MticketsError, match="language="):
+        loaded(ids)
+    with pytest.raises(MticketsError, match="a dense model"):
+        TicketBertModel(tiny_config()).set_language("de")
+
+
 def perturb_unit(model, layer, component, unit):
     """Overwrite every weight that the unit owns (and nothing else)."""
     block = model.bert.encoder.layer[layer]
@@ -109,12 +142,13 @@ def test_masked_unit_does_not_contribute(model, component, unit, implementation)
     model.set_tickets(bank, LANGS)
     b = batch()
     before = {lang: model(**b, language=lang).prediction_logits for lang in ("en", "de")}
-    dense_before = model(**b).prediction_logits
+    dense = {k: torch.ones(d) for k, d in ticket_dims(model.config).items()}  # a bank runs dense only when told
+    dense_before = model(**b, unit_masks=dense).prediction_logits
     perturb_unit(model, 1, component, unit)
     after = {lang: model(**b, language=lang).prediction_logits for lang in ("en", "de")}
     assert torch.allclose(before["de"], after["de"], atol=1e-6)
     assert not torch.allclose(before["en"], after["en"], atol=1e-3)
-    assert not torch.allclose(dense_before, model(**b).prediction_logits, atol=1e-3)
+    assert not torch.allclose(dense_before, model(**b, unit_masks=dense).prediction_logits, atol=1e-3)
 
 
 def test_masked_unit_gets_zero_gradient(model):

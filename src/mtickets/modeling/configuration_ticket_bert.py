@@ -23,8 +23,8 @@ AUTO_MAP = {
 
 
 class TicketBertConfig(PretrainedConfig):
-    """BERT's configuration plus ``languages``, the ordered rows of the ticket bank, and the language
-    embedding (``language_embedding``, its rows ``embedding_languages``)."""
+    """BERT's configuration plus ``languages``, the ordered rows of the ticket bank, the language
+    embedding (``language_embedding``, its rows ``embedding_languages``) and ``default_language``."""
 
     model_type = "ticket-bert"
 
@@ -61,6 +61,9 @@ class TicketBertConfig(PretrainedConfig):
     # A compact one-language export: per layer {"qk": [per-head dims], "v": [per-head dims], "ffn": units}.
     unit_layout: list[dict] | None = None
     ticket_language: str | None = None  # the language a compact model was exported for
+    # The language= of calls that pass none (set_language): for pipelines that cannot pass it. None: such
+    # a call to a model with a ticket bank or a language embedding raises instead of running some default.
+    default_language: str | None = None
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)

@@ -107,6 +107,7 @@ def export_ticket(model, language: str):
     compact_config.language_embedding, compact_config.embedding_languages = False, []
     compact_config.unit_layout = unit_layout(ticket, config)
     compact_config.ticket_language = language
+    compact_config.default_language = None  # the compact model is its language's ticket: it needs none
     torch.manual_seed(0)  # new modules are overwritten below; seeded so nothing depends on global state
     compact = model.__class__(compact_config)
     prefix = "" if isinstance(model, TicketBertModel) else f"{model.base_model_prefix}."

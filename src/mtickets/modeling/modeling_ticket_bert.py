@@ -19,7 +19,10 @@ The bank lives in ``TicketBertModel.tickets`` as persistent buffers
 ``save_pretrained`` / ``from_pretrained`` keep it; ``config.languages`` names the rows.
 ``forward(..., language="de")`` runs the whole batch through de's ticket;
 ``forward(..., unit_masks={...})`` uses the given 1-D masks instead (SNIP
-differentiates through them); neither runs the dense model.
+differentiates through them); neither runs the dense model. A call without either takes
+``config.default_language`` (``set_language("de")``, saved with the config), and without that
+raises, naming the bank's languages, rather than silently run the dense model, which no
+language was trained as (a plain ``model(**batch)`` from transformers would).
 
 Two implementations of a ticket forward pass give the same outputs and gradients
 (``config.ticket_implementation``; it applies to ``language=`` batches):
@@ -93,12 +96,19 @@ def ticket_dims(config) -> dict[str, int]:
 
 
 def needs_language(config) -> bool:
-    """Whether ``forward`` needs ``language=``: a ticket bank or a language embedding picks rows by it."""
+    """Whether ``forward`` needs ``language=`` (or ``config.default_language``): a ticket bank or a language
+    embedding picks rows by it."""
     return bool(config.languages) or bool(config.language_embedding)
 
 
-def language_problem(config, language: str | None, model: str = "this model") -> str | None:
-    """Why ``forward(..., language=language)`` would refuse to run (``model`` names the model), or None."""
+def language_problem(config, language: str | None, model: str = "this model",
+                     units_given: bool = False) -> str | None:
+    """Why ``forward(..., language=language)`` would refuse to run (``model`` names the model), or None.
+
+    ``language`` is what forward runs with: its argument, else ``config.default_language``. Without
+    one, a ticket bank refuses rather than run the dense model, which no language was trained as;
+    ``units_given`` (forward's ``unit_masks``, which pick the units themselves) lifts that.
+    """
     exported = config.ticket_language if config.unit_layout else None
     if exported:  # a compact export is its language's ticket
         if language in (None, exported):
@@ -106,12 +116,16 @@ def language_problem(config, language: str | None, model: str = "this model") ->
         return (f"language '{language}': {model} is a compact export of the ticket of '{exported}'; "
                 f"run it with language=None or '{exported}', or export '{language}' from the ticket model")
     rows = ", ".join(config.embedding_languages)
+    bank = list(config.languages or [])
     if language is None:
         if config.language_embedding:
-            return (f"{model} was trained with a language embedding ({rows}); "
-                    "pass language= to say which language the batch is in")
+            return (f"{model} was trained with a language embedding ({rows}); pass language= to say which "
+                    "language the batch is in, or set a default with model.set_language(...)")
+        if bank and not units_given:
+            return (f"{model} has a ticket per language ({', '.join(bank)}) and runs a batch through one of "
+                    f"them: pass language= (one of {', '.join(repr(lang) for lang in bank)}), or set a default "
+                    "with model.set_language(...)")
         return None
-    bank = list(config.languages or [])
     if bank and language not in bank:
         return f"language '{language}' has no ticket in {model} (its ticket bank: {', '.join(bank)})"
     if config.language_embedding and language not in config.embedding_languages:
@@ -454,6 +468,14 @@ class TicketBertPreTrainedModel(PreTrainedModel):
         """One language's ticket row: ``{layer.k.qk|v|ffn: 1-D uint8}``."""
         return self.base_model.ticket(language)
 
+    def set_language(self, language: str | None) -> None:
+        """Run calls without ``language=`` in ``language`` (``config.default_language``, saved with the
+        model); None clears it. A language the model cannot run raises, as forward would."""
+        problem = language_problem(self.config, language) if language is not None else None
+        if problem:
+            raise MticketsError(problem)
+        self.config.default_language = language
+
 
 class TicketBertModel(TicketBertPreTrainedModel):
     """Embeddings, the encoder (with the ticket bank) and the pooler."""
@@ -582,7 +604,9 @@ class TicketBertModel(TicketBertPreTrainedModel):
         unit_masks: dict[str, torch.Tensor] | None = None,
         position_ids: torch.Tensor | None = None,
     ) -> BaseModelOutputWithPooling:
-        problem = language_problem(self.config, language)
+        if language is None:
+            language = self.config.default_language
+        problem = language_problem(self.config, language, units_given=unit_masks is not None)
         if problem:
             raise MticketsError(problem)
         implementation = self.config.ticket_implementation
