@@ -179,7 +179,8 @@ def masked_batch(
 
 def step_seed(seed: int, step: int, stream: int) -> int:
     """A 63-bit seed for (run seed, step, purpose)."""
-    return int(np.random.SeedSequence([seed, step, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
+    # Shifted as a Python int: NumPy 1.x has no uint64 >> int (pyproject allows numpy 1.26).
+    return int(np.random.SeedSequence([seed, step, stream]).generate_state(1, dtype=np.uint64)[0]) >> 1
 
 
 MASKING_STREAM = 0  # step_seed stream of a group's masking: MASKING_STREAM + 2 * group
