@@ -216,6 +216,14 @@ def pretrain_command_line(wildcards):
     )
 
 
+def pretrain_monitoring(wildcards):
+    """--loggers (all of them, [] too) and --peak-tflops where set."""
+    words = ["--loggers", *config["pretrain"]["loggers"]]
+    if config["pretrain"].get("peak_tflops") is not None:
+        words += ["--peak-tflops", str(config["pretrain"]["peak_tflops"])]
+    return shlex.join(words)
+
+
 def on_tpu():
     return config["pretrain"]["device"] == "xla"
 

@@ -166,8 +166,9 @@ def dense_baseline(config: dict, evaluated: list[str]) -> str | None:
 
 
 # Passed to the rule as resources, not params: Snakemake reruns a job whose params changed,
-# and neither interval changes the weights (a resumed run ends with an uninterrupted run's).
-PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every")
+# and none of these changes the weights (a resumed run ends with an uninterrupted run's; the
+# trackers and the MFU's peak only watch).
+PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every", "loggers", "peak_tflops")
 
 
 def pretrain_options(config: dict, variant: str) -> dict:
