@@ -311,6 +311,11 @@ def finetune_options(wildcards):
     )
 
 
+def finetune_loggers(wildcards):
+    """--loggers, all of them ([] too): the trackers go beside each seed's metrics.json."""
+    return shlex.join(["--loggers", *config["evaluation"]["loggers"]])
+
+
 def finetune_out_template(wildcards):
     """metrics.json of every seed of a (variant, task, language): `mtickets finetune` fills {seed}."""
     parts = [
