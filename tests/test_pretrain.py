@@ -506,7 +506,7 @@ def test_a_full_disk_at_a_checkpoint_is_one_error_and_the_rerun_resumes_to_the_s
                         rf"needs \d+\.\d KiB\); free space there or write the results elsewhere, then rerun",
                         str(raised.value)), str(raised.value)
     assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == sorted(
-        ["checkpoint-000000010.pt", LOG_NAME, EVAL_LOG_NAME])  # no temporaries
+        ["checkpoint-000000010.pt", LOG_NAME, EVAL_LOG_NAME, "tensorboard"])  # no temporaries
     monkeypatch.undo()
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 10
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
