@@ -175,3 +175,19 @@ def test_peak_flops_come_from_the_table_for_known_gpus(monkeypatch):
     assert devices.peak_flops(torch.device("cuda"), "bf16") is None  # no bf16 tensor cores
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA A10G")
     assert devices.peak_flops(torch.device("cuda"), "bf16") is None  # not in the table: --peak-tflops
+
+
+def test_a_gpu_without_a_known_peak_says_how_to_get_mfu(monkeypatch, caplog):
+    from types import SimpleNamespace
+
+    from mtickets.training.distributed import Ranks
+    from mtickets.training.pretrain import peak_flops_of
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA A10G")
+    run = SimpleNamespace(cfg=SimpleNamespace(peak_tflops=None), device=torch.device("cuda"), precision="bf16",
+                          ranks=Ranks(world_size=2))
+    assert peak_flops_of(run) is None
+    assert "no MFU: the peak FLOP/s of NVIDIA A10G at bf16 is not in mtickets.device.PEAK_TFLOPS; set " \
+           "--peak-tflops (pretrain.peak_tflops)" in caplog.text
+    run.cfg.peak_tflops = 100.0
+    assert peak_flops_of(run) == 2 * 100e12  # both processes' devices

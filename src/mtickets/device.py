@@ -88,12 +88,16 @@ PEAK_TFLOPS: list[tuple[str, tuple[float | None, float]]] = [
 ]
 
 
+def device_name(device: torch.device) -> str:
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else str(device)
+
+
 def peak_flops(device: torch.device, precision: str) -> float | None:
     """Peak FLOP/s of one ``device`` at ``precision`` (bf16 | fp32), from ``PEAK_TFLOPS``; None for
     a CPU, a TPU or a GPU not in the table (``pretrain.peak_tflops`` sets it then)."""
     if device.type != "cuda":
         return None
-    name = torch.cuda.get_device_name(device)
+    name = device_name(device)
     for pattern, (bf16, fp32) in PEAK_TFLOPS:
         if re.search(pattern, name):
             tflops = bf16 if precision == "bf16" else fp32

@@ -33,6 +33,9 @@ its own language and runs its own ticket; the step's loss is the mean of the ran
 Output (``--out``, written atomically): the ``save_pretrained`` model (ticket bank
 included, with the tokenizer files of ``--model``), ``training_log.jsonl`` (step, language, seq_length, loss, mlm_loss,
 nsp_loss, lr) and ``pretrain.json`` (steps per language / length, final loss, ...).
+As it runs, rank 0 also sends the metrics to ``--loggers`` (``mtickets.trackers``, in
+``--tracking-dir``; ``training.monitoring`` says what and when) and writes a progress line
+of step, loss, learning rate, tokens/s, MFU and ETA to the log once a minute.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtickets.device import peak_flops, resolve_device, step_boundary
+from mtickets.device import device_name, peak_flops, resolve_device, step_boundary
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import append_text, atomic_dir, write_json
 from mtickets.formats.model_files import copy_tokenizer_files
@@ -153,6 +156,9 @@ def evaluate(run: PretrainRun, step: int, eval_handle, record) -> None:
 def peak_flops_of(run: PretrainRun) -> float | None:
     """All the processes' devices' peak FLOP/s: ``--peak-tflops`` or the GPU's (none on a CPU)."""
     peak = run.cfg.peak_tflops * 1e12 if run.cfg.peak_tflops else peak_flops(run.device, run.precision)
+    if peak is None and run.device.type != "cpu" and run.ranks.main:
+        log.warning("no MFU: the peak FLOP/s of %s at %s is not in mtickets.device.PEAK_TFLOPS; set "
+                    "--peak-tflops (pretrain.peak_tflops)", device_name(run.device), run.precision)
     return peak * run.ranks.world_size if peak else None
 
 
