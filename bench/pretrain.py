@@ -37,6 +37,16 @@
    (which attends in float32 when autograd is on) against the fused kernel on the bf16
    projections, at the replication's sizes (batch 16, 2 heads of 32, seq 64) and at
    BERT-base's (batch 8, 12 heads of 64, seq 128). Ratio: bf16 kernel time / ours.
+6. Logging overhead: the demo-size training step followed by ``LogWriter.add`` with the
+   TensorBoard tracker, the throughput and MFU, and the progress line's figures (what
+   pretraining does with ``pretrain.loggers: [tensorboard]``; a flush every 50 rows writes
+   training_log.jsonl and the event file) against the same steps with a ``LogWriter`` that
+   writes training_log.jsonl alone (pretraining before the trackers), interleaved on one
+   model. The demo's model is the smallest, where logging weighs most. Target ≤ 1.02×.
+7. ``pretrain.compile``: the training step with the loss module through ``torch.compile``
+   (``training.run.compiled``, inductor) against the eager step, on one model, at the
+   demo's sizes and a small configuration (hidden 256, 4 layers, vocab 30,522, seq 128,
+   batch 8); the first (compiling) step is timed apart. Ratio: compiled time / eager.
 
 Timings interleave the compared variants and report the minimum over repeats (and the
 median), because a shared machine's noise only ever adds time; ratios are against the
@@ -523,6 +533,140 @@ def track_one(size: dict, device: torch.device, tmp: Path) -> None:
     print(f"  {'':<54s} {time.perf_counter() - started:.0f} s for this configuration")
 
 
+# --------------------------------------------------------------------------- 6. logging
+
+
+def logged_step(objective, state, parameters, batch: dict[str, torch.Tensor], device: torch.device) -> torch.Tensor:
+    """``our_step`` that also returns what ``train_steps`` hands the log: ``[loss, mlm, nsp, grad norm]``."""
+    batch = {name: tensor.to(device, non_blocking=True) for name, tensor in batch.items()}
+    state.optimizer.zero_grad(set_to_none=True)
+    mlm_sum, nsp_sum = objective(batch, None)
+    mlm, nsp = mlm_sum / batch["masked_count"].clamp(min=1), nsp_sum / batch["input_ids"].shape[0]
+    (mlm + nsp).backward()
+    norm = torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+    state.optimizer.step()
+    state.scheduler.step()
+    return torch.cat([torch.stack([mlm + nsp, mlm, nsp]).detach(), norm.detach().reshape(1)])
+
+
+def bench_logging(args, device, tmp: Path) -> None:
+    import io
+    from types import SimpleNamespace
+
+    from mtickets.formats.shards import open_shards
+    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.progress import progress
+    from mtickets.trackers import Trackers
+    from mtickets.training.batches import StepPlan
+    from mtickets.training.distributed import Ranks
+    from mtickets.training.monitoring import LogWriter, Throughput
+    from mtickets.training.pretrain import PROGRESS_LINE
+    from mtickets.training.run import PretrainingObjective
+
+    size, per_call = demo_sizes(), args.logging_steps
+    header(f"6. logging: training steps + LogWriter sending every row, the throughput and MFU to TensorBoard and the "
+           f"progress line (a flush every 50 rows) vs + LogWriter writing training_log.jsonl alone (before "
+           f"trackers); demo size, {per_call} steps a call, {device}")
+    seq, batch, predictions = size["seq"], size["batch"], size["max_predictions"]
+    data = open_shards(write_corpus(tmp / "logging", "en", 2 * batch, seq, size["vocab"]))
+    batches = itertools.cycle(prebuilt_batches(data, 2, batch, max_predictions=predictions))
+    torch.manual_seed(0)
+    model = TicketBertForPreTraining(ticket_config(size["vocab"], size["hidden"], size["layers"], size["heads"],
+                                                   size["ffn"], size["max_positions"])).to(device).train()
+    objective, state = PretrainingObjective(model), optimizer_state(model)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    steps = 10**6
+    run = SimpleNamespace(ranks=Ranks(), model=model, cfg=SimpleNamespace(batch_size=batch), seq_lengths=[seq],
+                          max_predictions={seq: predictions}, ticketed=False,
+                          plan=StepPlan(["en"], np.zeros((steps, 1)), np.full(steps, seq), batch))
+    trackers = Trackers(["tensorboard"], tmp / "tensorboard", "bench", {})
+    writers, counters = {}, {}
+    for name in ("trackers", "jsonl"):
+        handle = open(tmp / f"{name}.jsonl", "a", encoding="utf-8")  # noqa: SIM115 (closed below)
+        bar = progress(total=steps, desc="pretrain", stream=io.StringIO(), line=PROGRESS_LINE)
+        writers[name] = (LogWriter(run, handle, 0, trackers, bar, Throughput(run, 1e12)) if name == "trackers"
+                         else LogWriter(run, handle, 0, bar=None), bar, handle)
+        counters[name] = itertools.count(1)
+
+    def steps_of(name):
+        def call():
+            writer, bar, _ = writers[name]
+            for _ in range(per_call):
+                values = logged_step(objective, state, parameters, next(batches), device)
+                writer.add({"step": next(counters[name]), "language": "en", "seq_length": seq, "lr": 1e-4}, values)
+                bar.update()
+        return call
+
+    wall, cpu = interleaved_cpu({name: steps_of(name) for name in writers}, device, args.logging_rounds,
+                                args.logging_budget_s)
+    trackers.close()
+    for _, bar, handle in writers.values():
+        bar.close()
+        handle.close()
+    wall, cpu = ({name: [t / per_call for t in values] for name, values in times.items()} for times in (wall, cpu))
+    row("steps + trackers vs steps + training_log.jsonl [demo]", fmt_seconds(wall["trackers"]),
+        fmt_seconds(wall["jsonl"]), min(wall["trackers"]) / min(wall["jsonl"]), "target <= 1.02x")
+    row("the same in CPU time (all threads) [demo]", fmt_seconds(cpu["trackers"]), fmt_seconds(cpu["jsonl"]),
+        float(np.median(cpu["trackers"])) / float(np.median(cpu["jsonl"])), "medians; robust to a busy machine")
+    print(f"  {'':<54s} per step, wall medians: trackers {median_ms(wall['trackers'])} ms, jsonl alone "
+          f"{median_ms(wall['jsonl'])} ms; {len(wall['trackers'])} rounds of {per_call} steps (the order "
+          f"alternating)")
+
+
+def interleaved_cpu(functions: dict, device: torch.device, rounds: int, budget_s: float,
+                    min_rounds: int = 2) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and process CPU seconds per call, after a warm-up round; the order alternates from round to
+    round, and rounds stop (after ``min_rounds``) once they have taken ``budget_s``. CPU time counts
+    every thread of the process (torch's, the tracker's writer), not the other jobs of a shared machine."""
+    from tickets import synchronize
+
+    for function in functions.values():
+        function()
+    wall, cpu = ({name: [] for name in functions} for _ in range(2))
+    started = time.perf_counter()
+    for done in range(rounds):
+        if done >= min_rounds and time.perf_counter() - started > budget_s:
+            break
+        for name in (list(functions) if done % 2 == 0 else list(functions)[::-1]):
+            synchronize(device)
+            wall_0, cpu_0 = time.perf_counter(), time.process_time()
+            functions[name]()
+            synchronize(device)
+            wall[name].append(time.perf_counter() - wall_0)
+            cpu[name].append(time.process_time() - cpu_0)
+    return wall, cpu
+
+
+# --------------------------------------------------------------------------- 7. torch.compile
+
+
+def bench_compile(args, device, tmp: Path) -> None:
+    from mtickets.formats.shards import open_shards
+    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.training.run import PretrainingObjective, compiled
+
+    header(f"7. pretrain.compile: the training step with the loss module through torch.compile vs eager (MLM + NSP, "
+           f"backward, clip 1.0, AdamW; dropout 0.1, fp32), {device}")
+    for tag, (hidden, layers, heads, ffn, vocab, seq, batch, repeats) in args.compile_configs.items():
+        data = open_shards(write_corpus(tmp / f"compile-{tag}", "en", 2 * batch, seq, vocab))
+        batches = itertools.cycle(prebuilt_batches(data, 2, batch))
+        torch.manual_seed(0)
+        model = TicketBertForPreTraining(ticket_config(vocab, hidden, layers, heads, ffn)).to(device).train()
+        state, parameters = optimizer_state(model), [p for p in model.parameters() if p.requires_grad]
+        eager, fast = PretrainingObjective(model), compiled(PretrainingObjective(model), graphs=1)
+        started = time.perf_counter()
+        our_step(fast, state, parameters, next(batches), device)  # compiles (forward and backward)
+        compile_s = time.perf_counter() - started
+        times = interleaved({"compiled": lambda: our_step(fast, state, parameters, next(batches), device),
+                             "eager": lambda: our_step(eager, state, parameters, next(batches), device)},
+                            repeats, device)
+        row(f"compiled vs eager step [{tag}]", fmt_seconds(times["compiled"]), fmt_seconds(times["eager"]),
+            min(times["compiled"]) / min(times["eager"]), "time ratio (< 1: compiling pays)")
+        print(f"  {'':<54s} hidden {hidden}, {layers} layers, vocab {vocab:,}, seq {seq}, batch {batch}: medians "
+              f"compiled {median_ms(times['compiled'])} ms, eager {median_ms(times['eager'])} ms; first step "
+              f"(compiling) {compile_s:.0f} s; {repeats} rounds")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -531,8 +675,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in seconds")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--only", default="step,memory,loader,interference,attention",
-                        help="comma-separated sections to run (step, memory, loader, interference, attention)")
+    parser.add_argument("--only", default="step,memory,loader,interference,attention,logging,compile",
+                        help="comma-separated sections to run (step, memory, loader, interference, attention, "
+                             "logging, compile)")
     parser.add_argument("--repeats", type=int, default=None, help="timed rounds per comparison")
     parser.add_argument("--interference-layers", type=int, default=None,
                         help=f"encoder layers of section 4's BERT-base-width model (default: 12 on a GPU, "
@@ -553,6 +698,9 @@ def main(argv: list[str] | None = None) -> None:
                      repeats=args.repeats or 2, budget_s=10)
         args.interference_sizes = [demo, small]
         args.attention_sizes, args.attention_repeats = {"replication": (16, 2, 64, 32)}, args.repeats or 3
+        args.logging_steps, args.logging_rounds, args.logging_budget_s = 50, args.repeats or 2, 10
+        # tag: hidden, layers, heads, FFN, vocabulary, seq, batch, timed rounds
+        args.compile_configs = {"tiny": (64, 2, 4, 256, 1000, 64, 8, args.repeats or 2)}
     else:
         args.seq, args.batch = 128, 8
         args.step_configs = {"BERT-base": (768, 12, 12, 3072, 119547, args.repeats or 3),
@@ -573,6 +721,9 @@ def main(argv: list[str] | None = None) -> None:
         args.interference_sizes = [demo, base]
         args.attention_sizes = {"replication": (16, 2, 64, 32), "BERT-base": (8, 12, 128, 64)}
         args.attention_repeats = args.repeats or 20
+        args.logging_steps, args.logging_rounds, args.logging_budget_s = 200, args.repeats or 15, 300
+        args.compile_configs = {"demo": (64, 2, 4, 256, 3000, 64, 16, args.repeats or 20),
+                                "small": (256, 4, 4, 1024, 30522, 128, 8, args.repeats or 10)}
     sections = set(args.only.split(","))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"bench/pretrain.py: torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, "
@@ -589,6 +740,10 @@ def main(argv: list[str] | None = None) -> None:
             bench_interference(args, device, Path(tmp))
         if "attention" in sections:
             bench_attention(args, device, Path(tmp))
+        if "logging" in sections:
+            bench_logging(args, device, Path(tmp))
+        if "compile" in sections:
+            bench_compile(args, device, Path(tmp))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\ntotal {time.perf_counter() - started:.0f} s; peak RSS of this process {usage.ru_maxrss / 1024:.0f} MB")
 

@@ -209,6 +209,14 @@ def pretrain_command_line(wildcards):
     )
 
 
+def pretrain_monitoring(wildcards):
+    """--loggers (all of them, [] too) and --peak-tflops where set."""
+    words = ["--loggers", *config["pretrain"]["loggers"]]
+    if config["pretrain"].get("peak_tflops") is not None:
+        words += ["--peak-tflops", str(config["pretrain"]["peak_tflops"])]
+    return shlex.join(words)
+
+
 def on_tpu():
     return config["pretrain"]["device"] == "xla"
 
@@ -278,6 +286,11 @@ def finetune_command_line(wildcards):
         configuration.finetune_options(config, wildcards.variant, wildcards.task),
         "evaluation",
     )
+
+
+def finetune_loggers(wildcards):
+    """--loggers, all of them ([] too): the trackers go beside each seed's metrics.json."""
+    return shlex.join(["--loggers", *config["evaluation"]["loggers"]])
 
 
 def finetune_out_template(wildcards):

@@ -54,6 +54,8 @@ if config["evaluation"]["protocol"] == "in_language":
             mem_mb=8000,
             runtime=240 * len(config["evaluation"]["seeds"]),
             gpu=1,
+            # A resource, not a param: the trackers change no result.
+            loggers=finetune_loggers,
         params:
             options=finetune_command_line,
             out=finetune_out_template,
@@ -61,7 +63,7 @@ if config["evaluation"]["protocol"] == "in_language":
             "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
             " --tokenizer {input.tokenizer} --lang {wildcards.lang}"
             " --train {input.train} --dev {input.dev} --test {input.test}"
-            " {params.options} --out {params.out} 2> {log}"
+            " {params.options} {resources.loggers} --out {params.out} 2> {log}"
 
 
 # zero_shot: one job per (variant, task) trains every seed on the source language and
@@ -93,6 +95,7 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 mem_mb=8000,
                 runtime=240 * len(config["evaluation"]["seeds"]),
                 gpu=1,
+                loggers=finetune_loggers,
             params:
                 options=finetune_command_line,
                 source=config["evaluation"]["source_language"],
@@ -102,7 +105,7 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
                 " --tokenizer {input.tokenizer} --lang {params.source}"
                 " --train {input.train} --dev {input.dev} {params.test_sets}"
-                " {params.options} --out {params.out} 2> {log}"
+                " {params.options} {resources.loggers} --out {params.out} 2> {log}"
 
 
 rule tables:

@@ -1,3 +1,6 @@
+# The metrics' event files go to results/pretrain/{variant}/tensorboard/, beside the
+# checkpoints and, like them, not an output: Snakemake would delete an output before a
+# resumed run, and with it the curves up to the checkpoint (a resumed run appends).
 rule pretrain:
     input:
         unpack(pretrain_inputs),
@@ -22,6 +25,8 @@ rule pretrain:
         # evaluating draws no training randomness).
         checkpoint_every=config["pretrain"]["checkpoint_every"],
         eval_every=config["pretrain"]["eval_every"],
+        # --loggers and --peak-tflops: watching a run changes no weight either.
+        monitoring=pretrain_monitoring,
     params:
         launcher=pretrain_launcher(),
         # The rule's threads shared among the node's processes.
@@ -36,6 +41,7 @@ rule pretrain:
         " --shards {input.shards} {params.options}"
         " --checkpoint-dir results/pretrain/{wildcards.variant}/checkpoints"
         " --checkpoint-every {resources.checkpoint_every} --eval-every {resources.eval_every}"
+        " --tracking-dir results/pretrain/{wildcards.variant}/tensorboard {resources.monitoring}"
         " --interference-out {output.interference} {params.interference} --out {output.final} 2> {log}"
 
 

@@ -89,6 +89,21 @@ def test_the_cost_model_matches_the_accounting_for_a_dense_bert_base():
     assert cost.forward_flops(deep, t, 20, cost.uniform_ticket(deep, 0.75)) == 12 * layer + heads
 
 
+def test_the_flops_per_token_table_is_the_accountings():
+    """docs/performance.md's table is the script's output, and its independent column is 4 FLOPs per encoder
+    matrix weight: 12 layers of 4·H² + 2·H·F weights (339.7 M for mBERT, 372.3 M for the scaled one)."""
+    flops = load_script("flops_per_token")
+    config = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text(encoding="utf-8"))
+    rows = flops.variant_rows(config)
+    performance = (DOCS / "performance.md").read_text(encoding="utf-8")
+    assert "python docs/scripts/flops_per_token.py" in performance
+    assert flops.markdown_table(rows) in performance
+    by_name = {row["variant"]: row for row in rows}
+    for name, (hidden, ffn, millions) in {"mbert": (768, 3072, 339.7), "mbert_scaled": (804, 3216, 372.3)}.items():
+        assert by_name[name]["per_weight"] == 4 * 12 * (4 * hidden * hidden + 2 * hidden * ffn)
+        assert round(by_name[name]["per_weight"] / 1e6, 1) == millions
+
+
 def test_the_download_sizes_and_vocabulary_are_the_codes():
     try:
         from mtickets.evaluation.xtreme_sources import PUBLISHED

@@ -371,9 +371,13 @@ def test_zero_shot_tests_every_language_through_its_own_ticket(zero_shot_setup, 
     assert main(zero_shot_argv(root, files, tests, out)) == 0
     written = {(lang, seed): json.loads((tmp_path / f"zs/{lang}/seed{seed}/metrics.json").read_text())
                for lang in tests for seed in (3, 4)}
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == sorted(
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")
+                  if "tensorboard" not in p.parts) == sorted(
         f"zs/{lang}/seed{seed}/{name}" for lang in tests for seed in (3, 4)
         for name in ("metrics.json", "predictions.tsv"))
+    # One training run per seed: its curves beside the training language's results.
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("tensorboard")) == [
+        "zs/en/seed3/tensorboard", "zs/en/seed4/tensorboard"]
     for (lang, seed), metrics in written.items():
         assert (metrics["protocol"], metrics["train_language"], metrics["language"], metrics["seed"]) == (
             "zero_shot", "en", lang, seed)
@@ -460,3 +464,24 @@ def test_the_tables_of_zero_shot_runs_note_the_protocol_and_drop_small_test_lang
         make_table(runs(160)[:2] + runs(160, "in_language")[2:], models, "ner", 32, out, ["en", "de"])
     make_table(runs(160, "in_language"), models, "ner", 32, out, ["en", "de"])
     assert "- Protocol: in-language (the paper)" in out.with_suffix(".md").read_text()
+
+
+def test_the_training_curves_and_scores_are_in_tensorboard_beside_the_metrics(setup, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from mtickets.cli import main
+
+    root, files = setup
+    out = tmp_path / "seed3" / "metrics.json"
+    assert main(finetune_argv(root, files, "ner", "dense", out=out, extra=["--eval-every", "4"])) == 0
+    metrics = json.loads(out.read_text())
+    events = EventAccumulator(str(out.parent / "tensorboard"), size_guidance={"scalars": 0})
+    events.Reload()
+    series = {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+    assert [step for step, _ in series["train/loss"]] == list(range(1, 61))
+    assert series["train/lr"][0] == (1, pytest.approx(3e-3))
+    assert series["dev/f1"] == [(e["update"], pytest.approx(e["dev_f1"], rel=1e-6)) for e in metrics["dev_evaluations"]]
+    assert series["test/f1"] == [(60, pytest.approx(metrics["f1"], rel=1e-6))]
+    assert main(finetune_argv(root, files, "ner", "dense", out=tmp_path / "none" / "metrics.json",
+                              extra=["--loggers"])) == 0
+    assert not (tmp_path / "none" / "tensorboard").exists()

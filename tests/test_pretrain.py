@@ -506,7 +506,7 @@ def test_a_full_disk_at_a_checkpoint_is_one_error_and_the_rerun_resumes_to_the_s
                         rf"needs \d+\.\d KiB\); free space there or write the results elsewhere, then rerun",
                         str(raised.value)), str(raised.value)
     assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == sorted(
-        ["checkpoint-000000010.pt", LOG_NAME, EVAL_LOG_NAME])  # no temporaries
+        ["checkpoint-000000010.pt", LOG_NAME, EVAL_LOG_NAME, "tensorboard"])  # no temporaries
     monkeypatch.undo()
     assert finish(corpus, tmp_path, tickets)["resumed_from_step"] == 10
     assert (tmp_path / "final/model.safetensors").read_bytes() == weights
@@ -604,18 +604,21 @@ def test_a_torn_row_before_the_last_is_an_error_naming_the_line(corpus, tmp_path
 
 
 def test_the_rule_log_reads_as_lines_not_progress_frames(corpus, tmp_path):
-    """A rule log is stderr sent to a file: no carriage-return frames, a progress line at the start and end."""
+    """A rule log is stderr sent to a file: no carriage-return frames, a progress line a person reads (step,
+    loss, learning rate, tokens/s, MFU, ETA) at the start and end."""
     import subprocess
     import sys
 
     _, shards, model = corpus
-    argv = pretrain_argv(model, shards, tmp_path / "final", tmp_path / "ck", steps=20)
+    argv = pretrain_argv(model, shards, tmp_path / "final", tmp_path / "ck", steps=20, extra=["--peak-tflops", "1"])
     with open(tmp_path / "pretrain.log", "w") as log_file:
         subprocess.run([sys.executable, "-m", "mtickets.cli", *argv], stderr=log_file, check=True)
     text = (tmp_path / "pretrain.log").read_text()
     assert "\r" not in text
     bars = [line for line in text.splitlines() if line.startswith("pretrain:")]
-    assert bars[0].startswith("pretrain:   0%") and bars[-1].startswith("pretrain: 100%") and "20/20" in bars[-1]
+    assert bars[0] == "pretrain: step 0/20 (0%), elapsed 00:00, ETA ?"
+    assert re.fullmatch(r"pretrain: step 20/20 \(100%\), loss \d+\.\d{3}, lr \d\.\d\de[-+]\d\d, [\d,]+ tokens/s, "
+                        r"MFU \d+\.\d%, elapsed \d\d:\d\d, ETA 00:00", bars[-1]), bars[-1]
     assert len(bars) <= 3  # one line a minute at most, and the last
 
 

@@ -264,6 +264,10 @@ def test_end_to_end_writes_tables_with_f1_for_every_language(small_run):
     for path in ["results/tickets/mtickets/tickets.json", "results/pretrain/random/final/config.json"]:
         assert (small_run / path).is_file()
     assert list((small_run / "logs/pretrain").glob("*.log"))
+    # Every run's metrics, for TensorBoard: each pretraining's, each fine-tuning seed's.
+    for name in config["variants"]:
+        assert list((small_run / f"results/pretrain/{name}/tensorboard").glob("events.out.tfevents.*")), name
+    assert list((small_run / "results/finetune").rglob("seed*/tensorboard/events.out.tfevents.*"))
     assert list((small_run / "benchmarks/finetune").rglob("*.tsv"))
 
 
@@ -311,6 +315,9 @@ TICKET_ANALYSIS = {"relatedness": 2, "relatedness_table": 1, "ticket_map": 1}
 @pytest.mark.parametrize("section, key, value, reruns", [
     # Cannot change results: rerun nothing.
     ("pretrain", "checkpoint_every", 7, {}),
+    ("pretrain", "loggers", [], {}),
+    ("pretrain", "peak_tflops", 100, {}),
+    ("evaluation", "loggers", [], {}),
     ("scoring", "checkpoint_every", 3, {}),
     # The scoring budget: the SNIP scores (not the random ones, not the shards) and after.
     # (mtickets and the analysis-only mtickets_controlled score with SNIP.)

@@ -45,13 +45,11 @@ def uniform_ticket(model_config, remain_ratio: float) -> dict:
 
 
 def forward_flops(model_config, seq_length: int, predictions: int, ticket=None) -> int:
-    """One sequence: the encoder (accounting) plus the MLM head at the masked positions
-    (transform H×H, decoder H×V) and the pooler and NSP head."""
-    from mtickets.modeling.accounting import inference_flops
+    """One sequence: the encoder plus the MLM head at the masked positions (transform H×H,
+    decoder H×V) and the pooler and NSP head (``accounting.pretraining_flops``)."""
+    from mtickets.modeling.accounting import pretraining_flops
 
-    hidden, vocab = model_config.hidden_size, model_config.vocab_size
-    heads = 2 * predictions * hidden * (hidden + vocab) + 2 * hidden * (hidden + 2)
-    return inference_flops(model_config, seq_length, ticket) + heads
+    return pretraining_flops(model_config, seq_length, predictions, ticket)
 
 
 def variant_costs(config: dict, tflops: float) -> list[dict]:

@@ -166,9 +166,11 @@ def dense_baseline(config: dict, evaluated: list[str]) -> str | None:
 
 
 # Passed to the rules as resources, not params: Snakemake reruns a job whose params changed,
-# and no interval changes the results (a resumed run ends with an uninterrupted run's).
-PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every")
+# and none of these changes the results (a resumed run ends with an uninterrupted run's; the
+# trackers and the MFU's peak only watch).
+PRETRAIN_RERUN_FREE = ("checkpoint_every", "eval_every", "loggers", "peak_tflops")
 SCORING_RERUN_FREE = ("checkpoint_every",)
+FINETUNE_RERUN_FREE = ("loggers",)
 
 
 def _named_options(options_class: type, section: dict, derived: dict, leave_out: Iterable[str] = ()) -> dict:
@@ -231,7 +233,7 @@ def finetune_options(config: dict, variant: str, task: str) -> dict:
 
     evaluation = config["evaluation"]
     return _named_options(FinetuneConfig, {**evaluation, **evaluation["tasks"][task]},
-                          {"variant": variant, "task": task})
+                          {"variant": variant, "task": task}, FINETUNE_RERUN_FREE)
 
 
 def replicate_names(declared: str, count: int) -> list[str]:

@@ -25,9 +25,11 @@ from mtickets.errors import MticketsError
 _SCALARS = (bool, int, float, str, Path)
 
 
-def option(default=dataclasses.MISSING, *, help: str, choices: Iterable | None = None):
-    """A dataclass field that is also a command-line flag; no default makes the flag required."""
-    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None}
+def option(default=dataclasses.MISSING, *, help: str, choices: Iterable | None = None, may_be_empty: bool = False):
+    """A dataclass field that is also a command-line flag; no default makes the flag required.
+    ``may_be_empty``: a list flag given with no values means an empty list (e.g. ``--loggers``: none)."""
+    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None,
+                "may_be_empty": may_be_empty}
     if isinstance(default, list):  # a fresh list per instance
         return dataclasses.field(default_factory=default.copy, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -91,8 +93,8 @@ def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, optio
             arguments["action"] = argparse.BooleanOptionalAction
         else:
             arguments["type"] = kind
-            if is_list:  # an empty list only where it is the default
-                arguments["nargs"] = "*" if default == [] else "+"
+            if is_list:  # an empty list only where it is the default or declared so
+                arguments["nargs"] = "*" if default == [] or field.metadata["may_be_empty"] else "+"
         if field.metadata["choices"] is not None:
             arguments["choices"] = field.metadata["choices"]
         parser.add_argument(flag_name(field.name), **arguments)

@@ -39,11 +39,17 @@ split, tests every named language, a ticket model through the tested language's 
 ticket; ``--out`` then holds ``{lang}`` too and metrics.json records ``protocol``,
 ``train_language`` and ``train_ticket`` beside ``language`` and ``ticket`` (the tested
 language's). ``train_sentences`` and ``dev_sentences`` are then ``--lang``'s.
+
+Each seed's training loss and learning rate (every update), dev F1 (every evaluation) and
+test scores go to the ``--loggers`` (``mtickets.trackers``; TensorBoard by default) in a
+``tensorboard/`` folder beside its metrics.json (zero-shot: the training language's).
+The losses stay on the device until an evaluation, which waits for it anyway.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import logging
 import math
@@ -64,6 +70,7 @@ from mtickets.formats.special_tokens import SpecialTokens, check_agree
 from mtickets.formats.atomic import atomic_path
 from mtickets.formats.xtreme import FORMAT_LABELS, FORMAT_READERS
 from mtickets.options import add_options, from_arguments
+from mtickets.trackers import Trackers, clear_event_files
 
 log = logging.getLogger(__name__)
 
@@ -326,9 +333,10 @@ class Training:
 
 
 def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], language: str | None, device,
-          pad_id: int, id2label: dict[int, str]) -> Training:
+          pad_id: int, id2label: dict[int, str], trackers: Trackers | None = None) -> Training:
     """AdamW with linear decay over ``epochs`` (raised to ``min_updates``); dev F1 every ``eval_every``
-    updates and after every epoch, the best weights kept."""
+    updates and after every epoch, the best weights kept; the losses, learning rates and dev F1 to
+    ``trackers``."""
     train_set = splits["train"].encoded
     batches_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
     epochs = epochs_needed(cfg.epochs, batches_per_epoch, cfg.min_updates)
@@ -341,10 +349,18 @@ def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], langu
     eval_batch = max(cfg.batch_size, 64)
     result = Training(best_state={}, best_epoch=0, best_update=0, best_dev_f1=-1.0, evaluations=[], epochs=epochs,
                       updates=0)
+    pending: list[tuple[int, float, torch.Tensor]] = []  # (update, lr, loss on the device) since the last evaluation
 
     def evaluate(epoch: int) -> None:
         gold, pred = predict(model, splits["dev"].encoded, id2label, language, device, eval_batch, pad_id)
         dev_f1 = score(gold, pred)["f1"]
+        if trackers is not None:
+            losses = torch.stack([loss for _, _, loss in pending]).float().tolist() if pending else []
+            for (update, lr, _), loss in zip(pending, losses):
+                trackers.log({"train/loss": loss, "train/lr": lr}, update)
+            trackers.log({"dev/f1": dev_f1}, result.updates)
+            trackers.flush()
+        pending.clear()
         result.evaluations.append({"update": result.updates, "epoch": epoch, "dev_f1": dev_f1})
         if dev_f1 > result.best_dev_f1:
             result.best_dev_f1, result.best_epoch, result.best_update = dev_f1, epoch, result.updates
@@ -357,8 +373,11 @@ def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], langu
         model.train()
         batches = epoch_batches(lengths, cfg.batch_size, generator, bucketed=cfg.batching == "bucketed")
         for number, indices in enumerate(batches, start=1):
-            train_step(model, optimizer, scheduler, [train_set[i] for i in indices], language, device, pad_id)
+            lr = scheduler.get_last_lr()[0]
+            loss = train_step(model, optimizer, scheduler, [train_set[i] for i in indices], language, device, pad_id)
             result.updates += 1
+            if trackers is not None:
+                pending.append((result.updates, lr, loss))
             bar.update(1)
             if cfg.eval_every and result.updates % cfg.eval_every == 0 and number < len(batches):
                 evaluate(epoch)  # (an epoch's last update is evaluated below)
@@ -368,8 +387,9 @@ def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], langu
 
 
 def train_step(model, optimizer, scheduler, encoded: Sequence[Encoded], language: str | None, device,
-               pad_id: int) -> None:
-    """One update: pad the sentences, forward with labels, backward, clip at 1.0, AdamW, schedule."""
+               pad_id: int) -> torch.Tensor:
+    """One update: pad the sentences, forward with labels, backward, clip at 1.0, AdamW, schedule. Returns
+    the loss, detached, on the device."""
     batch = {k: v.to(device) for k, v in pad(encoded, pad_id).items()}
     loss = model(**batch, language=language).loss
     optimizer.zero_grad(set_to_none=True)
@@ -377,6 +397,7 @@ def train_step(model, optimizer, scheduler, encoded: Sequence[Encoded], language
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
     scheduler.step()
+    return loss.detach()
 
 
 def write_predictions(path: Path, split: Split, pred: list[list[str]]) -> None:
@@ -453,6 +474,7 @@ class Fitted:
     training: Training
     test_languages: dict[str, str | None]  # zero-shot: each tested language's language=
     seconds: float  # loading and training
+    trackers: Trackers | None  # the test scores go there too; closed by the caller
 
 
 def fit(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split], labels: Sequence[str],
@@ -463,16 +485,23 @@ def fit(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[s
     tested = {lang: language_for_test(cfg, model, lang) for lang in test_languages}  # before training
     model.to(device)
     pad_id = SpecialTokens.from_config(model.config, f"--model {cfg.model}").pad
-    training = train(cfg, seed, model, splits, language, device, pad_id, dict(enumerate(labels)))
+    trackers = None
+    if cfg.loggers:
+        directory = cfg.out_path(seed, cfg.lang).parent / "tensorboard"
+        clear_event_files(directory)  # a fine-tuning run always starts over
+        trackers = Trackers(cfg.loggers, directory, f"finetune/{cfg.variant}/{cfg.task}/{cfg.lang}/seed{seed}",
+                            {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(cfg).items()}, "seed": seed})
+    training = train(cfg, seed, model, splits, language, device, pad_id, dict(enumerate(labels)), trackers)
     model.load_state_dict(training.best_state)
-    return Fitted(model, language, pad_id, training, tested, time.time() - started)
+    return Fitted(model, language, pad_id, training, tested, time.time() - started, trackers)
 
 
 def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
                   labels: Sequence[str], device) -> dict:
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device)
-    return write_test_results(cfg, seed, fitted, splits, splits["test"], cfg.lang, fitted.language, cfg.out_path(seed),
-                          labels, device)
+    with contextlib.closing(fitted.trackers) if fitted.trackers else contextlib.nullcontext():
+        return write_test_results(cfg, seed, fitted, splits, splits["test"], cfg.lang, fitted.language,
+                                  cfg.out_path(seed), labels, device)
 
 
 def finetune_zero_shot_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
@@ -481,9 +510,10 @@ def finetune_zero_shot_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device, list(tests))
     recorded = {"protocol": "zero_shot", "train_language": cfg.lang,
                 "train_ticket": ticket_of(fitted.model, fitted.language)}
-    return [write_test_results(cfg, seed, fitted, splits, test, lang, fitted.test_languages[lang],
-                           cfg.out_path(seed, lang), labels, device, recorded)
-            for lang, test in tests.items()]
+    with contextlib.closing(fitted.trackers) if fitted.trackers else contextlib.nullcontext():
+        return [write_test_results(cfg, seed, fitted, splits, test, lang, fitted.test_languages[lang],
+                                   cfg.out_path(seed, lang), labels, device, recorded)
+                for lang, test in tests.items()]
 
 
 def write_test_results(cfg: FinetuneConfig, seed: int, fitted: Fitted, splits: dict[str, Split], test: Split, lang: str,
@@ -531,6 +561,11 @@ def write_test_results(cfg: FinetuneConfig, seed: int, fitted: Fitted, splits: d
         "seconds": round(fitted.seconds + time.time() - started, 3),
     }
     write_metrics(out, metrics)
+    if fitted.trackers is not None:
+        where = f"/{lang}" if recorded else ""  # zero-shot: one run, every tested language
+        fitted.trackers.log({f"test/f1{where}": scores["f1"], f"test/token_accuracy{where}": scores["token_accuracy"]},
+                            training.updates)
+        fitted.trackers.flush()
     trained_on = f" (trained on {cfg.lang})" if recorded else ""
     log.info("%s/%s%s seed %d: test F1 %.2f, token accuracy %.2f (best at update %d of %d, dev F1 %.2f)", cfg.task,
              lang, trained_on, seed, scores["f1"], scores["token_accuracy"], training.best_update, training.updates,

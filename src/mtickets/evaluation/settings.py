@@ -14,6 +14,7 @@ from pathlib import Path
 from mtickets.errors import MticketsError
 from mtickets.formats.xtreme import FORMAT_READERS
 from mtickets.options import option
+from mtickets.trackers import TRACKERS, check_trackers
 
 PRECISIONS = ("auto", "fp32", "bf16")
 BATCHING = ("random", "bucketed")
@@ -49,6 +50,9 @@ class FinetuneConfig:
                             help="bf16 autocast or fp32; auto: bf16 on a GPU that supports it")
     device: str = option("auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:N or xla (TPU)")
     threads: int | None = option(None, help="torch CPU threads (default: torch's choice)")
+    loggers: list[str] = option(["tensorboard"], choices=TRACKERS, may_be_empty=True,
+                                help="experiment trackers, in tensorboard/ beside each seed's metrics.json; "
+                                     "none: no trackers")
     # Not a flag (--test-set LANG PATH, repeatable): zero-shot's (language, test file) pairs, each
     # tested with the model trained and selected on `lang`.
     test_sets: Sequence[tuple[str, Path]] = ()
@@ -69,6 +73,7 @@ class FinetuneConfig:
         if (self.test is None) == (not self.test_sets):
             raise MticketsError("pass --test PATH (in-language) or one --test-set LANG PATH per tested language "
                                 "(zero-shot), not both or neither")
+        check_trackers(self.loggers, "--loggers (evaluation.loggers)")
         self.check_test_sets()
 
     def check_test_sets(self) -> None:

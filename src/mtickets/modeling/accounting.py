@@ -23,6 +23,11 @@ QKᵀ ``2·T²·q_k``, weighted sum of values ``2·T²·v_k``, output projection
 embedding (one vector added per token, like the other embeddings' sums). Ignored (counted 0):
 bias additions, softmax, scaling, GELU, LayerNorms, residual additions, dropout, and the
 pooler / MLM / NSP heads (encoder only).
+
+Pretraining (``pretraining_flops``) adds the heads it computes: the MLM head at the
+``P`` masked positions of a sequence (transform ``2·P·H·H``, decoder ``2·P·H·V``) and the
+pooler and NSP head (``2·H·H + 2·H·2``). A training step is 3 forward passes (the backward
+pass costs two): the model FLOPs that MFU divides by the time.
 """
 
 from __future__ import annotations
@@ -93,6 +98,15 @@ def inference_flops(config, seq_length: int, ticket: Mapping[str, torch.Tensor] 
     output = 2 * t * v * hidden  # W_O
     ffn = 2 * 2 * t * hidden * f  # W_1 and W_2
     return int((projections + attention + output + ffn).sum())
+
+
+def pretraining_flops(config, seq_length: int, predictions: int,
+                      ticket: Mapping[str, torch.Tensor] | None = None) -> int:
+    """FLOPs of one sequence's pretraining forward pass: the encoder, the MLM head at ``predictions``
+    masked positions, the pooler and the NSP head."""
+    hidden, vocab = config.hidden_size, config.vocab_size
+    heads = 2 * predictions * hidden * (hidden + vocab) + 2 * hidden * (hidden + 2)
+    return inference_flops(config, seq_length, ticket) + heads
 
 
 def ticket_row(

@@ -1,17 +1,29 @@
-"""What a pretraining run measures as it goes: the training log, the held-out loss and interference.
+"""What a pretraining run measures as it goes: the training log, throughput, the held-out loss and interference.
 
 ``LogWriter`` writes the training log's rows in batches (a row a step would make every step
-wait for the device); ``evaluate_heldout`` measures each language's held-out MLM loss and
-accuracy; ``InterferenceRecorder`` feeds the interference tracker (``training.interference``)
-after every step and writes its rows beside the checkpoints.
+wait for the device), and at the same flushes sends them, with the throughput of the steps
+since the last flush (``Throughput``) and the evaluation and interference figures recorded
+meanwhile, to the experiment trackers (``mtickets.trackers``) and the progress line;
+``evaluate_heldout`` measures each language's held-out MLM loss and accuracy;
+``InterferenceRecorder`` feeds the interference tracker (``training.interference``) after
+every step and writes its rows beside the checkpoints.
+
+Throughput is measured over the wall time between two flushes (each waits for the device,
+so on a GPU the time is the device's), less the time spent evaluating and checkpointing:
+tokens/s counts the sequences' positions (padding included, as the model computes them);
+MFU divides the model FLOPs of those steps (``Throughput``) by that time and by the
+devices' peak FLOP/s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from mtickets.errors import MticketsError
@@ -53,37 +65,123 @@ def evaluate_heldout(run: PretrainRun, step: int, length: int) -> list[dict]:
     return rows
 
 
+class Throughput:
+    """Tokens, sequences and model FLOPs of steps ``first .. last``, from the schedule: the language(s)
+    and length each step ran. A sequence of language l at length T costs 3 forward passes
+    (``accounting.pretraining_flops``: the encoder through l's ticket's kept units, the MLM head
+    at the length's masked positions, pooler and NSP); ``peak`` is the FLOP/s of all the
+    processes' devices together (None: no MFU)."""
+
+    def __init__(self, run: PretrainRun, peak: float | None):
+        from mtickets.modeling.accounting import pretraining_flops, ticket_row
+
+        config, plan = run.model.config, run.plan
+        self.plan, self.batch_size, self.peak = plan, run.cfg.batch_size, peak
+        self.length_index = {length: k for k, length in enumerate(run.seq_lengths)}
+        self.flops = np.array([[3 * pretraining_flops(config, length, run.max_predictions[length],
+                                                      ticket_row(run.model, lang) if run.ticketed else None)
+                                for length in run.seq_lengths] for lang in plan.names], dtype=np.float64)
+
+    def window(self, first: int, last: int) -> tuple[int, int, float]:
+        """``(positions, sequences, FLOPs)`` of steps ``first .. last`` (1-based, inclusive)."""
+        languages, lengths = self.plan.languages[first - 1 : last], self.plan.lengths[first - 1 : last]
+        columns = np.array([self.length_index[int(length)] for length in lengths], dtype=np.int64)
+        flops = self.plan.rows * float(self.flops[languages, columns[:, None]].sum())
+        return int(lengths.sum()) * self.batch_size, (last - first + 1) * self.batch_size, flops
+
+    def per_token(self) -> float:
+        """Model FLOPs per position over the whole schedule: the trained tickets weighted by their draws."""
+        positions, _, flops = self.window(1, len(self.plan.lengths))
+        return flops / positions
+
+
 class LogWriter:
     """Training-log rows, kept on the device until a flush: writing a row every step would make
-    every step wait for the device. A flush sums the ranks' loss shares, checks for divergence
-    and writes the rows (rank 0)."""
+    every step wait for the device. A flush (every ``flush_rows`` rows or ``flush_seconds``,
+    whichever comes first) sums the ranks' loss shares, checks for divergence and writes the
+    rows (rank 0), and sends them, the throughput since the last flush and the figures
+    ``record``ed meanwhile to the trackers and the progress line."""
 
-    def __init__(self, run: PretrainRun, handle, flush_rows: int = 50):
-        self.run, self.handle, self.flush_rows = run, handle, flush_rows
+    def __init__(self, run: PretrainRun, handle, first_step: int = 0, trackers=None, bar=None,
+                 throughput: Throughput | None = None, flush_rows: int = 50, flush_seconds: float = 60.0):
+        self.run, self.handle, self.flush_rows, self.flush_seconds = run, handle, flush_rows, flush_seconds
+        self.trackers, self.bar, self.throughput = trackers, bar, throughput
         self.rows: list[dict] = []
         self.values: list[torch.Tensor] = []
+        self.recorded: list[tuple[int, dict]] = []  # (step, scalars) of evaluations and interference
+        self.window_step, self.window_start, self.paused_s = first_step, time.perf_counter(), 0.0
+        self.speed: list[str] = []  # the progress line's last throughput words
 
-    def add(self, row: dict, losses: torch.Tensor) -> None:
+    def add(self, row: dict, values: torch.Tensor) -> None:
+        """``values``: ``[loss, mlm_loss, nsp_loss, grad_norm]`` on the device (this rank's loss shares)."""
         self.rows.append(row)
-        self.values.append(losses)
-        if len(self.rows) >= self.flush_rows:
-            self.flush()
+        self.values.append(values)
+        if len(self.rows) >= self.flush_rows or time.perf_counter() - self.window_start >= self.flush_seconds:
+            self.flush(row["step"])
 
-    def flush(self) -> None:
-        if not self.rows:
+    def record(self, step: int, scalars: dict[str, float]) -> None:
+        """Host-side figures for the trackers, sent at the next flush in step order."""
+        self.recorded.append((step, scalars))
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Time that is not training (evaluating, checkpointing) stays out of the throughput."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.paused_s += time.perf_counter() - started
+
+    def flush(self, step: int | None = None) -> None:
+        """Write what is pending; ``step``: the last step trained (for the throughput window)."""
+        scalars = list(self.recorded)
+        if self.rows:
+            ranks = self.run.ranks
+            values = (ranks.sum(torch.stack(self.values)) / ranks.world_size).cpu().tolist()
+            for row, (loss, mlm_loss, nsp_loss, grad_norm) in zip(self.rows, values):
+                if not math.isfinite(loss):
+                    raise MticketsError(
+                        f"pretraining diverged at step {row['step']} (language {row['language']}): loss {loss}; "
+                        f"lower --learning-rate or raise --warmup-steps"
+                    )
+                row.update(loss=loss, mlm_loss=mlm_loss, nsp_loss=nsp_loss)
+                scalars.append((row["step"], {"train/loss": loss, "train/mlm_loss": mlm_loss,
+                                              "train/nsp_loss": nsp_loss, "train/lr": row["lr"],
+                                              "train/grad_norm": grad_norm}))
+            if self.handle is not None:
+                append_text(self.handle, "".join(json.dumps(row) + "\n" for row in self.rows))
+            # After .cpu(): the device has finished these steps.
+            speed = self._throughput(self.rows[-1]["step"] if step is None else step)
+            scalars += speed
+            self._show(self.rows[-1], speed[0][1] if speed else None)
+        self.rows, self.values, self.recorded = [], [], []
+        if self.trackers is not None and scalars:
+            for at, values in sorted(scalars, key=lambda item: item[0]):  # stable: a step's rows, then the rest
+                self.trackers.log(values, at)
+            self.trackers.flush()
+
+    def _throughput(self, step: int) -> list[tuple[int, dict]]:
+        now = time.perf_counter()
+        seconds = now - self.window_start - self.paused_s
+        first, self.window_step, self.window_start, self.paused_s = self.window_step + 1, step, now, 0.0
+        if self.throughput is None or step < first or seconds <= 0:
+            return []
+        positions, sequences, flops = self.throughput.window(first, step)
+        figures = {"throughput/tokens_per_s": positions / seconds, "throughput/samples_per_s": sequences / seconds}
+        if self.throughput.peak:
+            figures["throughput/mfu"] = flops / seconds / self.throughput.peak
+        return [(step, figures)]
+
+    def _show(self, row: dict, figures: dict | None) -> None:
+        """The progress line's figures: the last row's loss and learning rate, the last window's speed."""
+        if self.bar is None:
             return
-        ranks = self.run.ranks
-        values = (ranks.sum(torch.stack(self.values)) / ranks.world_size).cpu().tolist()
-        for row, (loss, mlm_loss, nsp_loss) in zip(self.rows, values):
-            if not math.isfinite(loss):
-                raise MticketsError(
-                    f"pretraining diverged at step {row['step']} (language {row['language']}): loss {loss}; "
-                    f"lower --learning-rate or raise --warmup-steps"
-                )
-            row.update(loss=loss, mlm_loss=mlm_loss, nsp_loss=nsp_loss)
-        if self.handle is not None:
-            append_text(self.handle, "".join(json.dumps(row) + "\n" for row in self.rows))
-        self.rows, self.values = [], []
+        if figures is not None:
+            self.speed = [f"{figures['throughput/tokens_per_s']:,.0f} tokens/s"]
+            if "throughput/mfu" in figures:
+                self.speed.append(f"MFU {figures['throughput/mfu']:.1%}")
+        words = [f"loss {row['loss']:.3f}", f"lr {row['lr']:.2e}", *self.speed]
+        self.bar.set_postfix_str(", ".join(words), refresh=False)
 
 
 class InterferenceRecorder:
@@ -105,20 +203,24 @@ class InterferenceRecorder:
         mlm, nsp = PretrainingObjective(self.run.model)(batch, self.run.language_for(language))
         return mlm / batch["masked_count"].clamp(min=1) + nsp / batch["input_ids"].shape[0]
 
-    def after_step(self, step: int, languages: list[str]) -> None:
+    def after_step(self, step: int, languages: list[str], record=None) -> None:
+        """``record(step, scalars)``: where each measurement's layer means go (``LogWriter.record``)."""
         settings = self.tracker.settings
         last = min(settings.until or self.run.cfg.steps, self.run.cfg.steps)
         if step > last:
             return
         self.tracker.after_step(languages)
         if step % settings.uc_every == 0 or step == last:
-            self._write("uc", step, self.tracker.uc_rows(step))
+            self._write("uc", step, self.tracker.uc_rows(step), record)
         if settings.gc_every and (step % settings.gc_every == 0 or step == last):
-            self._write("gc", step, self.tracker.gc_rows(step, self.probe_loss))
+            self._write("gc", step, self.tracker.gc_rows(step, self.probe_loss), record)
 
-    def _write(self, kind: str, step: int, frame) -> None:
+    def _write(self, kind: str, step: int, frame, record) -> None:
         with atomic_path(self.directory / f"{kind}-{step:09d}.parquet") as tmp:
             frame.to_parquet(tmp, index=False)
+        if record is not None:  # each layer's mean over the language pairs, per method (sketch, exact)
+            means = frame.groupby(["method", "layer"], sort=False)["value"].mean()
+            record(step, {f"{kind}_{method}/{layer}": float(value) for (method, layer), value in means.items()})
 
     def parts(self, kind: str) -> list[tuple[int, Path]]:
         return sorted((int(path.stem.split("-")[1]), path) for path in self.directory.glob(f"{kind}-*.parquet"))

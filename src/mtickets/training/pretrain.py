@@ -33,6 +33,9 @@ its own language and runs its own ticket; the step's loss is the mean of the ran
 Output (``--out``, written atomically): the ``save_pretrained`` model (ticket bank
 included, with the tokenizer files of ``--model``), ``training_log.jsonl`` (step, language, seq_length, loss, mlm_loss,
 nsp_loss, lr) and ``pretrain.json`` (steps per language / length, final loss, ...).
+As it runs, rank 0 also sends the metrics to ``--loggers`` (``mtickets.trackers``, in
+``--tracking-dir``; ``training.monitoring`` says what and when) and writes a progress line
+of step, loss, learning rate, tokens/s, MFU and ETA to the log once a minute.
 """
 
 from __future__ import annotations
@@ -49,12 +52,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtickets.device import resolve_device, step_boundary
+from mtickets.device import device_name, peak_flops, resolve_device, step_boundary
 from mtickets.errors import MticketsError
 from mtickets.formats.atomic import append_text, atomic_dir, write_json
 from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.progress import progress
-from mtickets.options import add_options, from_arguments
+from mtickets.options import add_options, flags, from_arguments
 from mtickets.training.batches import BatchLoader, step_seed
 from mtickets.training.checkpoints import (
     EVAL_LOG_NAME, INTERFERENCE_DIR, LOG_NAME, TrainingState, checkpoint_path, list_checkpoints, one_writer, read_log,
@@ -62,7 +65,8 @@ from mtickets.training.checkpoints import (
 )
 from mtickets.training.distributed import Ranks, launched_ranks, process_group, rank_device
 from mtickets.training.interference import InterferenceTracker
-from mtickets.training.monitoring import InterferenceRecorder, LogWriter, evaluate_heldout
+from mtickets.trackers import Trackers, check_trackers, clear_event_files
+from mtickets.training.monitoring import InterferenceRecorder, LogWriter, Throughput, evaluate_heldout
 from mtickets.training.run import PretrainRun, build_run
 from mtickets.training.settings import InterferenceSettings, PretrainConfig
 from mtickets.training.ticket_update import confined_to, owned_slices
@@ -70,22 +74,26 @@ from mtickets.training.ticket_update import confined_to, owned_slices
 log = logging.getLogger(__name__)
 
 
+PROGRESS_LINE = "{desc}: step {n_fmt}/{total_fmt} ({percentage:.0f}%){postfix}, elapsed {elapsed}, ETA {remaining}"
+
+
 def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, eval_handle, checkpoint,
-                interference: InterferenceRecorder | None = None) -> None:
+                interference: InterferenceRecorder | None = None, trackers: Trackers | None = None) -> None:
     """Steps ``state.step + 1 .. stop``: one language's batch per step (or per rank), a log row
     every ``log_every`` steps, held-out rows every ``eval_every`` steps, ``checkpoint()`` every
     ``checkpoint_every`` steps and at ``stop``. Batches come from a loader thread."""
     cfg, model, ranks = run.cfg, state.model, run.ranks
     parameters = [p for p in model.parameters() if p.requires_grad]
-    logs = LogWriter(run, log_handle)
     confined: dict[str, list] = {}  # owned_slices per language: built once (nonzero syncs)
     loader = BatchLoader(
         run.plan, run.datasets, seed=cfg.seed, streams=run.streams, mlm_probability=cfg.mlm_probability,
         max_predictions=run.max_predictions, first=state.step + 1, last=stop, rank=ranks.rank,
         world_size=ranks.world_size, pin_memory=run.device.type == "cuda",
     )
-    bar = progress(range(state.step, stop), initial=state.step, total=cfg.steps, desc="pretrain") if ranks.main \
-        else None
+    bar = progress(range(state.step, stop), initial=state.step, total=cfg.steps, desc="pretrain",
+                   line=PROGRESS_LINE) if ranks.main else None
+    logs = LogWriter(run, log_handle, state.step, trackers, bar, Throughput(run, peak_flops_of(run)))
+    record = logs.record if trackers is not None else None
     try:
         for step, draw, batch in loader:
             torch.manual_seed(step_seed(cfg.seed, step, 1 + 2 * ranks.rank))  # dropout
@@ -93,7 +101,7 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
             lr = state.scheduler.get_last_lr()[0]
             state.optimizer.zero_grad(set_to_none=True)
             losses = accumulate_gradients(run, batch, run.language_for(draw.language))
-            torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
+            grad_norm = torch.nn.utils.clip_grad_norm_(parameters, cfg.max_grad_norm)
             step_languages = run.plan.step_languages(step)
             if cfg.ticket_update == "ticket" and run.ticketed:
                 if len(set(step_languages)) == 1:
@@ -109,27 +117,49 @@ def train_steps(run: PretrainRun, state: TrainingState, stop: int, log_handle, e
             state.scheduler.step()
             state.step = step
             if interference is not None:
-                interference.after_step(step, step_languages)
+                interference.after_step(step, step_languages, record)
             step_boundary(run.device)
             if step % cfg.log_every == 0 or step == cfg.steps:
                 language = step_languages[0] if run.plan.groups == 1 else step_languages
-                logs.add({"step": step, "language": language, "seq_length": draw.seq_length, "lr": lr}, losses)
+                logs.add({"step": step, "language": language, "seq_length": draw.seq_length, "lr": lr},
+                         torch.cat([losses, grad_norm.detach().reshape(1).to(losses)]))
             if bar is not None:
                 bar.update()
             if cfg.eval_every and (step % cfg.eval_every == 0 or step == cfg.steps):
-                logs.flush()
-                if ranks.main:
-                    append_text(eval_handle, "".join(json.dumps(row) + "\n"
-                                                     for length in run.seq_lengths
-                                                     for row in evaluate_heldout(run, step, length)))
+                logs.flush(step)
+                with logs.paused():
+                    evaluate(run, step, eval_handle, record)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps or step == stop:
-                logs.flush()
+                logs.flush(step)
                 if ranks.main:
-                    checkpoint()
+                    with logs.paused():
+                        checkpoint()
+        logs.flush()  # what was recorded after the last rows (the last evaluation)
     finally:
         loader.close()
         if bar is not None:
             bar.close()
+
+
+def evaluate(run: PretrainRun, step: int, eval_handle, record) -> None:
+    """Held-out rows of every language at every scheduled length (rank 0): into eval_log.jsonl, and their
+    loss and accuracy to ``record`` (the trackers)."""
+    if not run.ranks.main:
+        return
+    rows = [row for length in run.seq_lengths for row in evaluate_heldout(run, step, length)]
+    append_text(eval_handle, "".join(json.dumps(row) + "\n" for row in rows))
+    if record is not None:
+        record(step, {f"heldout_{name}/{row['language']}/seq{row['seq_length']}": row[f"mlm_{name}"]
+                      for row in rows for name in ("loss", "accuracy")})
+
+
+def peak_flops_of(run: PretrainRun) -> float | None:
+    """All the processes' devices' peak FLOP/s: ``--peak-tflops`` or the GPU's (none on a CPU)."""
+    peak = run.cfg.peak_tflops * 1e12 if run.cfg.peak_tflops else peak_flops(run.device, run.precision)
+    if peak is None and run.device.type != "cpu" and run.ranks.main:
+        log.warning("no MFU: the peak FLOP/s of %s at %s is not in mtickets.device.PEAK_TFLOPS; set "
+                    "--peak-tflops (pretrain.peak_tflops)", device_name(run.device), run.precision)
+    return peak * run.ranks.world_size if peak else None
 
 
 def accumulate_gradients(run: PretrainRun, batch: dict[str, torch.Tensor], language: str | None) -> torch.Tensor:
@@ -165,6 +195,22 @@ def accumulate_gradients(run: PretrainRun, batch: dict[str, torch.Tensor], langu
     return total
 
 
+def tracking_dir(cfg: PretrainConfig) -> Path:
+    return Path(cfg.tracking_dir) if cfg.tracking_dir is not None else Path(cfg.checkpoint_dir) / "tensorboard"
+
+
+def open_trackers(cfg: PretrainConfig, resumed_step: int, files: contextlib.ExitStack) -> Trackers | None:
+    """Rank 0's trackers (closed with ``files``), named after the run's directory; None with no loggers."""
+    if not cfg.loggers:
+        return None
+    settings = {f.name: str(value) if isinstance(value := getattr(cfg, f.name), Path) else value
+                for f in flags(PretrainConfig)}
+    trackers = Trackers(cfg.loggers, tracking_dir(cfg), f"pretrain/{Path(cfg.out).absolute().parent.name}",
+                        settings, resume_step=resumed_step)
+    files.callback(trackers.close)
+    return trackers
+
+
 def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: float) -> dict:
     """``pretrain.json``: the schedule as drawn, the settings and the final losses."""
     cfg = run.cfg
@@ -191,6 +237,9 @@ def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: fl
         "device": str(run.device),
         "precision": run.precision,
         "ticket_update": cfg.ticket_update,
+        "compile": cfg.compile,
+        # Forward + backward, padding included: what MFU divides by the time (monitoring.Throughput).
+        "model_flops_per_token": Throughput(run, None).per_token(),
         "seconds_this_run": round(seconds, 3),
         "resumed_from_step": resumed_from,
     }
@@ -206,6 +255,7 @@ def pretrain(cfg: PretrainConfig) -> dict:
 
 
 def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
+    check_trackers(cfg.loggers, "--loggers (pretrain.loggers)")
     run = build_run(cfg, ranks, device)
     state = TrainingState.fresh(run.model, cfg)
     if cfg.interference is not None and not cfg.interference.languages:  # all of them
@@ -234,6 +284,7 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
     elif ranks.main:
         for path in (log_path, eval_path):
             path.unlink(missing_ok=True)
+        clear_event_files(tracking_dir(cfg))
     if interference is not None:
         interference.truncate(state.step)
     resumed_from = state.step
@@ -250,7 +301,8 @@ def _pretrain(cfg: PretrainConfig, ranks: Ranks, device: torch.device) -> dict:
         if ranks.main:
             log_handle = files.enter_context(open(log_path, "a", encoding="utf-8"))
             eval_handle = files.enter_context(open(eval_path, "a", encoding="utf-8"))
-        train_steps(run, state, stop, log_handle, eval_handle, checkpoint, interference)
+        trackers = open_trackers(cfg, state.step, files) if ranks.main else None
+        train_steps(run, state, stop, log_handle, eval_handle, checkpoint, interference, trackers)
     ranks.barrier()  # every rank has finished its last step before rank 0 publishes
     if not ranks.main:
         return {}

@@ -180,6 +180,8 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
             objective, device_ids=[device] if device.type == "cuda" else None, broadcast_buffers=False,
             gradient_as_bucket_view=device.type == "xla",  # torch_xla's advice for DDP
         )
+    if cfg.compile:
+        objective = compiled(objective, graphs=len(languages) * len(lengths))
     return PretrainRun(
         cfg=cfg, ranks=ranks, datasets=datasets, streams={key: stable_id(*key) for key in datasets},
         languages=languages, tokens=tokens, probabilities=probabilities, plan=plan,
@@ -188,6 +190,18 @@ def build_run(cfg: PretrainConfig, ranks: Ranks = Ranks(), device: torch.device 
         ticketed=model.bert.tickets is not None, told=told,
         heldout={key: open_shards(data.path, heldout=True) for key, data in datasets.items()} if cfg.eval_every else {},
     )
+
+
+def compiled(objective: torch.nn.Module, graphs: int) -> torch.nn.Module:
+    """The loss module through ``torch.compile`` (its backward too, by AOTAutograd). A ticket model's
+    ``language=`` is a constant of the graph, so a run compiles one graph per language and length it
+    trains: dynamo's recompile limit is raised to that many, past which it would fall back to eager."""
+    import torch._dynamo
+
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, graphs)
+    torch._dynamo.config.accumulated_recompile_limit = max(torch._dynamo.config.accumulated_recompile_limit,
+                                                           2 * graphs)
+    return torch.compile(objective)
 
 
 def check_model_fits_data(config, cfg: PretrainConfig, datasets: Mapping[tuple[str, int], ShardDirectory],

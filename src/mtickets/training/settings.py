@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mtickets.formats.fingerprint import directory_sha256, file_sha256
 from mtickets.options import option
+from mtickets.trackers import TRACKERS
 
 if TYPE_CHECKING:
     from mtickets.formats.shards import ShardDirectory
@@ -82,6 +83,14 @@ class PretrainConfig:
     eval_every: int = option(0, help="every N steps and at the end, MLM loss and accuracy of each language's "
                                      "held-out examples (the shards' --heldout) in eval_log.jsonl; 0: never")
     threads: int | None = option(None, help="torch CPU threads (default: torch's choice)")
+    compile: bool = option(False, help="run the forward and backward pass through torch.compile (the first steps "
+                                       "compile; the same numbers to float tolerance)")
+    loggers: list[str] = option(["tensorboard"], choices=TRACKERS, may_be_empty=True,
+                                help="experiment trackers the metrics go to, offline (mtickets.trackers); none: "
+                                     "training_log.jsonl alone")
+    tracking_dir: Path | None = option(None, help="the trackers' directory (default: CHECKPOINT_DIR/tensorboard)")
+    peak_tflops: float | None = option(None, help="peak TFLOP/s of one device, for MFU (default: the GPU's, from "
+                                                  "mtickets.device.PEAK_TFLOPS; a CPU has none, so no MFU)")
     # Not flags: a testing/preemption aid, and what main builds from the interference flags.
     stop_after: int | None = None  # stop (after checkpointing) at this step
     interference: InterferenceSettings | None = None  # track uc (and gc) while training
@@ -116,4 +125,6 @@ class PretrainConfig:
             "weight_decay": self.weight_decay,
             "max_grad_norm": self.max_grad_norm,
             **(self.interference.fingerprint() if self.interference else {}),
+            # Only when on: the checkpoints of runs from before the option still resume.
+            **({"compile": True} if self.compile else {}),
         }
