@@ -730,20 +730,12 @@ def main(argv: list[str] | None = None) -> None:
           f"{'quick' if args.quick else 'full'} run, load average {load:.2f}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-pretrain-") as tmp:
-        if "step" in sections:
-            bench_step(args, device, Path(tmp))
-        if "memory" in sections:
-            bench_memory(args, device, Path(tmp))
-        if "loader" in sections:
-            bench_loader(args, device, Path(tmp))
-        if "interference" in sections:
-            bench_interference(args, device, Path(tmp))
-        if "attention" in sections:
-            bench_attention(args, device, Path(tmp))
-        if "logging" in sections:
-            bench_logging(args, device, Path(tmp))
-        if "compile" in sections:
-            bench_compile(args, device, Path(tmp))
+        benches = {"step": bench_step, "memory": bench_memory, "loader": bench_loader,
+                   "interference": bench_interference, "attention": bench_attention, "logging": bench_logging,
+                   "compile": bench_compile}
+        for name, bench in benches.items():  # in this order, whatever --only's
+            if name in sections:
+                bench(args, device, Path(tmp))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\ntotal {time.perf_counter() - started:.0f} s; peak RSS of this process {usage.ru_maxrss / 1024:.0f} MB")
 
