@@ -211,10 +211,12 @@ def pretrain_command_line(wildcards):
 
 def pretrain_monitoring(wildcards):
     """--loggers (all of them, [] too) and --peak-tflops where set."""
-    words = ["--loggers", *config["pretrain"]["loggers"]]
-    if config["pretrain"].get("peak_tflops") is not None:
-        words += ["--peak-tflops", str(config["pretrain"]["peak_tflops"])]
-    return shlex.join(words)
+    pretrain = config["pretrain"]
+    return command_line(
+        PretrainConfig,
+        {key: pretrain.get(key) for key in ("loggers", "peak_tflops")},
+        "pretrain",
+    )
 
 
 def on_tpu():
@@ -290,7 +292,9 @@ def finetune_command_line(wildcards):
 
 def finetune_loggers(wildcards):
     """--loggers, all of them ([] too): the trackers go beside each seed's metrics.json."""
-    return shlex.join(["--loggers", *config["evaluation"]["loggers"]])
+    return command_line(
+        FinetuneConfig, {"loggers": config["evaluation"]["loggers"]}, "evaluation"
+    )
 
 
 def finetune_out_template(wildcards):

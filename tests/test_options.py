@@ -268,3 +268,19 @@ def test_reordering_the_pretrain_section_keeps_the_rules_flags():
     before = command_line(PretrainConfig, pretrain_options(config, "mbert"), "pretrain")
     config["pretrain"] = dict(reversed(config["pretrain"].items()))
     assert command_line(PretrainConfig, pretrain_options(config, "mbert"), "pretrain") == before
+
+
+def test_an_empty_list_that_may_be_empty_is_the_bare_flag_and_parses_back_empty():
+    """`loggers: []` (no trackers) must reach the stage as `--loggers`, not vanish into the default."""
+    from mtickets.training.settings import PretrainConfig
+
+    assert command_line(PretrainConfig, {"loggers": [], "peak_tflops": None}, "pretrain") == "--loggers"
+
+    @dataclass
+    class Watched:
+        loggers: list[str] = option(["tensorboard"], help="trackers", may_be_empty=True)
+
+    parser = argparse.ArgumentParser()
+    add_options(parser, Watched)
+    line = command_line(Watched, {"loggers": []}, "watched")
+    assert from_arguments(Watched, parser.parse_args(shlex.split(line))) == Watched(loggers=[])

@@ -129,8 +129,8 @@ def command_line(options_class: type, values: Mapping, where: str) -> str:
         kind, is_list, _ = _field_type(options_class, field)
         if kind is bool:
             words.append(flag_name(name) if value else "--no-" + flag_name(name)[2:])
-        elif is_list:
-            words += [flag_name(name), *map(str, value)] if value else []
+        elif is_list:  # an empty list is the default's, or the bare flag where it may be empty
+            words += [flag_name(name), *map(str, value)] if value or known[name].metadata["may_be_empty"] else []
         else:
             words += [flag_name(name), str(value)]
     return shlex.join(words)
