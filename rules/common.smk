@@ -297,6 +297,40 @@ def finetune_loggers(wildcards):
     )
 
 
+def saved_model_output(pattern):
+    """The fine-tuned model folder as a named output, with evaluation.save_models: best."""
+    if config["evaluation"]["save_models"] != "best":
+        return {}
+    return {"model": directory(str(Path(finetune_root(), pattern, "model")))}
+
+
+def saved_models(metrics):
+    """The model folders beside these results that evaluation.save_models: best keeps
+    (in-language: {variant}/{task}/{lang}/model; zero-shot: {variant}/{task}/model)."""
+    if config["evaluation"]["save_models"] != "best":
+        return []
+    level = 1 if config["evaluation"]["protocol"] == "in_language" else 2
+    return list(
+        dict.fromkeys(str(Path(path).parents[level] / "model") for path in metrics)
+    )
+
+
+def save_model_flag(wildcards):
+    """--save-model for the folder saved_model_output declares ("" when off): a resource,
+    so that turning it off reruns nothing (and turning it on reruns for the missing folder).
+    """
+    if config["evaluation"]["save_models"] != "best":
+        return ""
+    parts = [wildcards.variant, wildcards.task]
+    if config["evaluation"]["protocol"] == "in_language":
+        parts.append(wildcards.lang)
+    return command_line(
+        FinetuneConfig,
+        {"save_model": Path(finetune_root(), *parts, "model")},
+        "evaluation",
+    )
+
+
 def finetune_out_template(wildcards):
     """metrics.json of every seed of a (variant, task, language): `mtickets finetune` fills {seed}."""
     parts = [
@@ -449,6 +483,7 @@ def all_outputs():
         *(["results/replication.md"] if "replication" in config else []),
         *expand("results/{task}_table.csv", task=list(TASKS)),
         *dict.fromkeys(results),
+        *saved_models(results),
         "results/analysis/relatedness.csv",
         "results/figures/ticket_map.png",
         "results/figures/interference_stability.png",

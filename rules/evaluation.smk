@@ -35,6 +35,7 @@ if config["evaluation"]["protocol"] == "in_language":
             model="results/pretrain/{variant}/final",
             tokenizer="results/tokenizer",
         output:
+            **saved_model_output("{variant}/{task}/{lang}"),
             metrics=expand(
                 "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/metrics.json",
                 seed=config["evaluation"]["seeds"],
@@ -54,8 +55,9 @@ if config["evaluation"]["protocol"] == "in_language":
             mem_mb=8000,
             runtime=240 * len(config["evaluation"]["seeds"]),
             gpu=1,
-            # A resource, not a param: the trackers change no result.
+            # Resources, not params: the trackers and a kept model change no result.
             loggers=finetune_loggers,
+            save_model=save_model_flag,
         params:
             options=finetune_command_line,
             out=finetune_out_template,
@@ -63,7 +65,8 @@ if config["evaluation"]["protocol"] == "in_language":
             "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
             " --tokenizer {input.tokenizer} --lang {wildcards.lang}"
             " --train {input.train} --dev {input.dev} --test {input.test}"
-            " {params.options} {resources.loggers} --out {params.out} 2> {log}"
+            " {params.options} {resources.loggers} {resources.save_model}"
+            " --out {params.out} 2> {log}"
 
 
 # zero_shot: one job per (variant, task) trains every seed on the source language and
@@ -80,6 +83,7 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 model="results/pretrain/{variant}/final",
                 tokenizer="results/tokenizer",
             output:
+                **saved_model_output("{variant}/{task}"),
                 metrics=zero_shot_outputs(zero_shot_task, "metrics.json"),
                 predictions=zero_shot_outputs(zero_shot_task, "predictions.tsv"),
             log:
@@ -96,6 +100,7 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 runtime=240 * len(config["evaluation"]["seeds"]),
                 gpu=1,
                 loggers=finetune_loggers,
+                save_model=save_model_flag,
             params:
                 options=finetune_command_line,
                 source=config["evaluation"]["source_language"],
@@ -105,7 +110,8 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 "OMP_NUM_THREADS={threads} mtickets finetune --model {input.model}"
                 " --tokenizer {input.tokenizer} --lang {params.source}"
                 " --train {input.train} --dev {input.dev} {params.test_sets}"
-                " {params.options} {resources.loggers} --out {params.out} 2> {log}"
+                " {params.options} {resources.loggers} {resources.save_model}"
+                " --out {params.out} 2> {log}"
 
 
 rule tables:

@@ -485,3 +485,70 @@ def test_the_training_curves_and_scores_are_in_tensorboard_beside_the_metrics(se
     assert main(finetune_argv(root, files, "ner", "dense", out=tmp_path / "none" / "metrics.json",
                               extra=["--loggers"])) == 0
     assert not (tmp_path / "none" / "tensorboard").exists()
+
+
+# A fresh interpreter that cannot import mtickets tags the test split's sentences with the kept model
+# through transformers alone; argv: model folder, the sentences as JSON; prints each word's tag as JSON.
+TAG_WITH_TRANSFORMERS = r'''
+import json, sys
+import torch
+from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+folder, sentences = sys.argv[1], json.loads(sys.argv[2])
+tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=True)
+model = AutoModelForTokenClassification.from_pretrained(folder, trust_remote_code=True).eval()
+tags = []
+for words in sentences:
+    encoding = tokenizer(words, is_split_into_words=True, return_tensors="pt")
+    with torch.no_grad():
+        best = model(**encoding).logits[0].argmax(-1).tolist()  # no language=: the saved default
+    firsts = {}
+    for position, word in enumerate(encoding.word_ids()):
+        if word is not None:
+            firsts.setdefault(word, position)
+    tags.append([model.config.id2label[best[firsts[k]]] for k in range(len(words))])
+print(json.dumps({"tags": tags, "default_language": model.config.default_language}))
+'''
+
+
+def test_save_model_keeps_the_first_seeds_best_model_which_tags_through_transformers_alone(setup, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from seqeval.metrics import f1_score
+
+    from mtickets.cli import main
+    from test_hf_loading import NO_MTICKETS
+
+    root, files = setup
+    out = tmp_path / "seed{seed}" / "metrics.json"
+    folder = tmp_path / "model"
+    argv = finetune_argv(root, files, "ner", "ticket", out=out, extra=["--eval-every", "7", "--save-model",
+                                                                      str(folder)])
+    argv[argv.index("--seeds") + 1:argv.index("--seeds") + 2] = ["3", "4"]
+    argv[argv.index("--min-updates") + 1] = "14"  # short of perfect, so that the seeds tag differently
+    assert main(argv) == 0
+    first = json.loads((tmp_path / "seed3" / "metrics.json").read_text())
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {p.name for p in folder.iterdir()}
+    config = json.loads((folder / "config.json").read_text())
+    assert config["id2label"] == {str(i): tag for i, tag in enumerate(NER_LABELS)}
+
+    sentences = [line.split("\t") for line in (tmp_path / "seed3" / "predictions.tsv").read_text().split("\n")]
+    words, gold, tested = [[]], [[]], [[]]
+    for fields in sentences:
+        if fields == [""]:
+            words.append([]), gold.append([]), tested.append([])
+            continue
+        words[-1].append(fields[0]), gold[-1].append(fields[1]), tested[-1].append(fields[2])
+    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "hf_modules"), "HF_HUB_OFFLINE": "1"}
+    child = subprocess.run([sys.executable, "-c", NO_MTICKETS + TAG_WITH_TRANSFORMERS, str(folder), json.dumps(words)],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, cwd=tmp_path,
+                           timeout=120)
+    assert child.returncode == 0, child.stderr[-3000:]
+    report = json.loads(child.stdout)
+    assert report["default_language"] == "en"  # the ticket it was fine-tuned through
+    # The kept model is the one the first seed tested: the same tags, so the same F1.
+    assert report["tags"] == tested
+    assert first["f1"] != json.loads((tmp_path / "seed4" / "metrics.json").read_text())["f1"]
+    assert 100.0 * f1_score(gold, report["tags"]) == pytest.approx(first["f1"])

@@ -164,6 +164,29 @@ def test_results_lost_under_an_existing_table_are_made_again_and_protocols_keep_
     assert "--out results/finetune/" in planned and "finetune_zero_shot" not in planned
 
 
+def test_save_models_best_keeps_one_model_folder_per_variant_task_and_language(tmp_path):
+    """Turned on over finished results, it reruns the fine-tuning for the missing folders, each job
+    told where to keep its model; zero-shot keeps one per (variant, task)."""
+    config = demo_config()
+    write_config(tmp_path, config)
+    fake_results(tmp_path)
+    assert planned_jobs(workdir=tmp_path) == {}
+    config["evaluation"]["save_models"] = "best"
+    write_config(tmp_path, config)
+    evaluated = [name for name, spec in config["variants"].items() if spec.get("evaluate", True)]
+    runs = sum(len(task["languages"]) for task in config["evaluation"]["tasks"].values())
+    output = snakemake("--dry-run", "--printshellcmds", workdir=tmp_path).stdout
+    commands = [line for line in output.splitlines() if "mtickets finetune" in line]
+    assert len(commands) == len(evaluated) * runs
+    for command in commands:
+        variant, task, lang = re.search(r"--out results/finetune/([^/]+)/([^/]+)/([^/]+)/seed", command).groups()
+        assert f"--save-model results/finetune/{variant}/{task}/{lang}/model " in command
+    config["evaluation"].update(protocol="zero_shot", source_language="de")
+    write_config(tmp_path, config)
+    output = snakemake("--dry-run", "--printshellcmds", "--forceall", "results/ner_table.csv", workdir=tmp_path).stdout
+    assert "--save-model results/finetune_zero_shot/de/mbert/ner/model " in output
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

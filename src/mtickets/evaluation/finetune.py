@@ -40,6 +40,13 @@ ticket; ``--out`` then holds ``{lang}`` too and metrics.json records ``protocol`
 ``train_language`` and ``train_ticket`` beside ``language`` and ``ticket`` (the tested
 language's). ``train_sentences`` and ``dev_sentences`` are then ``--lang``'s.
 
+With ``--save-model DIR`` the first seed's model, restored to its best dev evaluation, is
+kept as a Hugging Face folder: ``save_pretrained``'s weights and model code, the config
+with the label map (``id2label``), and the tokenizer's files. A model that needs a language
+is saved with ``default_language`` set to the one it was fine-tuned in, so a plain
+``AutoModelForTokenClassification`` (``trust_remote_code=True``) or a ``pipeline`` runs it
+as trained. Zero-shot keeps the model trained on ``--lang``.
+
 Each seed's training loss and learning rate (every update), dev F1 (every evaluation) and
 test scores go to the ``--loggers`` (``mtickets.trackers``; TensorBoard by default) in a
 ``tensorboard/`` folder beside its metrics.json (zero-shot: the training language's).
@@ -67,7 +74,8 @@ from mtickets.evaluation.settings import FinetuneConfig
 from mtickets.formats.metrics import write_metrics
 from mtickets.progress import progress
 from mtickets.formats.special_tokens import SpecialTokens, check_agree
-from mtickets.formats.atomic import atomic_path
+from mtickets.formats.atomic import atomic_dir, atomic_path
+from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.xtreme import FORMAT_LABELS, FORMAT_READERS
 from mtickets.options import add_options, from_arguments
 from mtickets.trackers import Trackers, clear_event_files
@@ -496,9 +504,25 @@ def fit(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[s
     return Fitted(model, language, pad_id, training, tested, time.time() - started, trackers)
 
 
+def save_tagger(fitted: Fitted, tokenizer_dir, directory: Path) -> None:
+    """The fine-tuned model as a Hugging Face folder (atomically): weights, model code, config with the
+    label map and, for a model that needs a language, ``default_language`` = the one it was trained in;
+    and the tokenizer's files."""
+    model = fitted.model
+    if fitted.language is not None:
+        model.set_language(fitted.language)
+    with atomic_dir(directory) as tmp:
+        model.save_pretrained(str(tmp))
+        copy_tokenizer_files(tokenizer_dir, tmp)
+    log.info("kept the fine-tuned model (best dev F1 %.2f at update %d) in %s", fitted.training.best_dev_f1,
+             fitted.training.best_update, directory)
+
+
 def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
                   labels: Sequence[str], device) -> dict:
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device)
+    if cfg.save_model is not None and seed == cfg.seeds[0]:
+        save_tagger(fitted, tokenizer_dir, cfg.save_model)
     with contextlib.closing(fitted.trackers) if fitted.trackers else contextlib.nullcontext():
         return write_test_results(cfg, seed, fitted, splits, splits["test"], cfg.lang, fitted.language,
                                   cfg.out_path(seed), labels, device)
@@ -508,6 +532,8 @@ def finetune_zero_shot_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer
                             tests: dict[str, Split], labels: Sequence[str], device) -> list[dict]:
     """Train and select on ``--lang``; test every language through its own ticket."""
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device, list(tests))
+    if cfg.save_model is not None and seed == cfg.seeds[0]:
+        save_tagger(fitted, tokenizer_dir, cfg.save_model)
     recorded = {"protocol": "zero_shot", "train_language": cfg.lang,
                 "train_ticket": ticket_of(fitted.model, fitted.language)}
     with contextlib.closing(fitted.trackers) if fitted.trackers else contextlib.nullcontext():

@@ -50,6 +50,8 @@ class FinetuneConfig:
                             help="bf16 autocast or fp32; auto: bf16 on a GPU that supports it")
     device: str = option("auto", help="auto (cuda if available, else cpu), cpu, cuda, cuda:N or xla (TPU)")
     threads: int | None = option(None, help="torch CPU threads (default: torch's choice)")
+    save_model: Path | None = option(None, help="keep the first seed's model, at its best dev evaluation, here as a "
+                                                "Hugging Face folder: weights, config with the label map, tokenizer")
     loggers: list[str] = option(["tensorboard"], choices=TRACKERS, may_be_empty=True,
                                 help="experiment trackers, in tensorboard/ beside each seed's metrics.json; "
                                      "none: no trackers")
