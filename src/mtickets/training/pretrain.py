@@ -241,6 +241,9 @@ def summarise(run: PretrainRun, rows: list[dict], resumed_from: int, seconds: fl
         # Forward + backward, padding included: what MFU divides by the time (monitoring.Throughput).
         "model_flops_per_token": Throughput(run, None).per_token(),
         "seconds_this_run": round(seconds, 3),
+        # This process's device (rank 0's on several); None off a GPU.
+        "peak_device_memory_gib": (torch.cuda.max_memory_allocated(run.device) / 2**30
+                                   if run.device.type == "cuda" else None),
         "resumed_from_step": resumed_from,
     }
 
