@@ -54,7 +54,8 @@ def small_config() -> dict:
     config["tokenizer"]["vocab_size"] = 1000
     config["shards"]["dupe_factor"] = 1
     config["scoring"]["tokens"] = 2000
-    config["pretrain"].update(steps=30, warmup_steps=3, checkpoint_every=10, eval_every=10)
+    # A peak for MFU, which a CPU has none of.
+    config["pretrain"].update(steps=30, warmup_steps=3, checkpoint_every=10, eval_every=10, peak_tflops=0.5)
     config["interference"].update(step=30, uc_every=5, gc_every=5)
     config["evaluation"]["seeds"] = [1]
     for task, spec in config["evaluation"]["tasks"].items():
@@ -271,6 +272,8 @@ def small_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_end_to_end_writes_tables_with_f1_for_every_language(small_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     config = small_config()
     for task, spec in config["evaluation"]["tasks"].items():
         with open(small_run / f"results/{task}_table.csv", newline="") as handle:
@@ -290,6 +293,13 @@ def test_end_to_end_writes_tables_with_f1_for_every_language(small_run):
     # Every run's metrics, for TensorBoard: each pretraining's, each fine-tuning seed's.
     for name in config["variants"]:
         assert list((small_run / f"results/pretrain/{name}/tensorboard").glob("events.out.tfevents.*")), name
+    events = EventAccumulator(str(small_run / "results/pretrain/mbert/tensorboard"), size_guidance={"scalars": 0})
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"train/loss", "train/lr", "throughput/tokens_per_s", "throughput/mfu"} <= tags
+    for lang in config["languages"]:
+        heldout = events.Scalars(f"heldout_loss/{lang}/seq64")
+        assert {e.step for e in heldout} >= {10, 20} and all(e.value > 0 for e in heldout), lang
     assert list((small_run / "results/finetune").rglob("seed*/tensorboard/events.out.tfevents.*"))
     assert list((small_run / "benchmarks/finetune").rglob("*.tsv"))
 
