@@ -1,6 +1,6 @@
 """Every GPU path of the pipeline in one run, written to one JSON file: the check to run first on a lent GPU.
 
-    python bench/gpu_check.py --out gpu_check.json           # one GPU: about 5 minutes on an H100 (≤ 8)
+    python bench/gpu_check.py --out gpu_check.json           # one GPU: sized for ≤ 8 minutes (not yet run on one)
     python bench/gpu_check.py --quick --peak-tflops 1 --out check.json   # CPU smoke mode (CI): tiny sizes
 
 The same code runs in both modes; ``--quick`` only shrinks the sizes, so CI keeps it from rotting.
