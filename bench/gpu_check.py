@@ -54,7 +54,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from finetune import make_sentences, make_tokenizer  # noqa: E402  (bench/finetune.py)
 from pretrain import (  # noqa: E402  (bench/pretrain.py)
-    MAX_PREDICTIONS, hf_inputs, hf_step, optimizer_state, our_step, prebuilt_batches, ticket_config, write_corpus)
+    MAX_PREDICTIONS, bert_for_pretraining, hf_inputs, hf_step, optimizer_state, our_step, prebuilt_batches,
+    ticket_config, write_corpus)
 from tickets import interleaved, make_batch, model_config, pretraining_step, snip_like_bank  # noqa: E402
 
 # As a module, so that a machine where mtickets is not installed runs it from PYTHONPATH=src (gpu_check.sh).
@@ -88,19 +89,13 @@ def mfu(tokens_per_s: float, flops_per_token: float, peak: float | None) -> floa
 
 def step_models(sizes: tuple, device: torch.device):
     """Ours and BertForPreTraining (SDPA) of one architecture, freshly initialised."""
-    from transformers import BertConfig, BertForPreTraining
-
     from mtickets.modeling import TicketBertForPreTraining
 
     hidden, layers, heads, ffn, vocab = sizes[:5]
     torch.manual_seed(0)
     config = ticket_config(vocab, hidden, layers, heads, ffn)
     ours = TicketBertForPreTraining(config).to(device).train()
-    hf_config = BertConfig(**{key: getattr(config, key) for key in (
-        "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
-        "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
-        "initializer_range", "layer_norm_eps", "pad_token_id")})
-    hf = BertForPreTraining._from_config(hf_config, attn_implementation="sdpa").to(device).train()
+    hf = bert_for_pretraining(config, attn_implementation="sdpa").to(device).train()
     return ours, hf
 
 

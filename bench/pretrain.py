@@ -166,6 +166,20 @@ def our_step(objective, state, parameters, batch: dict[str, torch.Tensor], devic
     state.scheduler.step()
 
 
+def bert_for_pretraining(config, attn_implementation: str | None = None):
+    """``transformers.BertForPreTraining`` of ``config``'s architecture (a ``TicketBertConfig``), freshly
+    initialised; ``attn_implementation`` None: transformers' default."""
+    from transformers import BertConfig, BertForPreTraining
+
+    twin = BertConfig(**{key: getattr(config, key) for key in (
+        "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
+        "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
+        "initializer_range", "layer_norm_eps", "pad_token_id")})
+    if attn_implementation is None:
+        return BertForPreTraining(twin)
+    return BertForPreTraining._from_config(twin, attn_implementation=attn_implementation)
+
+
 def hf_inputs(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """``BertForPreTraining``'s inputs for a ``masked_batch``: labels -100 except at the masked positions."""
     labels = torch.full_like(batch["input_ids"], -100)
@@ -189,8 +203,6 @@ def hf_step(model, state, parameters, inputs: dict[str, torch.Tensor], device: t
 
 
 def bench_step(args, device, tmp: Path) -> None:
-    from transformers import BertConfig, BertForPreTraining
-
     from mtickets.formats.shards import open_shards
     from mtickets.modeling import TicketBertForPreTraining
     from mtickets.training.run import PretrainingObjective
@@ -204,10 +216,7 @@ def bench_step(args, device, tmp: Path) -> None:
         torch.manual_seed(0)
         config = ticket_config(vocab, hidden, layers, heads, ffn)
         ours = TicketBertForPreTraining(config).to(device).train()
-        hf = BertForPreTraining(BertConfig(**{key: getattr(config, key) for key in (
-            "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-            "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings",
-            "type_vocab_size", "initializer_range", "layer_norm_eps", "pad_token_id")})).to(device).train()
+        hf = bert_for_pretraining(config).to(device).train()
         objective = PretrainingObjective(ours)
         ours_state, hf_state = optimizer_state(ours), optimizer_state(hf)
         ours_parameters = [p for p in ours.parameters() if p.requires_grad]
