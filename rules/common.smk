@@ -297,16 +297,25 @@ def finetune_loggers(wildcards):
     )
 
 
-def saved_model_output(pattern):
+def saved_model_pattern():
+    """Where evaluation.save_models: best keeps a fine-tuned model: beside the seeds'
+    results, per (variant, task, language); zero-shot per (variant, task)."""
+    parts = ["{variant}", "{task}"]
+    if config["evaluation"]["protocol"] == "in_language":
+        parts.append("{lang}")
+    return str(Path(finetune_root(), *parts, "model"))
+
+
+def saved_model_output():
     """The fine-tuned model folder as a named output, with evaluation.save_models: best."""
     if config["evaluation"]["save_models"] != "best":
         return {}
-    return {"model": directory(str(Path(finetune_root(), pattern, "model")))}
+    return {"model": directory(saved_model_pattern())}
 
 
 def saved_models(metrics):
-    """The model folders beside these results that evaluation.save_models: best keeps
-    (in-language: {variant}/{task}/{lang}/model; zero-shot: {variant}/{task}/model)."""
+    """The model folders beside these results (metrics.json paths) that
+    evaluation.save_models: best keeps."""
     if config["evaluation"]["save_models"] != "best":
         return []
     level = 1 if config["evaluation"]["protocol"] == "in_language" else 2
@@ -321,12 +330,9 @@ def save_model_flag(wildcards):
     """
     if config["evaluation"]["save_models"] != "best":
         return ""
-    parts = [wildcards.variant, wildcards.task]
-    if config["evaluation"]["protocol"] == "in_language":
-        parts.append(wildcards.lang)
     return command_line(
         FinetuneConfig,
-        {"save_model": Path(finetune_root(), *parts, "model")},
+        {"save_model": saved_model_pattern().format(**dict(wildcards.items()))},
         "evaluation",
     )
 

@@ -35,7 +35,7 @@ if config["evaluation"]["protocol"] == "in_language":
             model="results/pretrain/{variant}/final",
             tokenizer="results/tokenizer",
         output:
-            **saved_model_output("{variant}/{task}/{lang}"),
+            **saved_model_output(),
             metrics=expand(
                 "results/finetune/{{variant}}/{{task}}/{{lang}}/seed{seed}/metrics.json",
                 seed=config["evaluation"]["seeds"],
@@ -83,7 +83,7 @@ if config["evaluation"]["protocol"] == "zero_shot":
                 model="results/pretrain/{variant}/final",
                 tokenizer="results/tokenizer",
             output:
-                **saved_model_output("{variant}/{task}"),
+                **saved_model_output(),
                 metrics=zero_shot_outputs(zero_shot_task, "metrics.json"),
                 predictions=zero_shot_outputs(zero_shot_task, "predictions.tsv"),
             log:
