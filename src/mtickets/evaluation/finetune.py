@@ -501,7 +501,10 @@ def fit(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[s
                             {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(cfg).items()}, "seed": seed})
     training = train(cfg, seed, model, splits, language, device, pad_id, dict(enumerate(labels)), trackers)
     model.load_state_dict(training.best_state)
-    return Fitted(model, language, pad_id, training, tested, time.time() - started, trackers)
+    fitted = Fitted(model, language, pad_id, training, tested, time.time() - started, trackers)
+    if cfg.save_model is not None and seed == cfg.seeds[0]:
+        save_tagger(fitted, tokenizer_dir, cfg.save_model)
+    return fitted
 
 
 def save_tagger(fitted: Fitted, tokenizer_dir, directory: Path) -> None:
@@ -521,8 +524,6 @@ def save_tagger(fitted: Fitted, tokenizer_dir, directory: Path) -> None:
 def finetune_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer_dir, splits: dict[str, Split],
                   labels: Sequence[str], device) -> dict:
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device)
-    if cfg.save_model is not None and seed == cfg.seeds[0]:
-        save_tagger(fitted, tokenizer_dir, cfg.save_model)
     with contextlib.closing(fitted.trackers) if fitted.trackers else contextlib.nullcontext():
         return write_test_results(cfg, seed, fitted, splits, splits["test"], cfg.lang, fitted.language,
                                   cfg.out_path(seed), labels, device)
@@ -532,8 +533,6 @@ def finetune_zero_shot_seed(cfg: FinetuneConfig, seed: int, tokenizer, tokenizer
                             tests: dict[str, Split], labels: Sequence[str], device) -> list[dict]:
     """Train and select on ``--lang``; test every language through its own ticket."""
     fitted = fit(cfg, seed, tokenizer, tokenizer_dir, splits, labels, device, list(tests))
-    if cfg.save_model is not None and seed == cfg.seeds[0]:
-        save_tagger(fitted, tokenizer_dir, cfg.save_model)
     recorded = {"protocol": "zero_shot", "train_language": cfg.lang,
                 "train_ticket": ticket_of(fitted.model, fitted.language)}
     with contextlib.closing(fitted.trackers) if fitted.trackers else contextlib.nullcontext():
