@@ -47,6 +47,13 @@
    (``training.run.compiled``, inductor) against the eager step, on one model, at the
    demo's sizes and a small configuration (hidden 256, 4 layers, vocab 30,522, seq 128,
    batch 8); the first (compiling) step is timed apart. Ratio: compiled time / eager.
+8. The optimizer: the training step of 1 with ``TrainingState.fresh``'s AdamW
+   (``training.optimizer.adamw``: torch's fused kernel on a CPU or GPU) against the same
+   step with torch's default AdamW (on a CPU, a Python loop over the tensors), interleaved
+   on two copies of one model, at the replication's sizes (config/replicate.yaml: hidden
+   64, 4 layers, 2 heads, FFN 256, 8,000-token vocabulary, seq 64, batch 16, 10
+   predictions; no dropout, so both copies take the same steps) and at the small
+   configuration of 1. Also how far the two copies' weights are apart after the timed steps. Ratio: step time, ours / default.
 
 Timings interleave the compared variants and report the minimum over repeats (and the
 median), because a shared machine's noise only ever adds time; ratios are against the
@@ -676,6 +683,50 @@ def bench_compile(args, device, tmp: Path) -> None:
               f"(compiling) {compile_s:.0f} s; {repeats} rounds")
 
 
+# --------------------------------------------------------------------------- 8. the optimizer
+
+
+def bench_optimizer(args, device, tmp: Path) -> None:
+    import copy
+
+    from mtickets.formats.shards import open_shards
+    from mtickets.modeling import TicketBertForPreTraining
+    from mtickets.training.checkpoints import decay_parameter_groups
+    from mtickets.training.run import PretrainingObjective
+
+    header(f"8. optimizer: the training step with adamw (fused where the device has it) vs torch's default AdamW "
+           f"(fp32), {device}")
+    for tag, (hidden, layers, heads, ffn, vocab, seq, batch, predictions, repeats) in args.optimizer_configs.items():
+        data = open_shards(write_corpus(tmp / f"optimizer-{tag}", "en", 2 * batch, seq, vocab))
+        batches = prebuilt_batches(data, 2, batch, max_predictions=predictions)
+        config = ticket_config(vocab, hidden, layers, heads, ffn)
+        config.hidden_dropout_prob = config.attention_probs_dropout_prob = 0.0  # the two copies see the same steps
+        torch.manual_seed(0)
+        ours = TicketBertForPreTraining(config).to(device).train()
+        default = copy.deepcopy(ours)
+        ours_state = optimizer_state(ours)
+        default_state = optimizer_state(default)
+        default_state.optimizer = torch.optim.AdamW(decay_parameter_groups(default, 0.01), lr=1e-4,
+                                                    betas=(0.9, 0.999), eps=1e-6)
+        default_state.scheduler = type(ours_state.scheduler)(default_state.optimizer, ours_state.scheduler.lr_lambdas[0])
+        fused = ours_state.optimizer.defaults.get("fused")
+        feeds = {"ours": itertools.cycle(batches), "default": itertools.cycle(batches)}
+        steps = {name: (PretrainingObjective(model), state, [p for p in model.parameters() if p.requires_grad])
+                 for name, model, state in (("ours", ours, ours_state), ("default", default, default_state))}
+
+        def step_of(name):
+            objective, state, parameters = steps[name]
+            return lambda: our_step(objective, state, parameters, next(feeds[name]), device)
+
+        times = interleaved({name: step_of(name) for name in steps}, repeats, device)
+        gap = max((a - b).abs().max().item() for a, b in zip(ours.parameters(), default.parameters()))
+        row(f"adamw vs default AdamW step [{tag}]", fmt_seconds(times["ours"]), fmt_seconds(times["default"]),
+            min(times["ours"]) / min(times["default"]), "time ratio (< 1: ours is faster)")
+        print(f"  {'':<54s} hidden {hidden}, {layers} layers, vocab {vocab:,}, seq {seq}, batch {batch}: medians "
+              f"ours {median_ms(times['ours'])} ms (fused={fused}), default {median_ms(times['default'])} ms; "
+              f"{repeats} rounds; largest weight difference after {repeats + 1} steps {gap:.1e}")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -684,9 +735,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in seconds")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--only", default="step,memory,loader,interference,attention,logging,compile",
+    parser.add_argument("--only", default="step,memory,loader,interference,attention,logging,compile,optimizer",
                         help="comma-separated sections to run (step, memory, loader, interference, attention, "
-                             "logging, compile)")
+                             "logging, compile, optimizer)")
     parser.add_argument("--repeats", type=int, default=None, help="timed rounds per comparison")
     parser.add_argument("--interference-layers", type=int, default=None,
                         help=f"encoder layers of section 4's BERT-base-width model (default: 12 on a GPU, "
@@ -710,6 +761,8 @@ def main(argv: list[str] | None = None) -> None:
         args.logging_steps, args.logging_rounds, args.logging_budget_s = 50, args.repeats or 2, 10
         # tag: hidden, layers, heads, FFN, vocabulary, seq, batch, timed rounds
         args.compile_configs = {"tiny": (64, 2, 4, 256, 1000, 64, 8, args.repeats or 2)}
+        # tag: hidden, layers, heads, FFN, vocabulary, seq, batch, predictions, timed rounds
+        args.optimizer_configs = {"replication": (64, 4, 2, 256, 8000, 64, 16, 10, args.repeats or 5)}
     else:
         args.seq, args.batch = 128, 8
         args.step_configs = {"BERT-base": (768, 12, 12, 3072, 119547, args.repeats or 3),
@@ -733,6 +786,8 @@ def main(argv: list[str] | None = None) -> None:
         args.logging_steps, args.logging_rounds, args.logging_budget_s = 200, args.repeats or 15, 300
         args.compile_configs = {"demo": (64, 2, 4, 256, 3000, 64, 16, args.repeats or 20),
                                 "small": (256, 4, 4, 1024, 30522, 128, 8, args.repeats or 10)}
+        args.optimizer_configs = {"replication": (64, 4, 2, 256, 8000, 64, 16, 10, args.repeats or 200),
+                                  "small": (256, 4, 4, 1024, 30522, 128, 8, MAX_PREDICTIONS, args.repeats or 20)}
     sections = set(args.only.split(","))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"bench/pretrain.py: torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, "
@@ -741,7 +796,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-pretrain-") as tmp:
         benches = {"step": bench_step, "memory": bench_memory, "loader": bench_loader,
                    "interference": bench_interference, "attention": bench_attention, "logging": bench_logging,
-                   "compile": bench_compile}
+                   "compile": bench_compile, "optimizer": bench_optimizer}
         for name, bench in benches.items():  # in this order, whatever --only's
             if name in sections:
                 bench(args, device, Path(tmp))

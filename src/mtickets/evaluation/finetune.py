@@ -79,6 +79,7 @@ from mtickets.formats.model_files import copy_tokenizer_files
 from mtickets.formats.xtreme import FORMAT_LABELS, FORMAT_READERS
 from mtickets.options import add_options, from_arguments
 from mtickets.trackers import Trackers, clear_event_files
+from mtickets.training.optimizer import adamw
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +350,7 @@ def train(cfg: FinetuneConfig, seed: int, model, splits: dict[str, Split], langu
     batches_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
     epochs = epochs_needed(cfg.epochs, batches_per_epoch, cfg.min_updates)
     total_updates = epochs * batches_per_epoch
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=0.0, eps=1e-8)
+    optimizer = adamw(model.parameters(), lr=cfg.learning_rate, weight_decay=0.0, eps=1e-8)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: max(0.0, (total_updates - step) / total_updates)
     )

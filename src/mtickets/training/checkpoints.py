@@ -22,6 +22,7 @@ from mtickets.errors import MticketsError
 from mtickets.formats.atomic import atomic_path, exclusive_lock
 from mtickets.training.distributed import Ranks
 from mtickets.training.interference import InterferenceTracker
+from mtickets.training.optimizer import adamw
 from mtickets.training.settings import PretrainConfig
 from mtickets.training.schedule import linear_warmup_decay
 
@@ -126,7 +127,7 @@ class TrainingState:
 
     @classmethod
     def fresh(cls, model: torch.nn.Module, cfg: PretrainConfig) -> TrainingState:
-        optimizer = torch.optim.AdamW(
+        optimizer = adamw(
             decay_parameter_groups(model, cfg.weight_decay), lr=cfg.learning_rate, betas=(0.9, 0.999), eps=1e-6
         )
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_warmup_decay(cfg.warmup_steps, cfg.steps))
