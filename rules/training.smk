@@ -11,6 +11,9 @@ rule pretrain:
         "logs/pretrain/{variant}.log",
     benchmark:
         "benchmarks/pretrain/{variant}.tsv"
+    # The longest jobs start first when several are ready: one left for last would run
+    # alone while the other cores idle (the replication's first timed run ended so).
+    priority: 10
     conda:
         pretrain_environment()
     threads: config["pretrain"].get("devices", 1)
