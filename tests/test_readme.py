@@ -90,5 +90,5 @@ def test_the_replication_outcome_quotes_the_committed_page():
     (kept in docs/runs/), so the summary cannot drift from it; run times are the README's own."""
     section = README.split("## Replication:", 1)[1].split("\n## ", 1)[0]
     outcome = section.split("**Outcome**", 1)[1]
-    page_name = re.search(r"docs/runs/replication-\d{4}-\d{2}-\d{2}\.md", outcome).group(0)
+    page_name = re.search(r"docs/runs/replication-\d{4}-\d{2}-\d{2}[a-z]?\.md", outcome).group(0)
     assert figures_not_on(outcome, ROOT / page_name) == [], f"README figures not on {page_name}"
