@@ -691,7 +691,6 @@ def bench_optimizer(args, device, tmp: Path) -> None:
 
     from mtickets.formats.shards import open_shards
     from mtickets.modeling import TicketBertForPreTraining
-    from mtickets.training.checkpoints import decay_parameter_groups
     from mtickets.training.run import PretrainingObjective
 
     header(f"8. optimizer: the training step with adamw (fused where the device has it) vs torch's default AdamW "
@@ -704,11 +703,10 @@ def bench_optimizer(args, device, tmp: Path) -> None:
         torch.manual_seed(0)
         ours = TicketBertForPreTraining(config).to(device).train()
         default = copy.deepcopy(ours)
-        ours_state = optimizer_state(ours)
-        default_state = optimizer_state(default)
-        default_state.optimizer = torch.optim.AdamW(decay_parameter_groups(default, 0.01), lr=1e-4,
-                                                    betas=(0.9, 0.999), eps=1e-6)
-        default_state.scheduler = type(ours_state.scheduler)(default_state.optimizer, ours_state.scheduler.lr_lambdas[0])
+        ours_state, default_state = optimizer_state(ours), optimizer_state(default)
+        # torch's default kernel in place of adamw's fused one: the same groups, settings and schedule
+        for group in default_state.optimizer.param_groups:
+            group["fused"] = None
         fused = ours_state.optimizer.defaults.get("fused")
         feeds = {"ours": itertools.cycle(batches), "default": itertools.cycle(batches)}
         steps = {name: (PretrainingObjective(model), state, [p for p in model.parameters() if p.requires_grad])
